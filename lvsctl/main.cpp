@@ -1,0 +1,16 @@
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"lvsctl: operate an IPVS load-balancer cluster described by one JSON file"};
+  app.require_subcommand(1);
+  int exit_code = lvsctl::kExitOk;
+  lvsctl::add_validate_command(app, exit_code);
+  // list/diff/apply register here once they exist.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : lvsctl::kExitError;
+  }
+  return exit_code;
+}
