@@ -1,0 +1,37 @@
+#pragma once
+// Which kernel services this control plane manages, kept in a small JSON state file so
+// that a service removed from the descriptor is deleted, while services someone else
+// created (ipvsadm, another tool) are left alone unless the operator asks to prune.
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "ipvs/types.h"
+
+namespace lvs::ipvs {
+
+struct Ownership {
+  std::set<ServiceKey> services;
+
+  bool owns(const ServiceKey& key) const { return services.count(key) != 0; }
+  bool operator==(const Ownership&) const = default;
+};
+
+inline constexpr const char* kDefaultStateDir = "/var/lib/lvsd";
+
+// The state file for one IPVS table: DIR/owned.json for the caller's own network
+// namespace, DIR/owned.netns-NAME.json for a named one (each namespace has its own table).
+std::string ownership_path(const std::string& state_dir, const std::string& netns = {});
+
+std::string to_json(const Ownership& owned);
+[[nodiscard]] Result<Ownership> ownership_from_json(std::string_view text, const std::string& origin);
+
+// A missing file means nothing is owned yet (first run); an unreadable or corrupt one is
+// an error, never silently empty (that would forget what we manage).
+[[nodiscard]] Result<Ownership> load_ownership(const std::string& path);
+// Atomic: writes a temporary file next to `path`, fsyncs it, renames it over `path`
+// and fsyncs the folder. Creates the folder (mode 0755) when missing.
+[[nodiscard]] Status save_ownership(const std::string& path, const Ownership& owned);
+
+}  // namespace lvs::ipvs

@@ -1,0 +1,94 @@
+// The ownership record: JSON round trip and the atomic state file.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "builders.h"
+
+using namespace lvs::ipvs;
+using namespace lvs::ipvs::test;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string t = "/tmp/lvs-ownership-XXXXXX";
+    path = ::mkdtemp(t.data());
+  }
+  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+Ownership sample() {
+  Ownership o;
+  o.services.insert(tcp_service("192.0.2.10", 25).key);
+  o.services.insert(tcp_service("2001:db8::10", 993).key);
+  ServiceKey fw;
+  fw.family = Family::inet6;
+  fw.fwmark = 42;
+  o.services.insert(normalized(fw));
+  auto u = tcp_service("192.0.2.11", 53).key;
+  u.protocol = Protocol::udp;
+  o.services.insert(u);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("ownership: JSON round trip keeps every kind of key") {
+  auto o = sample();
+  auto back = ownership_from_json(to_json(o), "test");
+  REQUIRE(back.ok());
+  CHECK(*back == o);
+  CHECK(back->owns(normalized(ServiceKey{Family::inet6, Protocol::tcp, {}, 0, 42})));
+}
+
+TEST_CASE("ownership: a missing state file means nothing owned yet") {
+  TempDir dir;
+  auto o = load_ownership(dir.path + "/owned.json");
+  REQUIRE(o.ok());
+  CHECK(o->services.empty());
+}
+
+TEST_CASE("ownership: save creates the folder and load reads back the same record") {
+  TempDir dir;
+  const std::string path = ownership_path(dir.path + "/state/lvsd", "");
+  CHECK(path == dir.path + "/state/lvsd/owned.json");
+  REQUIRE(save_ownership(path, sample()).ok());
+  auto o = load_ownership(path);
+  REQUIRE(o.ok());
+  CHECK(*o == sample());
+  // replaced atomically: a second save leaves no temporary files behind
+  REQUIRE(save_ownership(path, Ownership{}).ok());
+  CHECK(load_ownership(path)->services.empty());
+  std::string listing;
+  {
+    std::string cmd = "ls -A '" + dir.path + "/state/lvsd'";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char buf[256];
+    while (p && std::fgets(buf, sizeof buf, p)) listing += buf;
+    if (p) ::pclose(p);
+  }
+  CHECK(listing == "owned.json\n");
+}
+
+TEST_CASE("ownership: a named network namespace has its own state file") {
+  CHECK(ownership_path("/var/lib/lvsd", "blue") == "/var/lib/lvsd/owned.netns-blue.json");
+  CHECK(ownership_path("", "") == std::string(kDefaultStateDir) + "/owned.json");
+}
+
+TEST_CASE("ownership: a corrupt state file is an error, not an empty record") {
+  TempDir dir;
+  const std::string path = dir.path + "/owned.json";
+  std::ofstream(path) << "{\"version\": 1, \"services\": [{\"family\": \"inet\", \"port\": 25}]}";
+  auto bad = load_ownership(path);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("/services/0") != std::string::npos);
+  std::ofstream(path, std::ios::trunc) << "{ not json";
+  CHECK_FALSE(load_ownership(path).ok());
+}
