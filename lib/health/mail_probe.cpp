@@ -1,0 +1,251 @@
+#include "health/mail_probe.h"
+
+#include <sys/epoll.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace lvs::health {
+
+namespace {
+std::uint32_t events_for(Io io) { return io == Io::want_write ? EPOLLOUT : EPOLLIN; }
+}  // namespace
+
+std::unique_ptr<Probe> make_probe(const ProbeConfig& config, TlsContextCache& tls, TimePoint now) {
+  return std::make_unique<MailProbe>(config, tls, now);
+}
+
+MailProbe::MailProbe(const ProbeConfig& config, TlsContextCache& tls, TimePoint now)
+    : config_(config), lines_(config.max_line_bytes), start_(now), deadline_(now + config.timeout) {
+  if (auto problem = config_problem(config_)) {
+    finish(false, "bad check settings: " + *problem, now);
+    return;
+  }
+  if (config_.tls != TlsMode::none) {
+    auto ctx = tls.get(config_);
+    if (!ctx) {
+      finish(false, "TLS setup failed: " + ctx.error().describe(), now);
+      return;
+    }
+    tls_ctx_ = *ctx;
+  }
+  dialogue_ = make_dialogue(config_);
+  if (auto opened = transport_.open(config_); !opened) {
+    finish(false, opened.error().describe(), now);
+    return;
+  }
+  want_ = EPOLLOUT;
+}
+
+void MailProbe::on_ready(std::uint32_t events, TimePoint now) {
+  if (phase_ == Phase::done) return;
+  // Loop while a phase completes and the next can make progress at once; bounded, and
+  // level-triggered epoll brings us back for anything left.
+  if (events != 0) {
+    for (int round = 0; round < 64 && phase_ != Phase::done; ++round) {
+      bool more = false;
+      switch (phase_) {
+        case Phase::connecting: more = do_connect(now); break;
+        case Phase::handshaking: more = do_handshake(now); break;
+        case Phase::talking: more = do_talk(now); break;
+        case Phase::done: break;
+      }
+      if (!more) break;
+    }
+  }
+  if (phase_ != Phase::done && now >= deadline_) on_timeout(now);
+}
+
+bool MailProbe::do_connect(TimePoint now) {
+  if (auto st = transport_.finish_connect(); !st) {
+    finish(false, "connect to " + endpoint_string(config_.address, config_.port) + " failed: " +
+                      std::strerror(st.error().code),
+           now);
+    return false;
+  }
+  note("connected to " + endpoint_string(config_.address, config_.port));
+  if (config_.tls == TlsMode::implicit) return begin_tls(now);
+  if (!dialogue_) {
+    finish(true, "connected", now);
+    return false;
+  }
+  phase_ = Phase::talking;
+  want_ = EPOLLIN;
+  return true;
+}
+
+bool MailProbe::begin_tls(TimePoint now) {
+  if (auto st = transport_.begin_tls(tls_ctx_, config_.server_name, config_.verify); !st) {
+    finish(false, "TLS setup failed: " + st.error().describe(), now);
+    return false;
+  }
+  phase_ = Phase::handshaking;
+  return true;
+}
+
+bool MailProbe::do_handshake(TimePoint now) {
+  std::string error;
+  Io io = transport_.handshake(error);
+  if (io == Io::want_read || io == Io::want_write) {
+    want_ = events_for(io);
+    return false;
+  }
+  if (io != Io::done) {
+    note("TLS handshake failed: " + error);
+    finish(false, "TLS handshake failed: " + error, now);
+    return false;
+  }
+  tls_summary_ = transport_.tls_summary();
+  if (!config_.verify)
+    tls_summary_ += ", certificate not verified";
+  else if (!config_.server_name.empty())
+    tls_summary_ += ", certificate verified for " + config_.server_name;
+  else
+    tls_summary_ += ", certificate verified";
+  note("TLS established: " + tls_summary_);
+  phase_ = Phase::talking;
+  want_ = EPOLLIN;
+  if (!dialogue_) {
+    finish(true, "connected, TLS handshake ok", now);
+    return false;
+  }
+  if (tls_after_starttls_) return apply(dialogue_->on_tls_ready(), now);
+  return true;
+}
+
+bool MailProbe::do_talk(TimePoint now) {
+  std::string error;
+  if (out_done_ < out_.size()) {
+    Io io = transport_.write(out_, out_done_, error);
+    if (io == Io::want_read || io == Io::want_write) {
+      want_ = events_for(io);
+      return false;
+    }
+    if (io != Io::done) {
+      if (dialogue_->quitting()) {
+        finish(true, dialogue_->passed_message(), now);
+      } else {
+        finish(false, (error.empty() ? std::string("server closed the connection") : error) +
+                          " while waiting for the " + waiting_for(), now);
+      }
+      return false;
+    }
+    out_.clear();
+    out_done_ = 0;
+  }
+
+  std::string data;
+  std::size_t room = config_.max_total_bytes - received_ + 1;
+  Io io = transport_.read(data, room, error);
+  received_ += data.size();
+  lines_.append(data);
+  if (lines_.overflowed()) {
+    finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
+    return false;
+  }
+  if (received_ > config_.max_total_bytes) {
+    finish(false, "server sent more than " + std::to_string(config_.max_total_bytes) + " bytes", now);
+    return false;
+  }
+  while (auto line = lines_.next_line()) {
+    if (line->size() > config_.max_line_bytes) {
+      finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
+      return false;
+    }
+    result_.transcript.push_back({TranscriptLine::Kind::received, printable(*line, 512)});
+    Step step = dialogue_->on_line(*line);
+    if (step.kind == Step::Kind::wait) continue;
+    // Any step but wait ends this batch: a new command, TLS or the verdict.
+    if (step.kind == Step::Kind::start_tls && !lines_.empty()) {
+      // Plain text after the go-ahead would be read as if it came over TLS.
+      finish(false, "server sent data after accepting STARTTLS", now);
+      return false;
+    }
+    return apply(step, now);
+  }
+  if (lines_.overflowed()) {
+    finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
+    return false;
+  }
+  if (io == Io::eof || io == Io::error) {
+    if (dialogue_->quitting()) {
+      finish(true, dialogue_->passed_message(), now);
+    } else if (io == Io::eof) {
+      finish(false, "server closed the connection while waiting for the " + waiting_for(), now);
+    } else {
+      finish(false, error + " while waiting for the " + waiting_for(), now);
+    }
+    return false;
+  }
+  want_ = events_for(io == Io::done ? Io::want_read : io);
+  return false;
+}
+
+bool MailProbe::apply(const Step& step, TimePoint now) {
+  switch (step.kind) {
+    case Step::Kind::wait:
+      return false;
+    case Step::Kind::send:
+      out_ = step.command + "\r\n";
+      out_done_ = 0;
+      result_.transcript.push_back({TranscriptLine::Kind::sent, step.shown});
+      if (dialogue_->quitting() && !passed_at_) passed_at_ = now;
+      want_ = EPOLLOUT;
+      return true;
+    case Step::Kind::start_tls:
+      tls_after_starttls_ = true;
+      return begin_tls(now);
+    case Step::Kind::pass:
+      finish(true, step.message, now);
+      return false;
+    case Step::Kind::fail:
+      finish(false, step.message, now);
+      return false;
+  }
+  return false;
+}
+
+std::string MailProbe::waiting_for() const { return dialogue_ ? dialogue_->waiting_for() : "connection"; }
+
+void MailProbe::on_timeout(TimePoint now) {
+  std::string limit = format_duration(config_.timeout);
+  switch (phase_) {
+    case Phase::connecting:
+      finish(false, "no connection within " + limit, now);
+      return;
+    case Phase::handshaking:
+      finish(false, "TLS handshake not finished within " + limit, now);
+      return;
+    case Phase::talking: {
+      if (dialogue_ && dialogue_->quitting()) {
+        finish(true, dialogue_->passed_message(), now);
+        return;
+      }
+      std::string m = "no " + waiting_for() + " within " + limit;
+      if (dialogue_ && !dialogue_->context_note().empty()) m += " (" + dialogue_->context_note() + ")";
+      finish(false, m, now);
+      return;
+    }
+    case Phase::done:
+      return;
+  }
+}
+
+void MailProbe::note(std::string text) {
+  result_.transcript.push_back({TranscriptLine::Kind::note, std::move(text)});
+}
+
+void MailProbe::finish(bool ok, std::string message, TimePoint now) {
+  if (ok && transport_.tls()) {
+    transport_.shutdown_tls();
+    message += "; " + tls_summary_;
+  }
+  result_.ok = ok;
+  result_.message = std::move(message);
+  TimePoint end = ok && passed_at_ ? *passed_at_ : now;
+  result_.latency = std::chrono::duration_cast<std::chrono::microseconds>(end - start_);
+  phase_ = Phase::done;
+  want_ = 0;
+}
+
+}  // namespace lvs::health

@@ -1,0 +1,57 @@
+#pragma once
+// The one Probe implementation: connect, optional TLS, then the protocol's dialogue.
+// tcp is the same machine with no dialogue. Bounds (line, total bytes, deadline) and
+// operator messages live here so every protocol gets them alike.
+#include <optional>
+
+#include "health/dialogue.h"
+#include "health/line_buffer.h"
+#include "health/probe.h"
+#include "health/transport.h"
+
+namespace lvs::health {
+
+class MailProbe final : public Probe {
+ public:
+  MailProbe(const ProbeConfig&, TlsContextCache&, TimePoint now);
+
+  int fd() const override { return transport_.fd(); }
+  std::uint32_t wanted_events() const override { return want_; }
+  void on_ready(std::uint32_t events, TimePoint now) override;
+  TimePoint deadline() const override { return deadline_; }
+  bool done() const override { return phase_ == Phase::done; }
+  const ProbeResult& result() const override { return result_; }
+
+ private:
+  enum class Phase { connecting, handshaking, talking, done };
+
+  bool do_connect(TimePoint now);
+  bool do_handshake(TimePoint now);
+  bool do_talk(TimePoint now);
+  bool apply(const Step&, TimePoint now);
+  bool begin_tls(TimePoint now);
+  void on_timeout(TimePoint now);
+  void finish(bool ok, std::string message, TimePoint now);
+  void note(std::string text);
+  std::string waiting_for() const;
+
+  ProbeConfig config_;
+  SSL_CTX* tls_ctx_ = nullptr;
+  Transport transport_;
+  std::unique_ptr<Dialogue> dialogue_;
+  LineBuffer lines_;
+  std::string out_;           // the command being written, with CRLF
+  std::size_t out_done_ = 0;  // bytes of out_ already written
+  std::size_t received_ = 0;  // bytes received in the whole dialogue
+  bool tls_after_starttls_ = false;
+  std::string tls_summary_;
+
+  Phase phase_ = Phase::connecting;
+  std::uint32_t want_ = 0;
+  TimePoint start_;
+  TimePoint deadline_;
+  std::optional<TimePoint> passed_at_;
+  ProbeResult result_;
+};
+
+}  // namespace lvs::health

@@ -1,0 +1,28 @@
+#pragma once
+// The outcome of one probe: ok or not, why in operator words, how long it took, and the
+// dialogue as it happened (shown by `lvsctl check`).
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace lvs::health {
+
+struct TranscriptLine {
+  enum class Kind { sent, received, note };
+  Kind kind = Kind::note;
+  std::string text;
+  bool operator==(const TranscriptLine&) const = default;
+};
+
+struct ProbeResult {
+  bool ok = false;
+  std::string message;  // e.g. "no greeting within 5 s", "STARTTLS refused: 454 TLS not available"
+  std::chrono::microseconds latency{0};
+  std::vector<TranscriptLine> transcript;
+  bool operator==(const ProbeResult&) const = default;
+};
+
+// The transcript as text, one line each, prefixed "C: ", "S: " or "-- ".
+std::string format_transcript(const std::vector<TranscriptLine>&);
+
+}  // namespace lvs::health

@@ -1,0 +1,87 @@
+#include "health/registry.h"
+
+#include <vector>
+
+namespace lvs::health {
+
+std::size_t CheckKeyHash::operator()(const CheckKey& k) const {
+  std::size_t h = hash_value(k.probe);
+  auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  mix(static_cast<std::size_t>(k.tracking.interval.count()));
+  mix(std::hash<double>{}(k.tracking.jitter));
+  mix(static_cast<std::size_t>(k.tracking.rise));
+  mix(static_cast<std::size_t>(k.tracking.fall));
+  mix(static_cast<std::size_t>(k.tracking.initial));
+  return h;
+}
+
+CheckRegistry::CheckRegistry(const Clock& clock, Random& random, ProbeRunner& runner, ProbeFactory factory)
+    : clock_(clock), random_(random), runner_(runner), factory_(std::move(factory)) {}
+
+CheckRegistry::~CheckRegistry() {
+  for (auto& [key, check] : checks_)
+    if (check->running) runner_.cancel(*check->running);
+}
+
+SubscriptionId CheckRegistry::subscribe(const CheckKey& key, HealthListener listener) {
+  auto it = checks_.find(key);
+  if (it == checks_.end()) {
+    auto check = std::unique_ptr<Check>(new Check{key, Tracker(key.tracking, random_, clock_.now()), {}, {}});
+    due_.insert({check->tracker.next_due(), check.get()});
+    it = checks_.emplace(key, std::move(check)).first;
+  }
+  SubscriptionId id = next_id_++;
+  it->second->listeners.emplace(id, std::move(listener));
+  subscriptions_.emplace(id, it->second.get());
+  return id;
+}
+
+void CheckRegistry::unsubscribe(SubscriptionId id) {
+  auto sub = subscriptions_.find(id);
+  if (sub == subscriptions_.end()) return;
+  Check* check = sub->second;
+  subscriptions_.erase(sub);
+  check->listeners.erase(id);
+  if (!check->listeners.empty()) return;
+  if (check->running) runner_.cancel(*check->running);
+  due_.erase({check->tracker.next_due(), check});
+  checks_.erase(check->key);
+}
+
+const Tracker* CheckRegistry::tracker(const CheckKey& key) const {
+  auto it = checks_.find(key);
+  return it == checks_.end() ? nullptr : &it->second->tracker;
+}
+
+std::optional<TimePoint> CheckRegistry::poll() {
+  TimePoint now = clock_.now();
+  while (!due_.empty() && due_.begin()->first <= now) {
+    Check* check = due_.begin()->second;
+    due_.erase(due_.begin());
+    check->running = runner_.add(factory_(check->key.probe, now),
+                                 [this, check](ProbeId, const ProbeResult& r) { on_result(*check, r); });
+  }
+  if (due_.empty()) return std::nullopt;
+  return due_.begin()->first;
+}
+
+void CheckRegistry::on_result(Check& check, const ProbeResult& result) {
+  check.running.reset();
+  auto edge = check.tracker.record(result, clock_.now());
+  due_.insert({check.tracker.next_due(), &check});
+  if (!edge) return;
+  // Listeners may subscribe or unsubscribe (even this check) while being told.
+  CheckKey key = check.key;
+  std::vector<SubscriptionId> ids;
+  for (const auto& [id, listener] : check.listeners) ids.push_back(id);
+  for (SubscriptionId id : ids) {
+    auto sub = subscriptions_.find(id);
+    if (sub == subscriptions_.end()) continue;
+    auto l = sub->second->listeners.find(id);
+    if (l == sub->second->listeners.end()) continue;
+    HealthListener listener = l->second;  // a copy: it may unsubscribe itself
+    listener(key, *edge);
+  }
+}
+
+}  // namespace lvs::health

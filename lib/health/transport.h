@@ -1,0 +1,60 @@
+#pragma once
+// One non-blocking TCP connection to a probed server, plain or TLS (OpenSSL in
+// non-blocking mode). Operations never block: they say which readiness they wait for.
+#include <openssl/ssl.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "health/probe_config.h"
+#include "health/tls_context.h"
+
+namespace lvs::health {
+
+enum class Io {
+  done,        // finished (handshake complete, all written, or read drained)
+  want_read,   // wait for EPOLLIN
+  want_write,  // wait for EPOLLOUT
+  eof,         // the server closed the connection
+  error,       // see the error text
+};
+
+class Transport {
+ public:
+  Transport() = default;
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+  ~Transport();
+
+  // socket(), optional bind to the source address, non-blocking connect().
+  Status open(const ProbeConfig&);
+  int fd() const { return fd_; }
+  // After the socket became writable: did connect() succeed?
+  Status finish_connect();
+
+  // Sets up TLS over the connected socket. `server_name` is sent as SNI (if not an
+  // address) and, when verifying, checked against the certificate.
+  Status begin_tls(SSL_CTX*, const std::string& server_name, bool verify);
+  Io handshake(std::string& error);
+  bool tls() const { return ssl_ != nullptr; }
+  // "TLSv1.3 TLS_AES_256_GCM_SHA384" once the handshake is done.
+  std::string tls_summary() const;
+  // Best effort close_notify; never waits.
+  void shutdown_tls();
+
+  // Appends what arrived, at most `limit` bytes. Returns want_read once drained (data
+  // may have been appended), want_write if TLS must write first, eof or error.
+  Io read(std::string& out, std::size_t limit, std::string& error);
+  // Writes from `data`, advancing `written`. done when everything was written.
+  Io write(std::string_view data, std::size_t& written, std::string& error);
+
+ private:
+  Io ssl_status(int ret, const char* during, std::string& error);
+
+  int fd_ = -1;
+  SslPtr ssl_;
+};
+
+}  // namespace lvs::health
