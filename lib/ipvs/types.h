@@ -41,8 +41,7 @@ inline constexpr std::uint32_t sched3 = 0x0020;
 struct Service {
   ServiceKey key;
   std::string scheduler = "wlc";
-  std::uint32_t flags = 0;            // svc_flag bits, without `hashed` and `persistent`
-                                      // (the kernel flag follows timeout_s > 0)
+  std::uint32_t flags = 0;            // svc_flag bits, without `hashed`
   std::uint32_t timeout_s = 0;        // persistence timeout; > 0 sets svc_flag::persistent
   std::uint32_t netmask = 0xffffffff; // IPv4: a mask; IPv6: the prefix length (kernel convention)
   std::string pe_name;                // persistence engine, e.g. "sip"; empty for none
