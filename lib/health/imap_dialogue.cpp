@@ -37,6 +37,7 @@ Step ImapDialogue::on_greeting(std::string_view line) {
   std::string_view rest = line;
   if (text::next_word(rest) != "*") return Step::fail("unexpected greeting: " + printable(line));
   std::string_view kind = text::next_word(rest);
+  rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
   if (text::iequals(kind, "OK")) {
     // Dovecot greets so while its auth process is not ready. It is an OK greeting: the
     // server is up and will answer commands once auth is ready, so carry on; a LOGIN (or

@@ -129,6 +129,11 @@ Io Transport::ssl_status(int ret, const char* during, std::string& error) {
       if (errno == ECONNRESET) error = std::string("connection reset by server ") + during;
       return Io::error;
     default:
+      // OpenSSL 3 reports a peer that closed without close_notify as an error.
+      if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        ERR_clear_error();
+        return Io::eof;
+      }
       error = "TLS error " + std::string(during) + ": " + take_openssl_errors("unknown");
       return Io::error;
   }
