@@ -5,7 +5,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = lvsctl::kExitOk;
   lvsctl::add_validate_command(app, exit_code);
-  // list/diff/apply register here once they exist.
+  lvsctl::add_list_command(app, exit_code);
+  lvsctl::add_diff_command(app, exit_code);
+  lvsctl::add_apply_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

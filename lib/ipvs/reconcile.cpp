@@ -182,8 +182,11 @@ Plan diff(const DesiredState& desired, const Table& observed, const Ownership& o
   std::vector<const ServiceState*> doomed;
   for (const auto& s : observed.services) {
     ServiceKey k = normalized(s.service.key);
-    if (wanted.count(k) == 0 && (options.prune || owned.owns(k))) doomed.push_back(&s);
+    if (wanted.count(k) != 0) continue;
+    if (options.prune || owned.owns(k)) doomed.push_back(&s);
+    else plan.left_alone.push_back(k);
   }
+  std::sort(plan.left_alone.begin(), plan.left_alone.end());
   std::sort(doomed.begin(), doomed.end(), [](const ServiceState* a, const ServiceState* b) {
     return normalized(a->service.key) < normalized(b->service.key);
   });

@@ -45,6 +45,9 @@ struct Plan {
   // Desired services already in the kernel but not yet in the ownership record: they
   // become owned once applied, since the descriptor claims them.
   std::vector<ServiceKey> adopted;
+  // Services in the kernel that the descriptor lacks and we do not own, left alone
+  // (without prune): worth telling the operator about.
+  std::vector<ServiceKey> left_alone;
 
   bool empty() const { return operations.empty(); }
   bool operator==(const Plan&) const = default;

@@ -173,7 +173,10 @@ TEST_CASE("diff: a foreign service is left alone unless prune is asked for") {
               observed(foreign, {real("198.51.100.50", 80), real("198.51.100.51", 80)})}};
   auto want = one_service(mine, {real("198.51.100.11", 25)});
 
-  CHECK(diff(want, have, Ownership{{mine.key}}).empty());
+  auto kept = diff(want, have, Ownership{{mine.key}});
+  CHECK(kept.empty());
+  REQUIRE(kept.left_alone.size() == 1);
+  CHECK(kept.left_alone[0] == foreign.key);
 
   auto pruned = diff(want, have, Ownership{{mine.key}}, DiffOptions{true});
   REQUIRE(pruned.operations.size() == 3);
@@ -181,6 +184,7 @@ TEST_CASE("diff: a foreign service is left alone unless prune is asked for") {
   CHECK(std::holds_alternative<DeleteDest>(pruned.operations[1]));
   REQUIRE(std::holds_alternative<DeleteService>(pruned.operations[2]));
   CHECK(std::get<DeleteService>(pruned.operations[2]).key == foreign.key);
+  CHECK(pruned.left_alone.empty());
 }
 
 TEST_CASE("diff: a service removed from the descriptor is deleted when we own it, reals first") {

@@ -1,0 +1,16 @@
+#pragma once
+// Opening the kernel backend for a command: the caller's namespace or --netns NAME.
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "ipvs/netlink_ipvs.h"
+
+namespace lvsctl {
+
+[[nodiscard]] lvs::Result<std::unique_ptr<lvs::ipvs::NetlinkIpvs>> open_backend(const std::string& netns);
+
+// Prints "lvsctl: <what>: <error>" to stderr.
+void print_error(const std::string& what, const lvs::Error& error);
+
+}  // namespace lvsctl
