@@ -80,7 +80,7 @@ void CheckRegistry::on_result(Check& check, const ProbeResult& result) {
     auto l = sub->second->listeners.find(id);
     if (l == sub->second->listeners.end()) continue;
     HealthListener listener = l->second;  // a copy: it may unsubscribe itself
-    listener(key, *edge);
+    if (listener) listener(key, *edge);
   }
 }
 

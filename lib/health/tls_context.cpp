@@ -1,6 +1,12 @@
 #include "health/tls_context.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 
 namespace lvs::health {
 
@@ -17,7 +23,54 @@ int openssl_version(TlsVersion v) {
   return 0;
 }
 
+int fd_of(BIO* b) { return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b))); }
+
+int bio_write(BIO* b, const char* buf, int len) {
+  BIO_clear_retry_flags(b);
+  ssize_t n = ::send(fd_of(b), buf, static_cast<std::size_t>(len), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(b);
+  return static_cast<int>(n);
+}
+
+int bio_read(BIO* b, char* buf, int len) {
+  BIO_clear_retry_flags(b);
+  ssize_t n = ::recv(fd_of(b), buf, static_cast<std::size_t>(len), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(b);
+  return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int bio_puts(BIO* b, const char* s) { return bio_write(b, s, static_cast<int>(std::strlen(s))); }
+
+BIO_METHOD* nosignal_socket_method() {
+  // Made once, kept for the process: OpenSSL needs the method as long as any BIO uses it.
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                 "lvs socket without SIGPIPE");
+    if (m) {
+      BIO_meth_set_write(m, bio_write);
+      BIO_meth_set_read(m, bio_read);
+      BIO_meth_set_puts(m, bio_puts);
+      BIO_meth_set_ctrl(m, bio_ctrl);
+    }
+    return m;
+  }();
+  return method;
+}
+
 }  // namespace
+
+bool attach_socket(SSL* ssl, int fd) {
+  BIO_METHOD* m = nosignal_socket_method();
+  if (!m) return false;
+  BIO* bio = BIO_new(m);
+  if (!bio) return false;
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)));
+  BIO_set_init(bio, 1);
+  SSL_set_bio(ssl, bio, bio);  // the SSL owns it now
+  return true;
+}
 
 std::string take_openssl_errors(std::string_view fallback) {
   std::string out;

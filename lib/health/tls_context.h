@@ -36,6 +36,11 @@ class TlsContextCache {
   std::map<std::tuple<std::string, bool, TlsVersion>, SslCtxPtr> contexts_;
 };
 
+// Attaches a connected socket to `ssl` through a BIO that sends with MSG_NOSIGNAL, so a
+// peer that went away gives EPIPE instead of a SIGPIPE that would kill the process.
+// (OpenSSL's own socket BIO uses write().) Returns false if OpenSSL cannot allocate it.
+bool attach_socket(SSL* ssl, int fd);
+
 // The pending OpenSSL error queue as one line, emptied; `fallback` when it is empty.
 std::string take_openssl_errors(std::string_view fallback);
 

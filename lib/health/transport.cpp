@@ -73,7 +73,7 @@ Status Transport::begin_tls(SSL_CTX* ctx, const std::string& server_name, bool v
   ERR_clear_error();
   ssl_.reset(SSL_new(ctx));
   if (!ssl_) return make_error(ENOMEM, "cannot create a TLS session: " + take_openssl_errors("?"));
-  if (SSL_set_fd(ssl_.get(), fd_) != 1) return make_error(0, "cannot attach TLS to the socket");
+  if (!attach_socket(ssl_.get(), fd_)) return make_error(0, "cannot attach TLS to the socket");
   bool is_address = net::IpAddress::parse(server_name).has_value();
   if (!server_name.empty() && !is_address) SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str());
   if (verify && !server_name.empty()) {

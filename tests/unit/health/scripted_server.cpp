@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "health/tls_context.h"
 #include "net/ip_address.h"
 
 namespace lvs::health::testing {
@@ -169,7 +170,7 @@ bool ScriptedServer::run_op(const Op& op) {
     }
     case Op::Kind::start_tls:
       ssl_ = SSL_new(op.ctx);
-      SSL_set_fd(ssl_, conn_fd_);
+      attach_socket(ssl_, conn_fd_);  // no SIGPIPE from a client that left
       if (SSL_accept(ssl_) != 1) {
         problem("TLS handshake failed");  // expected in the failure tests
         return false;

@@ -1,0 +1,183 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "health/registry.h"
+#include "manual_clock.h"
+
+using namespace lvs::health;
+using namespace lvs::health::testing;
+using namespace std::chrono_literals;
+
+namespace {
+// A socket-free probe: finished at once with the result the test scripted for its port,
+// or pending forever when the script says so.
+class FakeProbe final : public Probe {
+ public:
+  FakeProbe(std::optional<ProbeResult> r, TimePoint now) : result_(r ? *r : ProbeResult{}), done_(r.has_value()),
+                                                           deadline_(now + 24h) {}
+  int fd() const override { return -1; }
+  std::uint32_t wanted_events() const override { return 0; }
+  void on_ready(std::uint32_t, TimePoint) override {}
+  TimePoint deadline() const override { return deadline_; }
+  bool done() const override { return done_; }
+  const ProbeResult& result() const override { return result_; }
+
+ private:
+  ProbeResult result_;
+  bool done_;
+  TimePoint deadline_;
+};
+
+struct Fixture {
+  ManualClock clock;
+  ReplayRandom random{{0.0, 0.5}};  // no start spread, then waits of exactly the interval
+  ProbeRunner runner{clock};
+  std::map<std::uint16_t, std::optional<bool>> outcome;  // port -> pass / fail / hang
+  std::map<std::uint16_t, int> started;
+  CheckRegistry registry{clock, random, runner, [this](const ProbeConfig& c, TimePoint now) {
+                           ++started[c.port];
+                           auto o = outcome[c.port];
+                           std::optional<ProbeResult> r;
+                           if (o) r = ProbeResult{*o, *o ? "ok" : "refused", 1ms, {}};
+                           return std::make_unique<FakeProbe>(r, now);
+                         }};
+
+  // One round: start what is due, deliver results.
+  void round() {
+    registry.poll();
+    runner.dispatch(0);
+  }
+};
+
+CheckKey key_for(std::uint16_t port) {
+  CheckKey k;
+  k.probe.type = ProbeType::smtp;
+  k.probe.address = *lvs::net::IpAddress::parse("192.0.2.11");
+  k.probe.port = port;
+  k.tracking.interval = 2s;
+  k.tracking.jitter = 0.1;
+  k.tracking.rise = 2;
+  k.tracking.fall = 2;
+  return k;
+}
+}  // namespace
+
+TEST_CASE("registry: two services with the same check of one real share one probe and both hear the edge") {
+  Fixture f;
+  f.outcome[25] = true;
+  std::vector<std::string> heard;
+  f.registry.subscribe(key_for(25), [&](const CheckKey&, const HealthEdge& e) { heard.push_back("a " + std::string(to_string(e.health))); });
+  f.registry.subscribe(key_for(25), [&](const CheckKey&, const HealthEdge& e) { heard.push_back("b " + std::string(to_string(e.health))); });
+  CHECK(f.registry.check_count() == 1);
+  f.round();
+  CHECK(f.started[25] == 1);
+  CHECK(heard == std::vector<std::string>{"a up", "b up"});
+  REQUIRE(f.registry.tracker(key_for(25)));
+  CHECK(f.registry.tracker(key_for(25))->health() == Health::up);
+}
+
+TEST_CASE("registry: checks that differ in any setting are separate") {
+  Fixture f;
+  auto tls = key_for(25);
+  tls.probe.tls = TlsMode::starttls;
+  auto slower = key_for(25);
+  slower.tracking.interval = 10s;
+  f.registry.subscribe(key_for(25), nullptr);
+  f.registry.subscribe(tls, nullptr);
+  f.registry.subscribe(slower, nullptr);
+  f.registry.subscribe(key_for(110), nullptr);
+  CHECK(f.registry.check_count() == 4);
+}
+
+TEST_CASE("registry: a check runs again one interval after its result, not before") {
+  Fixture f;
+  f.outcome[25] = true;
+  f.registry.subscribe(key_for(25), nullptr);
+  f.round();
+  CHECK(f.started[25] == 1);
+  auto next = f.registry.poll();
+  REQUIRE(next);
+  CHECK(*next == f.clock.now() + 2s);
+  f.clock.advance(1999ms);
+  f.round();
+  CHECK(f.started[25] == 1);
+  f.clock.advance(1ms);
+  f.round();
+  CHECK(f.started[25] == 2);
+}
+
+TEST_CASE("registry: a running probe is not started twice") {
+  Fixture f;
+  f.outcome[25] = std::nullopt;  // hangs
+  f.registry.subscribe(key_for(25), nullptr);
+  f.round();
+  f.clock.advance(10s);
+  f.round();
+  CHECK(f.started[25] == 1);
+  CHECK(f.runner.running() == 1);
+}
+
+TEST_CASE("registry: edges only - failures below `fall` and repeated states stay silent") {
+  Fixture f;
+  f.outcome[25] = true;
+  std::vector<Health> heard;
+  f.registry.subscribe(key_for(25), [&](const CheckKey&, const HealthEdge& e) { heard.push_back(e.health); });
+  for (int i = 0; i < 3; ++i) {
+    f.round();
+    f.clock.advance(2s);
+  }
+  f.outcome[25] = false;
+  for (int i = 0; i < 4; ++i) {
+    f.round();
+    f.clock.advance(2s);
+  }
+  CHECK(heard == std::vector<Health>{Health::up, Health::down});
+}
+
+TEST_CASE("registry: the last unsubscribe removes the check and cancels its running probe") {
+  Fixture f;
+  f.outcome[25] = std::nullopt;
+  auto a = f.registry.subscribe(key_for(25), nullptr);
+  auto b = f.registry.subscribe(key_for(25), nullptr);
+  f.round();
+  CHECK(f.runner.running() == 1);
+  f.registry.unsubscribe(a);
+  CHECK(f.registry.check_count() == 1);
+  f.registry.unsubscribe(b);
+  CHECK(f.registry.check_count() == 0);
+  CHECK(f.runner.running() == 0);
+  CHECK_FALSE(f.registry.poll());
+}
+
+TEST_CASE("registry: a listener may unsubscribe itself, even the last one, while hearing an edge") {
+  Fixture f;
+  f.outcome[25] = true;
+  SubscriptionId id = 0;
+  int calls = 0;
+  id = f.registry.subscribe(key_for(25), [&](const CheckKey& k, const HealthEdge&) {
+    ++calls;
+    CHECK(k == key_for(25));
+    f.registry.unsubscribe(id);
+  });
+  f.round();
+  CHECK(calls == 1);
+  CHECK(f.registry.check_count() == 0);
+}
+
+TEST_CASE("registry: a reload that subscribes the new set first keeps the health of unchanged checks") {
+  Fixture f;
+  f.outcome[25] = true;
+  auto old_sub = f.registry.subscribe(key_for(25), nullptr);
+  f.round();
+  REQUIRE(f.registry.tracker(key_for(25))->health() == Health::up);
+  std::vector<Health> heard;
+  auto new_sub = f.registry.subscribe(key_for(25), [&](const CheckKey&, const HealthEdge& e) { heard.push_back(e.health); });
+  f.registry.unsubscribe(old_sub);
+  REQUIRE(f.registry.tracker(key_for(25)));
+  CHECK(f.registry.tracker(key_for(25))->health() == Health::up);
+  f.clock.advance(2s);
+  f.round();
+  CHECK(heard.empty());  // still up: no edge
+  f.registry.unsubscribe(new_sub);
+}
