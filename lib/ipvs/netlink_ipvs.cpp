@@ -40,7 +40,9 @@ std::string hint(const Operation& op, int err) {
   if (err == ENOBUFS)
     return "its acknowledgement was lost (netlink receive buffer overflow); re-read the table to "
            "learn whether it was applied";
-  if (err == ETIMEDOUT) return "the kernel did not answer; re-read the table to learn whether it was applied";
+  if (err == EINTR)
+    return "the kernel sent no acknowledgement (its handler was interrupted); re-read the table to "
+           "learn whether it was applied";
   return std::visit(
       overloaded{
           [&](const AddService& o) -> std::string {
@@ -204,8 +206,10 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
   };
 
   while (pending > 0) {
-    // The kernel answers inside sendmsg (and continues dumps inside recvmsg), so what
-    // it owes us is normally queued already; after an overflow a missing answer is lost.
+    // The kernel answers inside sendmsg (and continues dumps inside recvmsg), so what it
+    // owes us is queued already. A request still unanswered when the queue runs dry got
+    // no ACK: either dropped in an overflow (ENOBUFS), or the handler returned -EINTR,
+    // which netlink_rcv_skb() never acknowledges (EINTR).
     pollfd p{fd_, POLLIN, 0};
     int pr = ::poll(&p, 1, overflow ? 0 : options_.reply_timeout_ms);
     if (pr < 0) {
@@ -214,7 +218,7 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
     }
     if (pr == 0) {
       for (std::size_t i = 0; i < count; ++i)
-        if (outcome[i] == kPending) resolve(i, overflow ? ENOBUFS : ETIMEDOUT);
+        if (outcome[i] == kPending) resolve(i, overflow ? ENOBUFS : EINTR);
       break;
     }
     int got = ::recvmmsg(fd_, msgs, kSlots, MSG_DONTWAIT, nullptr);
@@ -409,8 +413,15 @@ Status NetlinkIpvs::start_sync_daemon(const SyncDaemon& d) {
 }
 
 Status NetlinkIpvs::stop_sync_daemon(SyncState state) {
-  return write(IPVS_CMD_DEL_DAEMON, [&](nl_msg* m) { return wire::put_daemon_state(m, state); },
-               std::string("stop the ") + to_string(state) + " sync daemon");
+  Status s = write(IPVS_CMD_DEL_DAEMON, [&](nl_msg* m) { return wire::put_daemon_state(m, state); },
+                   std::string("stop the ") + to_string(state) + " sync daemon");
+  if (s || s.error().code != EINTR) return s;
+  // kthread_stop() of a sync thread that had not run yet returns -EINTR, so the kernel
+  // stopped the daemon but sent no ACK: the daemon list tells.
+  auto daemons = sync_daemons();
+  if (!daemons) return s;
+  bool running = std::any_of(daemons->begin(), daemons->end(), [&](const SyncDaemon& d) { return d.state == state; });
+  return running ? s : ok();
 }
 
 // ---- reads -------------------------------------------------------------------------
@@ -540,7 +551,7 @@ Status NetlinkIpvs::fetch_destinations(std::vector<ServiceState>& services) {
         std::size_t idx = todo[pos + k];
         int o = outcome[k];
         if (o == 0) continue;
-        if (o == EBUSY || o == ENOBUFS || o == ETIMEDOUT) {
+        if (o == EBUSY || o == ENOBUFS || o == EINTR) {
           services[idx].destinations.clear();
           retry.push_back(idx);
           shrink = shrink || o != EBUSY;

@@ -222,8 +222,8 @@ int put_service(nl_msg* msg, const Service& s) {
     if (err == 0) err = nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, s.scheduler.c_str());
     if (err == 0) {
       ip_vs_flags f{};
-      f.flags = s.flags & ~svc_flag::hashed;
-      // The kernel persists only with the flag set, whatever the timeout.
+      // The kernel persists only with the flag set: it follows the timeout.
+      f.flags = s.flags & ~(svc_flag::hashed | svc_flag::persistent);
       if (s.timeout_s > 0) f.flags |= svc_flag::persistent;
       f.mask = ~0u;  // the request states every flag, so an edit also clears
       err = nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof f, &f);
@@ -387,7 +387,7 @@ Result<ServiceState> parse_service(nlattr* nest) {
   if (tb[IPVS_SVC_ATTR_FLAGS] != nullptr) {
     ip_vs_flags f{};
     nla_memcpy(&f, tb[IPVS_SVC_ATTR_FLAGS], sizeof f);
-    s.flags = f.flags & ~svc_flag::hashed;
+    s.flags = f.flags & ~(svc_flag::hashed | svc_flag::persistent);
   }
   if (tb[IPVS_SVC_ATTR_TIMEOUT] != nullptr) s.timeout_s = nla_get_u32(tb[IPVS_SVC_ATTR_TIMEOUT]);
   if (tb[IPVS_SVC_ATTR_NETMASK] != nullptr) {

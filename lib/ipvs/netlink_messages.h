@@ -8,8 +8,9 @@
 // - the persistence netmask of an IPv4 service is a mask in network byte order, of an
 //   IPv6 service a prefix length (plain u32); Service::netmask holds the IPv4 mask in
 //   host order and the IPv6 prefix as is;
-// - IP_VS_SVC_F_PERSISTENT is added on write when timeout_s > 0 (the kernel persists
-//   only with the flag); reads report the kernel's flags without the internal HASHED bit.
+// - IP_VS_SVC_F_PERSISTENT follows timeout_s > 0 on write (the kernel persists only with
+//   the flag) and, like the kernel-internal HASHED bit, is not reported in Service::flags
+//   on read (the backends' shared convention, see FakeIpvs and tests/conformance).
 #include <linux/ip_vs.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>

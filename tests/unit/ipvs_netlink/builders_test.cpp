@@ -102,7 +102,7 @@ TEST_CASE("builders: an IPv6 service edit sends the persistence prefix length an
 TEST_CASE("builders: a service without persistence clears the persistent flag, and hashed is never sent",
           "[unit][netlink]") {
   Service s = tcp_service();
-  s.flags = svc_flag::hashed | svc_flag::onepacket;
+  s.flags = svc_flag::hashed | svc_flag::persistent | svc_flag::onepacket;
   auto msg = built(EditService{s});
   Parsed p = parse(msg.get());
   REQUIRE(p.error == 0);

