@@ -21,6 +21,14 @@ struct Diagnostic {
   bool operator==(const Diagnostic&) const = default;
 };
 
+// A problem before it is given a file position: the loader looks the pointer up.
+struct Finding {
+  Severity severity = Severity::error;
+  std::string pointer;
+  std::string message;
+  bool at_key = false;  // show the position of the member's key rather than its value
+};
+
 bool has_errors(const std::vector<Diagnostic>& diagnostics);
 std::size_t count(const std::vector<Diagnostic>& diagnostics, Severity severity);
 

@@ -1,0 +1,59 @@
+#pragma once
+// A strict JSON reader that remembers where every value and key was written.
+// nlohmann::json neither tracks positions nor rejects duplicate keys, and its recursion
+// is unbounded; this reader does all three, so every later message can name a line and
+// column and a hostile file cannot exhaust the stack.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace lvs::model {
+
+struct TextPosition {
+  int line = 0;    // 1-based; 0: unknown
+  int column = 0;  // 1-based, in characters (UTF-8 code points)
+  bool operator==(const TextPosition&) const = default;
+};
+
+struct PositionedJson {
+  nlohmann::json value;
+  std::unordered_map<std::string, TextPosition> value_at;  // JSON pointer -> start of its value
+  std::unordered_map<std::string, TextPosition> key_at;    // JSON pointer -> start of its key
+
+  // Where `pointer` was written; for a pointer that was not written (a missing field),
+  // the nearest written ancestor.
+  TextPosition position_of(const std::string& pointer) const;
+  // Like position_of, but the key's position for object members.
+  TextPosition key_position_of(const std::string& pointer) const;
+};
+
+struct JsonProblem {
+  TextPosition position;
+  std::string pointer;  // empty for plain syntax errors
+  std::string message;
+};
+
+struct JsonLimits {
+  int max_depth = 64;
+  std::size_t max_string_bytes = 4096;
+  std::size_t max_values = 4'000'000;
+};
+
+struct JsonReadResult {
+  std::optional<PositionedJson> json;  // absent after a fatal syntax error
+  std::vector<JsonProblem> problems;   // the fatal error, and duplicate keys (not fatal)
+};
+
+JsonReadResult read_json_with_positions(std::string_view text, const JsonLimits& limits = {});
+
+// RFC 6901 escaping of one reference token ("~" -> "~0", "/" -> "~1").
+std::string escape_pointer_token(std::string_view token);
+// The parent of "/a/b" is "/a"; of "/a" it is "" (the root).
+std::string parent_pointer(const std::string& pointer);
+
+}  // namespace lvs::model

@@ -1,0 +1,176 @@
+#include "model/loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include "model/json_positions.h"
+#include "model/model_from_json.h"
+#include "model/schema_check.h"
+#include "model/semantic_check.h"
+
+#ifndef LVS_SCHEMA_INSTALL_PATH
+#define LVS_SCHEMA_INSTALL_PATH "/usr/share/lvs/cluster.schema.json"
+#endif
+#ifndef LVS_SCHEMA_SOURCE_PATH
+#define LVS_SCHEMA_SOURCE_PATH "schemas/cluster.schema.json"
+#endif
+
+namespace lvs::model {
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// True when one pointer is the other or lies inside it ("/a" and "/a/b", not "/a" and "/ab").
+bool related(const std::string& a, const std::string& b) {
+  const std::string& shorter = a.size() <= b.size() ? a : b;
+  const std::string& longer = a.size() <= b.size() ? b : a;
+  if (longer.compare(0, shorter.size(), shorter) != 0) return false;
+  return longer.size() == shorter.size() || longer[shorter.size()] == '/';
+}
+
+Diagnostic locate(const Finding& f, const PositionedJson& json, const std::string& file) {
+  TextPosition pos = f.at_key ? json.key_position_of(f.pointer) : json.position_of(f.pointer);
+  return Diagnostic{f.severity, file, pos.line, pos.column, f.pointer, f.message};
+}
+
+}  // namespace
+
+std::string find_schema_path(const LoadOptions& options) {
+  if (!options.schema_path.empty()) return options.schema_path;
+  if (const char* env = std::getenv("LVS_SCHEMA"); env && *env) return env;
+  if (exists(LVS_SCHEMA_INSTALL_PATH)) return LVS_SCHEMA_INSTALL_PATH;
+  if (exists(LVS_SCHEMA_SOURCE_PATH)) return LVS_SCHEMA_SOURCE_PATH;
+  return LVS_SCHEMA_INSTALL_PATH;
+}
+
+LoadResult load_cluster_text(std::string_view text, const std::string& filename, const LoadOptions& options) {
+  LoadResult result;
+  auto& diags = result.diagnostics;
+  if (text.size() > kMaxDescriptorBytes) {
+    diags.push_back(Diagnostic{Severity::error, filename, 0, 0, "",
+                               "the file is " + std::to_string(text.size()) + " bytes, more than the limit of " +
+                                   std::to_string(kMaxDescriptorBytes / (1024 * 1024)) + " MiB"});
+    return result;
+  }
+
+  JsonLimits limits;
+  limits.max_depth = kMaxNestingDepth;
+  JsonReadResult read = read_json_with_positions(text, limits);
+  for (const auto& p : read.problems)
+    diags.push_back(Diagnostic{Severity::error, filename, p.position.line, p.position.column, p.pointer, p.message});
+  if (!read.json) return result;
+  const PositionedJson& json = *read.json;
+
+  std::string schema_path = find_schema_path(options);
+  auto schema = check_against_schema(json.value, schema_path);
+  if (!schema) {
+    diags.push_back(Diagnostic{Severity::error, filename, 0, 0, "",
+                               schema.error().describe() + " (set LVS_SCHEMA to the schema's path)"});
+    result.read_failed = true;
+    return result;
+  }
+  std::vector<std::string> schema_pointers;
+  for (const auto& p : *schema) {
+    diags.push_back(locate(Finding{Severity::error, p.pointer, p.message, p.at_key}, json, filename));
+    if (!p.pointer.empty()) schema_pointers.push_back(p.pointer);
+  }
+  if (!json.value.is_object()) return result;
+
+  std::vector<Finding> findings;
+  Cluster cluster = model_from_json(json.value, findings);
+  SemanticOptions semantic;
+  semantic.key_file_problems_are_errors = options.mode == LoadMode::daemon;
+  check_semantics(cluster, semantic, findings);
+
+  // A place the schema already rejected would only produce follow-on noise here.
+  std::set<std::tuple<int, std::string, std::string>> seen;
+  for (const auto& f : findings) {
+    bool shadowed = std::any_of(schema_pointers.begin(), schema_pointers.end(),
+                                [&](const std::string& p) { return related(p, f.pointer); });
+    if (shadowed) continue;
+    if (!seen.insert({static_cast<int>(f.severity), f.pointer, f.message}).second) continue;
+    diags.push_back(locate(f, json, filename));
+  }
+  std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  if (!has_errors(diags)) result.cluster = std::move(cluster);
+  return result;
+}
+
+LoadResult load_cluster_file(const std::string& path, const LoadOptions& options) {
+  LoadResult result;
+  auto fail = [&](const std::string& message) {
+    result.diagnostics.push_back(Diagnostic{Severity::error, path, 0, 0, "", message});
+    result.read_failed = true;
+    return result;
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail("not a regular file");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxDescriptorBytes) {
+    ::close(fd);
+    result.diagnostics.push_back(Diagnostic{
+        Severity::error, path, 0, 0, "",
+        "the file is " + std::to_string(st.st_size) + " bytes, more than the limit of " +
+            std::to_string(kMaxDescriptorBytes / (1024 * 1024)) + " MiB"});
+    return result;
+  }
+  // Read at most one byte past the limit: the file may grow between fstat and read.
+  std::string text;
+  text.resize(kMaxDescriptorBytes + 1);
+  std::size_t got = 0;
+  while (got < text.size()) {
+    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return fail(std::string("cannot read: ") + std::strerror(err));
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  text.resize(got);
+  return load_cluster_text(text, path, options);
+}
+
+Result<Node> find_local_node(const Cluster& cluster, const std::string& name,
+                             const std::vector<IpAddress>& local_addresses) {
+  if (!name.empty()) {
+    for (const Node& n : cluster.nodes)
+      if (n.name == name) return n;
+    std::string known;
+    for (const Node& n : cluster.nodes) known += (known.empty() ? "" : ", ") + n.name;
+    return Error{ENOENT, "no node named \"" + name + "\" in cluster " + cluster.name + " (nodes: " + known + ")"};
+  }
+  const Node* found = nullptr;
+  for (const Node& n : cluster.nodes)
+    if (std::find(local_addresses.begin(), local_addresses.end(), n.address) != local_addresses.end()) {
+      if (found)
+        return Error{EEXIST, "nodes \"" + found->name + "\" and \"" + n.name +
+                                 "\" both have local addresses; choose one with --node"};
+      found = &n;
+    }
+  if (found) return *found;
+  std::string known;
+  for (const Node& n : cluster.nodes) known += (known.empty() ? "" : ", ") + n.name + " " + n.address.to_string();
+  return Error{ENOENT, "none of the nodes' addresses is local (" + known + "); choose one with --node"};
+}
+
+}  // namespace lvs::model

@@ -1,0 +1,24 @@
+#pragma once
+// Checks a document against schemas/cluster.schema.json with valijson and turns
+// valijson's errors into JSON pointers and operator words.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace lvs::model {
+
+struct SchemaProblem {
+  std::string pointer;  // where the problem is (the member, for unknown fields)
+  bool at_key = false;  // the position to show is the member's key, not its value
+  std::string message;  // e.g. "70000 is above the maximum 65535"
+};
+
+// Loads (and caches by path) the schema, then validates `document`. An Error means
+// the schema itself could not be read or parsed.
+Result<std::vector<SchemaProblem>> check_against_schema(const nlohmann::json& document,
+                                                        const std::string& schema_path);
+
+}  // namespace lvs::model
