@@ -45,7 +45,8 @@ void CheckRegistry::unsubscribe(SubscriptionId id) {
   if (!check->listeners.empty()) return;
   if (check->running) runner_.cancel(*check->running);
   due_.erase({check->tracker.next_due(), check});
-  checks_.erase(check->key);
+  CheckKey key = check->key;  // a copy: erasing by a reference into the node is unsafe
+  checks_.erase(key);
 }
 
 const Tracker* CheckRegistry::tracker(const CheckKey& key) const {

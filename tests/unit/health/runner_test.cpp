@@ -131,3 +131,36 @@ TEST_CASE("runner: the runner's epoll fd is readable when a probe has news, for 
   CHECK(::poll(&p, 1, 2000) == 1);
   runner.run_until_idle();
 }
+
+namespace {
+// A probe that never finishes, not even at its deadline.
+class StubbornProbe final : public Probe {
+ public:
+  explicit StubbornProbe(TimePoint deadline) : deadline_(deadline) {}
+  int fd() const override { return -1; }
+  std::uint32_t wanted_events() const override { return 0; }
+  void on_ready(std::uint32_t, TimePoint) override {}
+  TimePoint deadline() const override { return deadline_; }
+  bool done() const override { return false; }
+  const ProbeResult& result() const override { return result_; }
+
+ private:
+  TimePoint deadline_;
+  ProbeResult result_;
+};
+}  // namespace
+
+TEST_CASE("runner: a probe that ignores its deadline is ended by the runner as a failure") {
+  ManualClock clock;
+  ProbeRunner runner(clock);
+  std::optional<ProbeResult> got;
+  runner.add(std::make_unique<StubbornProbe>(clock.now() + 1s), [&](ProbeId, const ProbeResult& r) { got = r; });
+  runner.dispatch(0);
+  CHECK_FALSE(got);
+  clock.advance(1s);
+  runner.dispatch(0);
+  REQUIRE(got);
+  CHECK_FALSE(got->ok);
+  CHECK(got->message == "probe did not finish at its deadline");
+  CHECK(runner.running() == 0);
+}

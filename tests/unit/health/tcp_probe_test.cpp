@@ -25,6 +25,19 @@ TEST_CASE("tcp: a listening server on ::1 passes") {
   INFO(r.message);
   CHECK(r.ok);
   CHECK(transcript_has(r, TranscriptLine::Kind::note, "connected to [::1]:"));
+  CHECK(r.latency.count() > 0);
+}
+
+TEST_CASE("tcp: an IPv6 source address is bound before connect") {
+  ScriptedServer server("::1");
+  server.hold().start();
+  auto c = config_for(ProbeType::tcp, server, "::1");
+  c.source = lvs::net::IpAddress::parse("::1");
+  auto r = run_probe(c);
+  INFO(r.message);
+  CHECK(r.ok);
+  server.join();
+  CHECK(server.peer_address() == "::1");
 }
 
 TEST_CASE("tcp: a port nobody listens on fails with connection refused") {
