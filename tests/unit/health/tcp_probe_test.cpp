@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "probe_support.h"
@@ -88,4 +89,34 @@ TEST_CASE("tcp: implicit TLS on a plain tcp check does the handshake only") {
   INFO(r.message);
   CHECK(r.ok);
   CHECK(r.message.rfind("connected, TLS handshake ok; TLSv1.3", 0) == 0);
+}
+
+TEST_CASE("tcp: a server whose accept queue is full never completes the connect: timeout in words") {
+  // listen(0) and no accept(): once the queue is full the kernel drops further SYNs.
+  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&a), len) == 0);
+  REQUIRE(::listen(lfd, 0) == 0);
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    (void)::connect(fd, reinterpret_cast<sockaddr*>(&a), len);
+    fillers.push_back(fd);
+  }
+  pollfd first{fillers[0], POLLOUT, 0};  // the first filler is in the queue: it is full
+  REQUIRE(::poll(&first, 1, 2000) == 1);
+  ProbeConfig c;
+  c.type = ProbeType::tcp;
+  c.address = *lvs::net::IpAddress::parse("127.0.0.1");
+  c.port = ntohs(a.sin_port);
+  c.timeout = std::chrono::milliseconds(300);
+  auto r = run_probe(c);
+  for (int fd : fillers) ::close(fd);
+  ::close(lfd);
+  CHECK_FALSE(r.ok);
+  CHECK(r.message == "no connection within 300 ms");
 }
