@@ -28,8 +28,9 @@ Error fail(int code, const std::string& what, const std::string& why) {
 
 bool family_valid(Family f) { return f == Family::inet || f == Family::inet6; }
 
-// ip_vs_new_dest: an IPv4 real must be unicast or local (inet_addr_type), an IPv6 one
-// unicast and not link-local (ipv6_addr_type).
+// ip_vs_new_dest: an IPv4 real must be unicast or local (inet_addr_type: only 0.0.0.0
+// is "zeronet" there, 0.1.2.3 and 240.0.0.1 pass), an IPv6 one unicast and not
+// link-local (ipv6_addr_type).
 bool dest_address_acceptable(const IpAddress& a) {
   const auto& b = a.bytes;
   if (!a.is_v6()) {
@@ -122,10 +123,10 @@ Status FakeIpvs::check_service_settings(const Service& s, const std::string& wha
 }
 
 // ip_vs_genl_set_cmd's family checks, then the range checks of ip_vs_add/edit_dest.
+// A real's family is its address's: that is what travels to the kernel and comes back.
 Status FakeIpvs::check_dest_fields(const Entry& svc, const Destination& d,
                                    const std::string& what) const {
-  if (!family_valid(d.family)) return fail(EAFNOSUPPORT, what, "unknown address family of the real");
-  if (d.family != svc.state.service.key.family) {
+  if (d.address.family != svc.state.service.key.family) {
     if (sync_running())
       return fail(EINVAL, what, "a real of another address family while a sync daemon runs");
     if (d.forward != Forward::tunnel)
@@ -219,6 +220,7 @@ Status FakeIpvs::add_destination(const ServiceKey& key, const Destination& d) {
     return fail(EINVAL, what, "the real's address is not a unicast address");
   DestinationState st;
   st.dest = d;
+  st.dest.family = d.address.family;
   dests.insert(dests.begin(), std::move(st));  // the kernel lists the newest first
   return ok();
 }
@@ -235,6 +237,7 @@ Status FakeIpvs::edit_destination(const ServiceKey& key, const Destination& d) {
                          [&](const DestinationState& x) { return key_of(x.dest) == key_of(d); });
   if (it == dests.end()) return fail(ENOENT, what, "no such real");
   it->dest = d;
+  it->dest.family = d.address.family;
   return ok();
 }
 
@@ -335,7 +338,6 @@ Status FakeIpvs::start_sync_daemon(const SyncDaemon& d) {
   if (has_mixed_family_dests())
     return fail(EINVAL, what, "the sync protocol cannot carry reals of another address family");
   SyncDaemon c = d;
-  c.sync_id &= 0xff;
   if (!c.group) c.group = IpAddress::parse("224.0.0.81");
   if (!c.port) c.port = kSyncPort;
   if (!c.ttl) c.ttl = kSyncTtl;

@@ -102,6 +102,19 @@ TEST_CASE("conformance: master and backup sync daemons run together with explici
   CHECK(be->sync_daemons()->empty());
 }
 
+TEST_CASE("conformance: a backup sync daemon with an IPv6 group reads back",
+          "[conformance][sync]") {
+  auto be = fresh_backend();
+  SyncDaemon b{SyncState::backup, sync_interface(), 300, 0, ip("ff02::1:2"), 0, 0};
+  REQUIRE_OK(be->start_sync_daemon(b));
+  SyncDaemon expected = b;
+  expected.max_len = 65535 - 48;  // the loopback MTU, less IPv6 and UDP headers
+  expected.port = 8848;
+  expected.ttl = 1;
+  CHECK(be->sync_daemons().value() == std::vector<SyncDaemon>{expected});
+  REQUIRE_OK(be->stop_sync_daemon(SyncState::backup));
+}
+
 TEST_CASE("conformance: sync daemon lengths are clamped as the kernel does",
           "[conformance][sync]") {
   auto be = fresh_backend();

@@ -22,7 +22,7 @@ namespace lvs::conformance {
 
 // A newly opened backend; fails the test (REQUIRE) when it cannot be opened.
 std::unique_ptr<ipvs::IpvsBackend> open_backend();
-// A network interface, present and up, that sync daemons may bind to.
+// The loopback interface (up, MTU 65536), which sync daemons bind to in these tests.
 std::string sync_interface();
 
 // --- shared helpers -------------------------------------------------------------

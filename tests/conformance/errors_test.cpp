@@ -184,6 +184,9 @@ TEST_CASE("conformance: a GUE tunnel without a port is EINVAL", "[conformance][e
   d.tunnel_type = TunnelType::gue;
   d.tunnel_port = 0;
   REQUIRE_ERRNO(be->add_destination(s.key, d), EINVAL);
+  // The kernel checks the tunnel type whatever the forwarding method.
+  d.forward = Forward::masq;
+  REQUIRE_ERRNO(be->add_destination(s.key, d), EINVAL);
   CHECK(dests_of(*be, s.key).empty());
 }
 
@@ -198,7 +201,7 @@ TEST_CASE("conformance: a real that is not a unicast address is EINVAL",
     INFO("real " << a);
     REQUIRE_ERRNO(be->add_destination(v4.key, real(a, 25)), EINVAL);
   }
-  for (const char* a : {"ff02::1", "ff05::2", "fe80::1", "::ffff:198.51.100.1"}) {
+  for (const char* a : {"ff02::1", "ff05::2", "fe80::1", "::ffff:198.51.100.1", "::"}) {
     INFO("real " << a);
     REQUIRE_ERRNO(be->add_destination(v6.key, real(a, 25)), EINVAL);
   }
