@@ -114,6 +114,9 @@ void Transport::shutdown_tls() {
 }
 
 Io Transport::ssl_status(int ret, const char* during, std::string& error) {
+  // `during` names the phase for handshake errors; read and write errors get theirs from
+  // the probe ("while waiting for the reply to EHLO").
+  auto phrase = [during](std::string what) { return *during ? what + " " + during : what; };
   int e = SSL_get_error(ssl_.get(), ret);
   switch (e) {
     case SSL_ERROR_WANT_READ: return Io::want_read;
@@ -125,8 +128,9 @@ Io Transport::ssl_status(int ret, const char* during, std::string& error) {
         if (error.empty()) return Io::eof;  // closed without close_notify
         return Io::error;
       }
-      error = std::string(std::strerror(errno)) + " " + during;
-      if (errno == ECONNRESET) error = std::string("connection reset by server ") + during;
+      if (errno == EPIPE) error = phrase("server closed the connection");
+      else if (errno == ECONNRESET) error = phrase("connection reset by server");
+      else error = phrase(std::strerror(errno));
       return Io::error;
     default:
       // OpenSSL 3 reports a peer that closed without close_notify as an error.
@@ -134,7 +138,7 @@ Io Transport::ssl_status(int ret, const char* during, std::string& error) {
         ERR_clear_error();
         return Io::eof;
       }
-      error = "TLS error " + std::string(during) + ": " + take_openssl_errors("unknown");
+      error = phrase("TLS error") + ": " + take_openssl_errors("unknown");
       return Io::error;
   }
 }
@@ -147,7 +151,7 @@ Io Transport::read(std::string& out, std::size_t limit, std::string& error) {
       ERR_clear_error();
       errno = 0;
       int n = SSL_read(ssl_.get(), buf, static_cast<int>(want));
-      if (n <= 0) return ssl_status(n, "while reading", error);
+      if (n <= 0) return ssl_status(n, "", error);
       out.append(buf, static_cast<std::size_t>(n));
       limit -= static_cast<std::size_t>(n);
     } else {
@@ -173,15 +177,18 @@ Io Transport::write(std::string_view data, std::size_t& written, std::string& er
       ERR_clear_error();
       errno = 0;
       int n = SSL_write(ssl_.get(), rest.data(), static_cast<int>(rest.size()));
-      if (n <= 0) return ssl_status(n, "while writing", error);
+      if (n <= 0) return ssl_status(n, "", error);
       written += static_cast<std::size_t>(n);
     } else {
       ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return Io::want_write;
         if (errno == EINTR) continue;
+        if (errno == EPIPE) {
+          error = "server closed the connection";
+          return Io::eof;
+        }
         error = errno == ECONNRESET ? std::string("connection reset by server") : std::strerror(errno);
-        if (errno == EPIPE) return Io::eof;
         return Io::error;
       }
       written += static_cast<std::size_t>(n);

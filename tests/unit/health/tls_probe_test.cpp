@@ -129,3 +129,15 @@ TEST_CASE("tls: a CA file that does not exist is reported before connecting") {
   CHECK(r.message.rfind("TLS setup failed: cannot load CA file /nonexistent/ca.pem: ", 0) == 0);
   CHECK(r.transcript.empty());
 }
+
+TEST_CASE("tls: a reset inside the TLS session fails with the phase in words") {
+  auto ctx = server_context(test_pki().good_cert, test_pki().good_key);
+  ScriptedServer server;
+  server.start_tls(ctx.get()).send("* OK ready").expect("a1 CAPABILITY").reset().start();
+  auto c = config_for(ProbeType::imap, server);
+  c.tls = TlsMode::implicit;
+  c.ca_file = test_pki().ca_file;
+  auto r = run_probe(c);
+  CHECK_FALSE(r.ok);
+  CHECK(r.message == "connection reset by server while waiting for the reply to CAPABILITY");
+}
