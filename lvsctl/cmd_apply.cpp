@@ -71,6 +71,15 @@ int run_apply(const ApplyArgs& a) {
   ApplyResult result;
   std::size_t writes = 0;
   bool record_failed = false;
+  if (!a.dry_run && (!plan.empty() || !plan.adopted.empty())) {
+    // Prove the record can be written before touching the kernel, so a read-only or
+    // missing state folder changes nothing rather than leaving services we forget.
+    auto writable = save_ownership(ctx->ownership_file, ctx->owned);
+    if (!writable) {
+      print_error("cannot write the ownership record (see --state-dir); nothing changed", writable.error());
+      return kExitError;
+    }
+  }
   if (!a.dry_run) {
     const std::size_t before = ctx->backend->writes_sent();
     if (!plan.empty()) result = ctx->backend->apply(plan.operations);
@@ -104,7 +113,12 @@ int run_apply(const ApplyArgs& a) {
     for (std::size_t i = 0; i < result.errors.size(); ++i) {
       const std::size_t idx = i < result.failed_indices.size() ? result.failed_indices[i] : 0;
       const std::string what = idx < plan.operations.size() ? describe(plan.operations[idx]) : "operation";
-      std::fprintf(stderr, "lvsctl: failed: %s: %s\n", what.c_str(), result.errors[i].describe().c_str());
+      const std::string why = result.errors[i].describe();
+      // The backend's message usually names the object already; do not say it twice.
+      if (why.find(what) != std::string::npos)
+        std::fprintf(stderr, "lvsctl: failed: %s\n", why.c_str());
+      else
+        std::fprintf(stderr, "lvsctl: failed: %s: %s\n", what.c_str(), why.c_str());
     }
     if (!write_all(STDOUT_FILENO, out)) return kExitError;
   }
