@@ -37,6 +37,9 @@ class IpvsBackend {
   virtual ~IpvsBackend() = default;
 
   virtual Result<Info> info() = 0;
+  // Listings come in no guaranteed order (the kernel lists services in hash order and
+  // destinations newest first): compare them as sets. The reals of a missing service
+  // list as empty, as the kernel's dump does.
   virtual Result<Table> read_table() = 0;  // every service with its destinations and stats
   virtual Result<std::vector<ServiceState>> list_services() = 0;
   virtual Result<std::vector<DestinationState>> list_destinations(const ServiceKey& key) = 0;

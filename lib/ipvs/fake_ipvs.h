@@ -3,6 +3,10 @@
 // (net/netfilter/ipvs/ip_vs_ctl.c and ip_vs_sync.c, checked against a real kernel by
 // tests/conformance). Lets the reconciler, lvsctl and lvsd be tested without a kernel.
 //
+// Not simulated: routing (a master daemon with an IPv6 group on an interface without an
+// IPv6 multicast route gets ENETUNREACH from the kernel), "local" real addresses, and
+// traffic (counters stay 0 unless a test sets them).
+//
 // Order of listings: the IpvsBackend interface guarantees none (the kernel lists
 // services in hash order and destinations newest first). FakeIpvs lists services in
 // ServiceKey order and destinations newest first; callers must not rely on either.

@@ -97,3 +97,26 @@ TEST_CASE("conformance: a large plan is applied completely", "[conformance][appl
   REQUIRE(t.services.size() == services.size());
   for (const auto& st : t.services) CHECK(st.destinations.size() == 4);
 }
+
+TEST_CASE("conformance: apply reports a refused service and the reals that then had no service",
+          "[conformance][apply]") {
+  auto be = fresh_backend();
+  Service bad = service(Protocol::tcp, "192.0.2.180", 25, "nosuchsched");
+  Service good = service(Protocol::tcp, "192.0.2.180", 110, "rr");
+  Destination r = real("198.51.100.180", 25);
+  std::vector<Operation> plan = {
+      AddService{bad},          // 0 ENOENT: no such scheduler
+      AddDest{bad.key, r},      // 1 ESRCH: its service was never added
+      AddService{good},         // 2 ok
+      AddDest{good.key, r},     // 3 ok
+      DeleteDest{bad.key, key_of(r)},  // 4 ESRCH
+  };
+  ApplyResult r_all = be->apply(plan);
+  CHECK(r_all.applied == std::vector<bool>{false, false, true, true, false});
+  REQUIRE(r_all.failed_indices == std::vector<std::size_t>{0, 1, 4});
+  CHECK(errno_name(r_all.errors[0].code) == errno_name(ENOENT));
+  CHECK(errno_name(r_all.errors[1].code) == errno_name(ESRCH));
+  CHECK(errno_name(r_all.errors[2].code) == errno_name(ESRCH));
+  CHECK(services_of(*be) == std::vector<Service>{good});
+  CHECK(dests_of(*be, good.key) == std::vector<Destination>{r});
+}
