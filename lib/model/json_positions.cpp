@@ -92,7 +92,7 @@ class Reader {
     if (c == '\n') {
       ++line_;
       col_ = 1;
-    } else if (i_ >= s_.size() || (static_cast<unsigned char>(s_[i_]) & 0xC0) != 0x80) {
+    } else if (c < 0x80 || i_ >= s_.size() || (static_cast<unsigned char>(s_[i_]) & 0xC0) != 0x80) {
       ++col_;  // count characters, not bytes: continuation bytes do not move the column
     }
   }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include "model/json_positions.h"
@@ -79,28 +80,43 @@ LoadResult load_cluster_text(std::string_view text, const std::string& filename,
     result.read_failed = true;
     return result;
   }
-  std::vector<std::string> schema_pointers;
+  std::vector<std::string> shadows;  // places already rejected
+  bool model_incomplete = false;     // a whole section is missing or of the wrong type
+  std::optional<Diagnostic> unspecific;
   for (const auto& p : *schema) {
-    diags.push_back(locate(Finding{Severity::error, p.pointer, p.message, p.at_key}, json, filename));
-    if (!p.pointer.empty()) schema_pointers.push_back(p.pointer);
+    Diagnostic d = locate(Finding{Severity::error, p.pointer, p.message, p.at_key}, json, filename);
+    if (p.unspecific) {
+      unspecific = d;
+      continue;
+    }
+    diags.push_back(d);
+    shadows.push_back(p.pointer);
+    if (std::count(p.pointer.begin(), p.pointer.end(), '/') <= 1) model_incomplete = true;
   }
-  if (!json.value.is_object()) return result;
+  if (!json.value.is_object()) {
+    if (unspecific) diags.push_back(*unspecific);
+    return result;
+  }
 
-  std::vector<Finding> findings;
-  Cluster cluster = model_from_json(json.value, findings);
+  std::vector<Finding> conversion;
+  Cluster cluster = model_from_json(json.value, conversion);
+  std::vector<Finding> meaning;
   SemanticOptions semantic;
   semantic.key_file_problems_are_errors = options.mode == LoadMode::daemon;
-  check_semantics(cluster, semantic, findings);
+  if (!model_incomplete) check_semantics(cluster, semantic, meaning);
 
-  // A place the schema already rejected would only produce follow-on noise here.
+  // A place already rejected would only produce follow-on noise in later checks.
   std::set<std::tuple<int, std::string, std::string>> seen;
-  for (const auto& f : findings) {
-    bool shadowed = std::any_of(schema_pointers.begin(), schema_pointers.end(),
+  auto add = [&](const Finding& f) {
+    bool shadowed = std::any_of(shadows.begin(), shadows.end(),
                                 [&](const std::string& p) { return related(p, f.pointer); });
-    if (shadowed) continue;
-    if (!seen.insert({static_cast<int>(f.severity), f.pointer, f.message}).second) continue;
+    if (shadowed || !seen.insert({static_cast<int>(f.severity), f.pointer, f.message}).second) return;
     diags.push_back(locate(f, json, filename));
-  }
+  };
+  for (const auto& f : conversion) add(f);
+  for (const auto& f : conversion) shadows.push_back(f.pointer);
+  for (const auto& f : meaning) add(f);
+  if (unspecific && !has_errors(diags)) diags.push_back(*unspecific);
   std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
   });

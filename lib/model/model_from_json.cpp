@@ -131,6 +131,8 @@ class Converter {
     if (!p) {
       auto slash = text.find('/');
       auto a = IpAddress::parse(std::string_view(text).substr(0, slash));
+      // Keep the address itself, so later checks (VIP coverage) do not pile on.
+      if (a) p = IpPrefix{*a, a->max_prefix()};
       if (a && slash != std::string::npos)
         error(ptr + "/" + key, "\"" + text + "\" has a bad prefix length: " +
                                    (a->is_v6() ? "IPv6 allows 0 to 128" : "IPv4 allows 0 to 32"));

@@ -311,7 +311,7 @@ Result<std::vector<SchemaProblem>> check_against_schema(const nlohmann::json& do
   valijson::ValidationResults::Error error;
   while (results.popError(error)) translate(error, document, ls.document, out);
   if (!valid && out.empty())
-    out.push_back(SchemaProblem{"", false, "the document does not match the schema"});
+    out.push_back(SchemaProblem{"", false, "the document does not match the schema", true});
   // Identical problems arise when valijson reaches one place by two paths.
   std::vector<SchemaProblem> unique;
   std::set<std::pair<std::string, std::string>> seen;

@@ -14,6 +14,9 @@ struct SchemaProblem {
   std::string pointer;  // where the problem is (the member, for unknown fields)
   bool at_key = false;  // the position to show is the member's key, not its value
   std::string message;  // e.g. "70000 is above the maximum 65535"
+  // valijson failed without saying where (e.g. propertyNames); the model's own checks
+  // usually say more, so the loader shows this only when nothing else was found.
+  bool unspecific = false;
 };
 
 // Loads (and caches by path) the schema, then validates `document`. An Error means

@@ -93,7 +93,8 @@ class Checker {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       int err = errno;
-      report("key file " + path + " cannot be read: " + std::strerror(err));
+      report(err == ENOENT ? "key file " + path + " does not exist"
+                           : "key file " + path + " cannot be read: " + std::strerror(err));
       return;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -146,7 +147,14 @@ class Checker {
   void resolved_check(const VirtualService& v, const std::string& name, const std::string& ptr) {
     const HealthCheck& h = v.check;
     std::string cp = ptr + "/check";
-    if (h.timeout_ms >= h.interval_ms)
+    // A pool or service check that sets both values was judged on its own already.
+    auto both_set = [](const std::optional<CheckSpec>& c) { return c && c->interval_ms && c->timeout_ms; };
+    const ServiceSpec& spec = c_.services[std::stoul(ptr.substr(10))];
+    auto pool = c_.pools.find(spec.pool);
+    bool judged = both_set(spec.check) ||
+                  (pool != c_.pools.end() && both_set(pool->second.check) &&
+                   !(spec.check && (spec.check->interval_ms || spec.check->timeout_ms)));
+    if (!judged && h.timeout_ms >= h.interval_ms)
       error(cp + "/timeout_ms", "timeout_ms " + std::to_string(h.timeout_ms) + " must be below interval_ms " +
                                     std::to_string(h.interval_ms) + " (service " + name + ")");
     if (h.tls == TlsMode::starttls && (h.type == CheckType::tcp || h.type == CheckType::none))
@@ -251,7 +259,10 @@ class Checker {
       if (forms != 1 || (!s.fwmark && !s.address)) continue;  // already reported
       Key k = v.is_fwmark() ? Key{static_cast<int>(v.family), 0, IpAddress{}, 0, v.fwmark}
                             : Key{static_cast<int>(v.family), static_cast<int>(v.protocol), v.address, v.port, 0};
-      if (auto [it, fresh] = keys.emplace(k, &v); !fresh) {
+      auto [it, fresh] = keys.emplace(k, &v);
+      // A port repeated within one `ports` list is the schema's finding (uniqueItems).
+      if (!fresh && it->second->source_pointer == v.source_pointer) continue;
+      if (!fresh) {
         std::string what = v.is_fwmark() ? "fwmark " + std::to_string(v.fwmark) + " (" + to_string(v.family) + ")"
                                          : std::string(to_string(v.protocol)) + " " + endpoint(v.address, v.port);
         error(vs_pointer(v), "service " + what + " is already defined by " + it->second->source_pointer + " (" +

@@ -1,0 +1,80 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "model/loader.h"
+#include "test_support.h"
+
+using namespace lvs::model;
+
+TEST_CASE("limits: a 50 MB file is refused with the size limit in the message, without reading it all") {
+  test::TempDir dir;
+  std::string path = dir.path() + "/huge.json";
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::string chunk(1 << 20, ' ');
+    out << "{\"cluster\": \"";
+    for (int i = 0; i < 50; ++i) out << chunk;
+    out << "\"}";
+  }
+  auto r = load_cluster_file(path);
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].message.find("more than the limit of 16 MiB") != std::string::npos);
+  CHECK_FALSE(r.ok());
+  CHECK_FALSE(r.read_failed);
+}
+
+TEST_CASE("limits: 50 MB of text given directly is refused the same way") {
+  std::string text(50u * 1024 * 1024, '[');
+  auto r = load_cluster_text(text, "huge.json");
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].message.find("more than the limit of 16 MiB") != std::string::npos);
+}
+
+TEST_CASE("limits: nesting 10,000 deep gives a clear error at the 65th level and no crash") {
+  for (const char* open : {"[", "{\"a\":"}) {
+    std::string text;
+    for (int i = 0; i < 10000; ++i) text += open;
+    auto r = load_cluster_text(text, "deep.json");
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK(r.diagnostics[0].message == "nesting is deeper than 64 levels");
+    CHECK(r.diagnostics[0].line == 1);
+    CHECK(r.diagnostics[0].column == 1 + 64 * static_cast<int>(std::string(open).size()));
+    CHECK_FALSE(r.ok());
+  }
+}
+
+TEST_CASE("limits: nesting just inside the limit is read (and then judged by the schema)") {
+  std::string text = "{\"cluster\": ";
+  for (int i = 0; i < 63; ++i) text += "[";
+  for (int i = 0; i < 63; ++i) text += "]";
+  text += "}";
+  auto r = load_cluster_text(text, "deep.json");
+  INFO(test::dump(r.diagnostics));
+  REQUIRE_FALSE(r.diagnostics.empty());
+  CHECK(std::none_of(r.diagnostics.begin(), r.diagnostics.end(),
+                     [](const Diagnostic& d) { return d.message.find("nesting") != std::string::npos; }));
+}
+
+TEST_CASE("limits: the reference descriptor cut at every byte gives an error with a position") {
+  std::string text = test::read_file(test::examples_dir() + "/mail-cluster.json");
+  // Trailing whitespace after the document may be cut without harm; stop before it.
+  std::size_t end = text.find_last_not_of(" \n") + 1;
+  for (std::size_t n = 0; n < end; ++n) {
+    auto r = load_cluster_text(std::string_view(text).substr(0, n), "cut.json");
+    if (r.ok() || r.diagnostics.empty() || r.diagnostics[0].line < 1) {
+      FAIL("cut at byte " << n << ":\n" << test::dump(r.diagnostics));
+    }
+  }
+}
+
+TEST_CASE("limits: an unreadable path is a read failure, not an invalid descriptor") {
+  auto missing = load_cluster_file("/nonexistent/lvs-model-test.json");
+  CHECK(missing.read_failed);
+  REQUIRE(missing.diagnostics.size() == 1);
+  CHECK(missing.diagnostics[0].message.find("cannot open") != std::string::npos);
+  test::TempDir dir;
+  auto directory = load_cluster_file(dir.path());
+  CHECK(directory.read_failed);
+  CHECK(directory.diagnostics.at(0).message == "not a regular file");
+}
