@@ -1,0 +1,50 @@
+#!/bin/sh
+# Builds the descriptor fuzzer with clang (libFuzzer + ASan + UBSan) in its own build
+# folder and runs it for a bounded time. Exits non-zero on any crash, leak, timeout,
+# out-of-memory or build failure.
+#   tests/fuzz/run.sh [SECONDS]        (default 60)
+# Environment: LVS_FUZZ_BUILD (build folder, default build-fuzz in the source tree).
+set -eu
+seconds=${1:-60}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${LVS_FUZZ_BUILD:-$root/build-fuzz}
+
+for tool in clang clang++ cmake; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "fuzz: $tool is not installed (scripts/setup-deps.sh installs clang and libclang-rt-14-dev)" >&2
+    exit 1
+  fi
+done
+
+echo "fuzz: configuring $build with clang"
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DLVS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.configure.log" 2>&1 || {
+  cat "$build.configure.log" >&2
+  echo "fuzz: configuring the clang build failed" >&2
+  exit 1
+}
+cmake --build "$build" --target descriptor_fuzz -j2
+
+corpus=$build/fuzz/corpus
+artifacts=$build/fuzz/artifacts
+mkdir -p "$corpus" "$artifacts"
+# Seeds: the examples and the invalid cases, so mutations start from real descriptors.
+cp "$root"/schemas/examples/*.json "$corpus"/
+cp "$root"/tests/unit/model/invalid/*.json "$corpus"/
+# A dictionary of the schema's words (field names and enum values) speeds up discovery.
+grep -o '"[A-Za-z0-9_.-]*"' "$root/schemas/cluster.schema.json" | sort -u >"$build/fuzz/descriptor.dict"
+
+echo "fuzz: running descriptor_fuzz for ${seconds}s"
+status=0
+LVS_SCHEMA="$root/schemas/cluster.schema.json" \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  "$build/tests/fuzz/descriptor_fuzz" \
+    -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+    -dict="$build/fuzz/descriptor.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
+    "$corpus" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "fuzz: FAILED (exit $status); reproducer in $artifacts" >&2
+  ls -l "$artifacts" >&2 || true
+  exit 1
+fi
+echo "fuzz: no crash in ${seconds}s"
