@@ -10,6 +10,9 @@ PKGS=(
   clang libclang-rt-14-dev
   qemu-system-x86 busybox-static kmod cpio iproute2 ipvsadm
 )
+# Mail servers and keepalived are test peers: the tests start private instances of them
+# (tests/support/realservers); the system-wide services stay stopped (see the end).
+PKGS+=(dovecot-imapd dovecot-pop3d postfix keepalived openssl ssl-cert)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup-deps: run as root (installs Debian packages)" >&2
@@ -26,7 +29,20 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # No system-wide mail configuration: the tests write their own main.cf.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# A package may have started its system service (and enabled it for boot). The tests never
+# use them and they could hold ports or VRRP addresses: stop and disable them.
+for svc in dovecot postfix keepalived; do
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  elif [ -x "/etc/init.d/$svc" ]; then
+    "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    update-rc.d "$svc" disable >/dev/null 2>&1 || true
+  fi
+done
 echo "setup-deps: all dependencies present"

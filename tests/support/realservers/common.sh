@@ -1,0 +1,43 @@
+# Shared helpers for the realservers scripts (sourced, not run).
+# Every wait here is bounded; every failure says what it was waiting for.
+
+rs_log() { echo "realservers: $*" >&2; }
+rs_die() { echo "realservers: error: $*" >&2; exit 1; }
+
+# rs_in_ns NS CMD...: runs CMD in namespace NS, or here when NS is empty.
+rs_in_ns() {
+  local ns=$1; shift
+  if [ -n "$ns" ]; then ip netns exec "$ns" "$@"; else "$@"; fi
+}
+
+# rs_listening NS ADDRESS PORT: true when something listens on ADDRESS:PORT (TCP) in NS.
+rs_listening() {
+  local ns=$1 addr=$2 port=$3 want
+  case $addr in *:*) want="[$addr]:$port" ;; *) want="$addr:$port" ;; esac
+  rs_in_ns "$ns" ss -Hltn "sport = :$port" 2>/dev/null | awk '{print $4}' | grep -qxF "$want"
+}
+
+# rs_wait_listening NS ADDRESS PORT [TRIES]: polls every 0.1 s, at most TRIES times (default 100).
+rs_wait_listening() {
+  local ns=$1 addr=$2 port=$3 tries=${4:-100} i
+  for ((i = 0; i < tries; i++)); do
+    rs_listening "$ns" "$addr" "$port" && return 0
+    sleep 0.1
+  done
+  rs_log "nothing listens on $addr port $port${ns:+ in netns $ns} after $tries tries"
+  return 1
+}
+
+# rs_wait_pid_gone PID [TRIES]: polls every 0.1 s until the process is gone.
+rs_wait_pid_gone() {
+  local pid=$1 tries=${2:-100} i
+  for ((i = 0; i < tries; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+rs_require_root() {
+  [ "$(id -u)" -eq 0 ] || rs_die "must run as root (starts daemons and enters network namespaces)"
+}
