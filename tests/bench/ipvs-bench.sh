@@ -151,6 +151,12 @@ total_c="$(json_field "$work/apply-c.json" total 2>/dev/null)"
 in_ns "$ns" "$IPVSADM" -Sn | grep -q -- '-r 203.0.113.[0-9]*:[0-9]* -m -w 10[0-9]$' \
     || fail "(c) the changed weight is not in the kernel"
 
+# For reading the figures: program start-up, and how much of an apply is loading and
+# validating the descriptor (no kernel access).
+elapsed_ms t_start_lvsctl "$LVSCTL" --help > /dev/null
+elapsed_ms t_start_ipvsadm "$IPVSADM" -v > /dev/null
+elapsed_ms t_validate "$LVSCTL" validate "$work/desc.json" > /dev/null || fail "lvsctl validate failed"
+
 # (d) list the table
 td_json=() td_ln=()
 for r in $(seq "$repeat"); do
@@ -176,6 +182,10 @@ printf '(c) one weight changed: %s write(s), lvsctl apply %s (%sx one ipvsadm -L
     "${writes_c:-?}" "$(secs "$tc")" "$(ratio "$tc" "$ln_all")"
 printf '(d) list: lvsctl list --json %s, ipvsadm -Ln %s -> lvsctl %sx faster (aim >= 2x)\n' \
     "$(secs "$d_js")" "$(secs "$d_ln")" "$(ratio "$d_ln" "$d_js")"
+printf 'context: lvsctl validate (load + schema + semantic checks, no kernel) %s; start-up: lvsctl --help %s, ipvsadm -v %s\n' \
+    "$(secs "$t_validate")" "$(secs "$t_start_lvsctl")" "$(secs "$t_start_ipvsadm")"
+a_kernel=$(( a_lv > t_validate ? a_lv - t_validate : 0 ))
+printf '    (a) without the validation time: lvsctl %s -> %sx ipvsadm -R\n' "$(secs "$a_kernel")" "$(ratio "$a_ip" "$a_kernel")"
 echo "raw ms: a_ipvsadm=${ta_ipvsadm[*]} a_lvsctl=${ta_lvsctl[*]} b_reapply=${tb_reapply[*]} b_ipvsadm_Ln=${tb_ln[*]} c_apply=$tc d_list_json=${td_json[*]} d_ipvsadm_Ln=${td_ln[*]}"
 
 if [ "$failures" -ne 0 ]; then
