@@ -22,8 +22,8 @@ namespace {
 template <class... Ts>
 struct overloaded : Ts... { using Ts::operator()...; };
 
-// recvmmsg slots: a netlink dump skb is at most 32 KiB, so one always fits in a slot.
-constexpr std::size_t kSlotSize = 64 * 1024;
+// recvmmsg slots. The kernel sizes each dump reply by the largest receive buffer the
+// socket has seen (at most 32 KiB, at least about one page), so a reply always fits.
 constexpr std::size_t kSlots = 16;
 // A dump refused with EBUSY (another dump still running on this socket) is retried.
 constexpr int kMaxDumpRetries = 1000;
@@ -99,7 +99,7 @@ NetlinkIpvs::NetlinkIpvs(SocketPtr sock, int family, const Options& options, Msg
       family_(family),
       options_(options),
       scratch_(std::move(scratch)),
-      rx_(kSlotSize * kSlots) {
+      rx_(options.receive_slot * kSlots) {
   tx_.reserve(options_.max_batch_bytes + wire::kMessageSize);
 }
 
@@ -133,13 +133,17 @@ Result<std::unique_ptr<NetlinkIpvs>> NetlinkIpvs::connect(const Options& options
     int e = errno != 0 ? errno : EIO;
     return make_error(e, std::string("cannot open a generic netlink socket (") + nl_geterror(err) + ")");
   }
+  Options opts = options;
+  opts.receive_slot = std::max<std::size_t>(opts.receive_slot, 4096);
+  // libnl's own receive buffer counts too (the kernel remembers the largest one).
+  if (nl_socket_set_msg_buf_size(sock.get(), std::min<std::size_t>(opts.receive_slot, 16384)) < 0)
+    return make_error(ENOMEM, "cannot size the netlink receive buffer");
   int family = genl_ctrl_resolve(sock.get(), IPVS_GENL_NAME);
   if (family == -NLE_OBJ_NOTFOUND) return make_error(EPROTONOSUPPORT, kNoIpvs);
   if (family < 0)
     return make_error(EIO, std::string("cannot look up the IPVS generic netlink family (") +
                                nl_geterror(family) + ")");
 
-  Options opts = options;
   opts.window = std::max<std::size_t>(opts.window, 1);
   opts.dump_window = std::max<std::size_t>(opts.dump_window, 1);
   opts.max_batch_bytes = std::max<std::size_t>(opts.max_batch_bytes, wire::kMessageSize);
@@ -194,7 +198,7 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
   mmsghdr msgs[kSlots];
   iovec iov[kSlots];
   for (std::size_t i = 0; i < kSlots; ++i) {
-    iov[i] = {rx_.data() + i * kSlotSize, kSlotSize};
+    iov[i] = {rx_.data() + i * options_.receive_slot, options_.receive_slot};
     msgs[i] = {};
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
@@ -207,33 +211,30 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
 
   while (pending > 0) {
     // The kernel answers inside sendmsg (and continues dumps inside recvmsg), so what it
-    // owes us is queued already. A request still unanswered when the queue runs dry got
-    // no ACK: either dropped in an overflow (ENOBUFS), or the handler returned -EINTR,
-    // which netlink_rcv_skb() never acknowledges (EINTR).
-    pollfd p{fd_, POLLIN, 0};
-    int pr = ::poll(&p, 1, overflow ? 0 : options_.reply_timeout_ms);
-    if (pr < 0) {
-      if (errno == EINTR) continue;
-      return make_error(errno, "cannot wait for the kernel's IPVS replies");
-    }
-    if (pr == 0) {
-      for (std::size_t i = 0; i < count; ++i)
-        if (outcome[i] == kPending) resolve(i, overflow ? ENOBUFS : EINTR);
-      break;
-    }
+    // owes us is queued already: receive first, wait only when the queue is dry. A
+    // request still unanswered then got no ACK: either dropped in an overflow (ENOBUFS),
+    // or its handler returned -EINTR, which netlink_rcv_skb() never acknowledges (EINTR).
     int got = ::recvmmsg(fd_, msgs, kSlots, MSG_DONTWAIT, nullptr);
     if (got < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
+      if (errno == EINTR) continue;
       if (errno == ENOBUFS) {  // the kernel dropped something it had for us
         overflow = true;
         continue;
       }
-      return make_error(errno, "cannot receive the kernel's IPVS replies");
+      if (errno != EAGAIN) return make_error(errno, "cannot receive the kernel's IPVS replies");
+      pollfd p{fd_, POLLIN, 0};
+      int pr = ::poll(&p, 1, overflow ? 0 : options_.reply_timeout_ms);
+      if (pr < 0 && errno != EINTR) return make_error(errno, "cannot wait for the kernel's IPVS replies");
+      if (pr == 0) {
+        for (std::size_t i = 0; i < count; ++i)
+          if (outcome[i] == kPending) resolve(i, overflow ? ENOBUFS : EINTR);
+      }
+      continue;
     }
     for (int m = 0; m < got; ++m) {
       if (msgs[m].msg_hdr.msg_flags & MSG_TRUNC)
         return make_error(EMSGSIZE, "a reply from the kernel's IPVS did not fit the receive buffer");
-      auto* nlh = reinterpret_cast<nlmsghdr*>(rx_.data() + m * kSlotSize);
+      auto* nlh = reinterpret_cast<nlmsghdr*>(rx_.data() + m * options_.receive_slot);
       int len = static_cast<int>(msgs[m].msg_len);
       for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
         std::size_t idx = nlh->nlmsg_seq - first_seq;  // unsigned: wraps stay correct
@@ -515,8 +516,10 @@ Result<Table> NetlinkIpvs::read_table() {
 }
 
 // One GET_DEST dump per service, dump_window of them per sendmsg. The kernel runs one
-// dump per socket at a time: a request that arrives while an earlier dump is still
-// running (too many destinations for one reply) is refused with EBUSY and sent again.
+// dump per socket at a time, and a dump that wrote anything stays running until a
+// recvmsg lets it write NLMSG_DONE: a request that arrives meanwhile is refused with
+// EBUSY and sent again. Hence dump_window defaults to 1 (one sendmsg and one recvmmsg
+// per service); larger windows stay correct, only slower.
 Status NetlinkIpvs::fetch_destinations(std::vector<ServiceState>& services) {
   std::vector<std::size_t> todo(services.size());
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;

@@ -5,7 +5,8 @@
 //
 // Writes are pipelined: apply() packs many requests into each sendmsg, every one with
 // NLM_F_ACK and its own sequence number, and matches each ACK back to its operation.
-// Reads pipeline the per-service destination dumps the same way.
+// Reads take one service dump, then one destination dump per service, each a single
+// sendmsg + recvmmsg on the same socket.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -26,8 +27,12 @@ class NetlinkIpvs final : public IpvsBackend {
   struct Options {
     std::size_t window = 256;                 // write requests per sendmsg
     std::size_t max_batch_bytes = 64 * 1024;  // and at most this many bytes per sendmsg
-    std::size_t dump_window = 32;             // destination dumps requested per sendmsg
+    std::size_t dump_window = 1;              // destination dumps per sendmsg (see fetch_destinations)
     int receive_buffer = 32 * 1024 * 1024;    // SO_RCVBUF(FORCE) wanted for ACKs and dumps
+    // Bytes per receive slot. The kernel sizes every dump reply to the largest receive
+    // buffer the socket has used (up to 32 KiB): small slots make per-service
+    // destination dumps cheap, large ones make the service dump cheap.
+    std::size_t receive_slot = 64 * 1024;
     // Grace for replies after the receive queue runs dry; the kernel answers inside
     // sendmsg, so this only bounds the wait for an answer that will never come.
     int reply_timeout_ms = 1000;
