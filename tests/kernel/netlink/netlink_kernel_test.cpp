@@ -2,6 +2,8 @@
 // round-trips, pipelined apply accounts for every operation, zero/flush, network
 // namespaces, and pipelined destination dumps of large tables.
 #include <sys/wait.h>
+#include <grp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -445,4 +447,52 @@ TEST_CASE("netlink: opening a missing namespace names it", "[kernel][netlink][ne
   REQUIRE_FALSE(be.ok());
   CHECK(be.error().code == ENOENT);
   CHECK(be.error().message.find("lvs-no-such-ns") != std::string::npos);
+}
+
+TEST_CASE("netlink: with a receive buffer too small for the ACKs, every lost one is reported and the window shrinks",
+          "[kernel][netlink][apply][enobufs]") {
+  NetlinkIpvs::Options o;
+  o.receive_buffer = 4096;  // a few ACKs at most, against a window of 256
+  o.window = 256;
+  auto be = fresh(o);
+  std::vector<Operation> ops;
+  for (std::size_t i = 0; i < 1200; ++i)
+    ops.emplace_back(AddService{service(Protocol::tcp, v4_addr(i), static_cast<std::uint16_t>(3000 + i / 250), "rr")});
+  ApplyResult r = be->apply(ops);
+
+  // Every operation is accounted for: acknowledged, or reported as lost in words.
+  REQUIRE(r.applied.size() == ops.size());
+  REQUIRE(r.errors.size() == r.failed_indices.size());
+  CHECK(r.applied_count() + r.errors.size() == ops.size());
+  REQUIRE_FALSE(r.errors.empty());  // the overflow did happen
+  for (const auto& e : r.errors) {
+    CHECK(e.code == ENOBUFS);
+    CHECK(e.message.find("acknowledgement was lost") != std::string::npos);
+  }
+  // The window shrank, so the last operations were acknowledged.
+  CHECK(r.applied.back());
+  // Only ACKs were lost: the kernel applied every operation.
+  CHECK(be->list_services()->size() == ops.size());
+}
+
+TEST_CASE("netlink: without CAP_NET_ADMIN the error says so in plain words", "[kernel][netlink][errors]") {
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // Unprivileged: nobody, no supplementary groups.
+    if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+    auto be = NetlinkIpvs::open();
+    if (!be) _exit(11);
+    Status s = (*be)->add_service(service(Protocol::tcp, "192.0.2.70", 25, "rr"));
+    if (s.ok()) _exit(12);
+    if (s.error().code != EPERM) _exit(13);
+    if (s.error().message != "add service tcp 192.0.2.70:25 (rr): needs CAP_NET_ADMIN (run as root)") _exit(14);
+    auto list = (*be)->list_services();
+    if (list.ok() || list.error().message.find("needs CAP_NET_ADMIN (run as root)") == std::string::npos) _exit(15);
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);  // 10: could not drop privileges; 11..15: see above
 }
