@@ -24,6 +24,11 @@ function(lvs_add_kernel_test name)
   endif()
   # Room for the one-time kernel/initramfs cache build on a fresh machine.
   math(EXPR ctest_timeout "${T_TIMEOUT} + 180")
+  # include_guard(GLOBAL) skips the set() above when another directory (tests/netns)
+  # included this file first, so the variable may be unset in the caller's scope.
+  if(NOT LVS_VM_RUN)
+    set(LVS_VM_RUN ${PROJECT_SOURCE_DIR}/tests/vm/vm-run)
+  endif()
   add_test(NAME ${name}
     COMMAND ${LVS_VM_RUN} --timeout ${T_TIMEOUT} -- ${T_COMMAND}
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
