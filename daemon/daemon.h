@@ -1,0 +1,182 @@
+#pragma once
+// The daemon core: descriptor, health checks, admin state and the IPVS table, driven by
+// the event loop (runtime.h) through poll() and the control commands. Every dependency
+// is injected, so unit tests run it with FakeIpvs, a manual clock and fake probes.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/admin_state.h"
+#include "daemon/control_protocol.h"
+#include "daemon/health_wiring.h"
+#include "daemon/log.h"
+#include "daemon/sysctl.h"
+#include "health/probe_loop.h"
+#include "health/registry.h"
+#include "ipvs/backend.h"
+#include "ipvs/ownership.h"
+#include "ipvs/reconcile.h"
+#include "model/loader.h"
+
+namespace lvsd {
+
+struct DaemonOptions {
+  std::string config_path;
+  std::string state_dir = lvs::ipvs::kDefaultStateDir;
+  std::string netns;
+  std::string node;
+  std::chrono::milliseconds counts_interval{10000};          // kernel counters, nothing draining
+  std::chrono::milliseconds counts_interval_draining{2000};  // while something drains
+  std::chrono::milliseconds retry_interval{5000};            // after a failed reconcile
+};
+
+using DescriptorLoader = std::function<lvs::model::LoadResult(const std::string& path)>;
+using WallClock = std::function<std::int64_t()>;  // unix seconds
+
+struct DaemonDeps {
+  lvs::ipvs::IpvsBackend& backend;
+  const lvs::health::Clock& clock;
+  WallClock wall_clock;
+  lvs::health::Random& random;
+  lvs::health::ProbeFactory probe_factory;
+  SysctlAccess& sysctls;
+  Logger& log;
+  DescriptorLoader loader;
+  CheckEnv check_env;
+  std::function<void()> on_reload;  // e.g. drop cached TLS contexts; may be empty
+};
+
+// Why start() failed, as the process exit status says it.
+enum class StartFailure { invalid_descriptor = 1, environment = 2 };
+
+struct DescriptorStatus {
+  std::string path;
+  bool ok = false;  // the last load attempt succeeded
+  std::string cluster;
+  std::int64_t loaded_at = 0;        // when the running descriptor was loaded
+  std::int64_t last_attempt_at = 0;  // when a load was last tried
+  std::vector<std::string> errors;   // of the last attempt
+  std::vector<std::string> warnings;
+};
+
+struct ReconcileReport {
+  std::int64_t at = 0;
+  std::size_t operations = 0;
+  std::size_t failed = 0;
+  std::vector<std::string> errors;
+};
+
+using Reply = std::function<void(const nlohmann::json&)>;
+
+class Daemon {
+ public:
+  Daemon(DaemonOptions options, DaemonDeps deps);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Load, read the kernel table, subscribe the checks, first reconcile.
+  [[nodiscard]] std::optional<StartFailure> start();
+
+  // Starts due checks, collects finished probes, reads counters when due, reconciles
+  // when health or admin state changed. Never blocks.
+  void poll();
+  // When poll() has work next (nullopt: nothing scheduled).
+  std::optional<lvs::health::TimePoint> next_wakeup() const;
+  int probe_fd() const { return runner_.fd(); }
+
+  // SIGHUP / `lvsctl reload`. The reply document is what the control socket sends.
+  nlohmann::json reload();
+  // A control request from a peer already authorized. `reply` may be called later
+  // (check waits for its probes).
+  void handle(const Request& request, Reply reply);
+
+  nlohmann::json status() const;
+  // One line for systemd's STATUS=.
+  std::string status_line() const;
+
+  // For tests and status.
+  const DescriptorStatus& descriptor() const { return descriptor_; }
+  const AdminState& admin() const { return admin_; }
+  const lvs::ipvs::Table& observed() const { return observed_; }
+  const ReconcileReport& last_reconcile() const { return last_reconcile_; }
+  const std::vector<SysctlSetting>& sysctls() const { return sysctls_; }
+  const lvs::model::Cluster* cluster() const { return cluster_ ? &*cluster_ : nullptr; }
+  std::size_t check_count() const { return registry_.check_count(); }
+  // Health of one real of one service: "up", "down" or "unchecked"; empty when unknown.
+  std::string health_of(const std::string& service, const lvs::ipvs::DestKey& real) const;
+
+ private:
+  struct Slot {
+    std::size_t service = 0;  // index into cluster_->virtual_services
+    lvs::ipvs::DestKey real;
+    std::optional<lvs::health::CheckKey> check;  // identity: the descriptor's initial state
+  };
+  struct Subscribed {
+    lvs::health::CheckKey key;  // what the registry knows it as
+    lvs::health::SubscriptionId id = 0;
+  };
+  using CheckMap = std::unordered_map<lvs::health::CheckKey, Subscribed, lvs::health::CheckKeyHash>;
+  struct PendingCheck {
+    Reply reply;
+    nlohmann::json results = nlohmann::json::array();
+    std::size_t outstanding = 0;
+  };
+
+  lvs::Result<std::vector<Slot>> build_slots(const lvs::model::Cluster& cluster) const;
+  void set_slots(std::vector<Slot> slots);
+  void load_failed(const lvs::model::LoadResult& result, const std::vector<std::string>& extra);
+  void loaded(const lvs::model::LoadResult& result);
+  // Subscribes checks of `slots` not yet known; a check whose real serves in `table`
+  // starts up. Then drops checks no slot uses.
+  void resubscribe(const std::vector<Slot>& slots, const lvs::ipvs::Table& table);
+  void on_edge(const lvs::health::CheckKey& identity, const lvs::health::HealthEdge& edge);
+  bool slot_healthy(const lvs::model::VirtualService& vs, const lvs::model::Real& r) const;
+  const lvs::health::Tracker* tracker_of(const lvs::health::CheckKey& identity) const;
+  const Slot* slot_for(const std::string& service, const lvs::ipvs::DestKey& real) const;
+  void apply_kernel_settings();
+  void reconcile_now();
+  void refresh_table();
+  void update_drains();
+  void save_admin();
+  // Resolves a request's real/service to slots; an error message when none match.
+  lvs::Result<std::vector<const Slot*>> select(const Request& request) const;
+  void run_check(const Request& request, Reply reply);
+  nlohmann::json admin_command(const Request& request);
+  std::string admin_word(const std::string& service, const lvs::ipvs::DestKey& real) const;
+
+  DaemonOptions options_;
+  DaemonDeps deps_;
+  lvs::health::ProbeRunner runner_;
+  lvs::health::CheckRegistry registry_;
+
+  std::optional<lvs::model::Cluster> cluster_;
+  DescriptorStatus descriptor_;
+  std::vector<Slot> slots_;
+  std::map<std::pair<std::string, lvs::ipvs::DestKey>, std::size_t> slot_index_;  // (service name, real) -> slots_
+  CheckMap checks_;
+  lvs::ipvs::Ownership owned_;
+  std::string ownership_file_;
+  AdminState admin_;
+  std::string admin_file_;
+  lvs::ipvs::Table observed_;
+  std::vector<SysctlSetting> sysctls_;
+  ReconcileReport last_reconcile_;
+
+  bool dirty_ = false;
+  std::optional<lvs::health::TimePoint> registry_due_;
+  lvs::health::TimePoint next_counts_{};
+  std::optional<lvs::health::TimePoint> retry_at_;
+  std::uint64_t next_pending_ = 1;
+  std::map<std::uint64_t, PendingCheck> pending_;
+};
+
+}  // namespace lvsd

@@ -1,0 +1,34 @@
+#include "daemon/options.h"
+
+#include <CLI/CLI.hpp>
+
+namespace lvsd {
+
+std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code) {
+  CliOptions o;
+  std::string level = "info";
+  CLI::App app{"lvsd: keeps the IPVS table true to the cluster descriptor and the health of the real servers"};
+  app.add_option("--config", o.config, "cluster descriptor (JSON)")->required();
+  app.add_option("--state-dir", o.state_dir, "ownership record and admin state")->capture_default_str();
+  app.add_option("--netns", o.netns, "program the IPVS table of network namespace /run/netns/NAME");
+  app.add_option("--node", o.node, "this balancer's node name");
+  app.add_option("--control-socket", o.control_socket, "Unix socket for lvsctl")->capture_default_str();
+  app.add_option("--admin-group", o.admin_group, "group whose members may change things (root always may)");
+  app.add_option("--read-group", o.read_group, "group whose members may read the status");
+  app.add_option("--schema", o.schema, "descriptor schema file");
+  app.add_option("--log-level", level, "error, warning, notice, info or debug")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    exit_code = app.exit(e) == 0 ? 0 : 2;
+    return std::nullopt;
+  }
+  if (!parse_level(level, o.log_level)) {
+    std::fprintf(stderr, "lvsd: unknown log level \"%s\"\n", level.c_str());
+    exit_code = 2;
+    return std::nullopt;
+  }
+  return o;
+}
+
+}  // namespace lvsd

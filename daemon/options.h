@@ -1,0 +1,27 @@
+#pragma once
+// lvsd's command line (documented in daemon/README.md; the integration tests rely on it).
+#include <optional>
+#include <string>
+
+#include "daemon/log.h"
+
+namespace lvsd {
+
+inline constexpr const char* kDefaultControlSocket = "/run/lvsd/control.sock";
+
+struct CliOptions {
+  std::string config;
+  std::string state_dir = "/var/lib/lvsd";
+  std::string netns;
+  std::string node;
+  std::string control_socket = kDefaultControlSocket;
+  std::string admin_group;
+  std::string read_group;
+  std::string schema;
+  Level log_level = Level::info;
+};
+
+// Parses argv; on --help or a usage error prints and sets `exit_code`, returning nullopt.
+std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code);
+
+}  // namespace lvsd
