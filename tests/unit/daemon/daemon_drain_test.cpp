@@ -1,0 +1,156 @@
+// Drain and enable: weight 0, connection counts, deadline, persistence across restarts.
+#include <catch2/catch.hpp>
+
+#include "daemon/admin_state.h"
+#include "harness.h"
+
+using namespace std::chrono_literals;
+using lvsd::test::Harness;
+
+namespace {
+const char* kVip = "192.0.2.10:25";
+const char* kA = "203.0.113.81:25";
+
+lvsd::Request drain(const std::string& real, std::uint32_t deadline_s = 0) {
+  lvsd::Request r;
+  r.command = lvsd::Command::drain;
+  r.real = real;
+  r.deadline_s = deadline_s;
+  return r;
+}
+
+lvsd::Request enable(const std::string& real) {
+  lvsd::Request r;
+  r.command = lvsd::Command::enable;
+  r.real = real;
+  return r;
+}
+
+lvs::ipvs::ServiceKey vip() {
+  lvs::ipvs::ServiceKey k;
+  k.address = *lvs::net::IpAddress::parse("192.0.2.10");
+  k.port = 25;
+  return k;
+}
+
+lvs::ipvs::DestKey real_a() { return {*lvs::net::IpAddress::parse("203.0.113.81"), 25}; }
+
+void set_conns(Harness& h, std::uint32_t active, std::uint32_t inactive, std::uint32_t persistent) {
+  REQUIRE(h.ipvs.set_counters(vip(), real_a(), {}, active, inactive, persistent));
+}
+
+std::string admin_of(Harness& h) {
+  return h.daemon->status()["services"][0]["reals"][0]["admin"].get<std::string>();
+}
+
+Harness& healthy(Harness& h) {
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  REQUIRE(h.weight(kVip, kA) == 1u);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("drain: weight 0 at once, draining while connections remain, drained when the counts reach 0") {
+  Harness h;
+  healthy(h);
+  set_conns(h, 2, 1, 1);
+  auto reply = h.request(drain("203.0.113.81"));
+  REQUIRE(reply["ok"] == true);
+  CHECK(reply["reals"][0]["real"] == kA);
+  CHECK(reply["reals"][0]["admin"] == "draining");
+  CHECK(h.weight(kVip, kA) == 0u);
+  h.run_for(5000ms);
+  CHECK(admin_of(h) == "draining");
+  set_conns(h, 0, 0, 1);  // a persistence template still points at it
+  h.run_for(3000ms);
+  CHECK(admin_of(h) == "draining");
+  set_conns(h, 0, 0, 0);
+  h.run_for(3000ms);
+  CHECK(admin_of(h) == "drained");
+  CHECK(h.log.contains("drained: no connections left"));
+}
+
+TEST_CASE("drain: a real with no connections is drained at once") {
+  Harness h;
+  healthy(h);
+  auto reply = h.request(drain(kA));
+  CHECK(reply["reals"][0]["admin"] == "drained");
+}
+
+TEST_CASE("drain: the deadline ends the wait with connections left, and says so") {
+  Harness h;
+  healthy(h);
+  set_conns(h, 3, 0, 0);
+  REQUIRE(h.request(drain(kA, 60))["ok"] == true);
+  h.wall += 30;
+  h.run_for(3000ms);
+  CHECK(admin_of(h) == "draining");
+  h.wall += 31;
+  h.run_for(3000ms);
+  CHECK(admin_of(h) == "drained");
+  auto st = h.daemon->status();
+  CHECK(st["services"][0]["reals"][0]["drain"]["note"] == "deadline passed with 3 connection(s) left");
+}
+
+TEST_CASE("drain: health checks go on while drained, and enable gives the weight back") {
+  Harness h;
+  healthy(h);
+  REQUIRE(h.request(drain(kA))["ok"] == true);
+  const int before = h.probes_run[kA];
+  h.run_for(3000ms);
+  CHECK(h.probes_run[kA] > before);
+  CHECK(h.daemon->status()["services"][0]["reals"][0]["health"] == "up");
+  CHECK(h.weight(kVip, kA) == 0u);
+  auto reply = h.request(enable(kA));
+  CHECK(reply["reals"][0]["admin"] == "enabled");
+  CHECK(h.weight(kVip, kA) == 1u);
+}
+
+TEST_CASE("drain: enable of a real that is down keeps weight 0 until it is healthy") {
+  Harness h;
+  healthy(h);
+  REQUIRE(h.request(drain(kA))["ok"] == true);
+  h.set_up(kA, false);
+  h.run_for(3000ms);
+  REQUIRE(h.request(enable(kA))["ok"] == true);
+  CHECK(h.weight(kVip, kA) == 0u);
+}
+
+TEST_CASE("drain: admin state is saved and survives a restart with zero writes") {
+  Harness h;
+  healthy(h);
+  REQUIRE(h.request(drain(kA))["ok"] == true);
+  auto saved = lvsd::load_admin_state(lvsd::admin_state_path(h.dir.file("state"), ""));
+  REQUIRE(saved);
+  REQUIRE(saved->drains.size() == 1);
+  CHECK(saved->drains[0].service == "smtp");
+  h.stop();
+  h.ipvs.reset_writes();
+  REQUIRE_FALSE(h.start());
+  CHECK(h.ipvs.writes() == 0);
+  CHECK(admin_of(h) == "drained");
+  h.run_for(3000ms);
+  CHECK(h.weight(kVip, kA) == 0u);
+  CHECK(h.ipvs.writes() == 0);
+}
+
+TEST_CASE("drain: one service only, named as written, leaves the real's other services alone") {
+  Harness h;
+  lvsd::test::write_file(h.config, lvsd::test::descriptor("", R"(,
+    { "name": "pop", "address": "192.0.2.10", "port": 110, "scheduler": "rr", "pool": "mail" })"));
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  auto r = drain("203.0.113.81");
+  r.service = "pop";
+  auto reply = h.request(r);
+  REQUIRE(reply["ok"] == true);
+  CHECK(reply["reals"].size() == 1);
+  CHECK(h.weight("192.0.2.10:110", "203.0.113.81:110") == 0u);
+  CHECK(h.weight(kVip, kA) == 1u);
+  r.service = "nosuch";
+  auto bad = h.request(r);
+  CHECK(bad["ok"] == false);
+  CHECK(bad["error"] == "no service named \"nosuch\"");
+}

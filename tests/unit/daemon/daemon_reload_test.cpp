@@ -1,0 +1,79 @@
+// Reload: a bad descriptor keeps the running one; a good one reconciles and keeps health.
+#include <catch2/catch.hpp>
+
+#include "harness.h"
+
+using namespace std::chrono_literals;
+using lvsd::test::Harness;
+using lvsd::test::descriptor;
+using lvsd::test::write_file;
+
+namespace {
+const char* kVip = "192.0.2.10:25";
+const char* kA = "203.0.113.81:25";
+}  // namespace
+
+TEST_CASE("reload: an invalid descriptor keeps the running configuration unchanged and reports the errors") {
+  Harness h;
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  auto before = h.ipvs.read_table();
+  REQUIRE(before);
+  h.ipvs.reset_writes();
+  write_file(h.config, R"({"cluster": "t", "services": [{"name": "smtp", "address": "192.0.2.10", "port": 70000}]})");
+  auto reply = h.daemon->reload();
+  CHECK(reply["ok"] == false);
+  REQUIRE_FALSE(reply["errors"].empty());
+  CHECK(h.ipvs.writes() == 0);
+  auto st = h.daemon->status();
+  CHECK(st["descriptor"]["status"] == "error");
+  CHECK_FALSE(st["descriptor"]["errors"].empty());
+  CHECK(st["services"].size() == 1);
+  h.set_up(kA, false);  // the old configuration still runs its checks
+  h.run_for(2000ms);
+  CHECK(h.weight(kVip, kA) == 0u);
+}
+
+TEST_CASE("reload: a valid descriptor is reconciled and reals that stay keep their health") {
+  Harness h;
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  REQUIRE(h.weight(kVip, kA) == 1u);
+  h.ipvs.reset_writes();
+  write_file(h.config, descriptor("", R"(,
+    { "name": "smtp2", "address": "192.0.2.11", "port": 25, "scheduler": "rr", "pool": "mail" })"));
+  auto reply = h.daemon->reload();
+  REQUIRE(reply["ok"] == true);
+  // The new service's reals share the running checks: they are up at once.
+  CHECK(h.weight("192.0.2.11:25", kA) == 1u);
+  CHECK(h.weight(kVip, kA) == 1u);
+  CHECK(h.ipvs.writes() == 3);  // one service and its two reals
+  CHECK(h.daemon->descriptor().ok);
+}
+
+TEST_CASE("reload: a service removed from the descriptor is deleted, drains of its reals are forgotten") {
+  Harness h;
+  write_file(h.config, descriptor("", R"(,
+    { "name": "smtp2", "address": "192.0.2.11", "port": 25, "scheduler": "rr", "pool": "mail" })"));
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  lvsd::Request r;
+  r.command = lvsd::Command::drain;
+  r.real = "203.0.113.81";
+  r.service = "smtp2";
+  REQUIRE(h.request(r)["ok"] == true);
+  write_file(h.config, descriptor());
+  REQUIRE(h.daemon->reload()["ok"] == true);
+  CHECK_FALSE(h.has_real("192.0.2.11:25", kA));
+  CHECK(h.daemon->admin().drains.empty());
+}
+
+TEST_CASE("reload: after a failed reload a fixed descriptor loads and clears the errors") {
+  Harness h;
+  REQUIRE_FALSE(h.start());
+  write_file(h.config, "{ not json");
+  REQUIRE(h.daemon->reload()["ok"] == false);
+  write_file(h.config, descriptor());
+  REQUIRE(h.daemon->reload()["ok"] == true);
+  CHECK(h.daemon->status()["descriptor"]["errors"].empty());
+}
