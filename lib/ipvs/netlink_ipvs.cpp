@@ -337,8 +337,9 @@ ApplyResult NetlinkIpvs::apply(const std::vector<Operation>& ops) {
     Status sent = exchange(first, count, outcome, nullptr);
     if (!sent) {
       int e = sent.error().code;
-      // The send itself failed, so the kernel saw none of this batch: a smaller one may pass.
-      if ((e == ENOBUFS || e == ENOMEM) && count > 1) {
+      // The send itself failed, so the kernel saw none of this batch: a smaller one may
+      // pass (EMSGSIZE: larger than the socket's send buffer).
+      if ((e == ENOBUFS || e == ENOMEM || e == EMSGSIZE) && count > 1) {
         window = std::max<std::size_t>(1, count / 2);
         continue;
       }

@@ -7,6 +7,8 @@
 // NLM_F_ACK and its own sequence number, and matches each ACK back to its operation.
 // Reads take one service dump, then one destination dump per service, each a single
 // sendmsg + recvmmsg on the same socket.
+//
+// Not thread-safe: one instance per thread (each has its own socket).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
