@@ -116,6 +116,12 @@ int main(int argc, char** argv) {
     die("read back " + std::to_string(table->services.size()) + " services and " + std::to_string(dests) +
         " reals, programmed " + std::to_string(n) + " and " + std::to_string(4 * n));
 
+  if (std::getenv("LVS_SPEED_OURS_ONLY") != nullptr) {  // for tuning runs
+    std::printf("apply %.3f s (%zu sendmsg), services dump %.3f s, read_table %.3f s\n", ours, sends, services_dump,
+                our_list);
+    for (const auto& ns : {ours_ns, theirs_ns}) std::system(("ip netns del " + ns).c_str());
+    return 0;
+  }
   const std::string in_theirs = "ip netns exec " + theirs_ns + " ";
   double theirs = timed_shell(in_theirs + "ipvsadm -R < " + rules_file);
   double their_list = timed_shell(in_theirs + "ipvsadm -Ln > /tmp/apply_speed.list");
