@@ -13,5 +13,11 @@ void add_validate_command(CLI::App& app, int& exit_code);
 void add_list_command(CLI::App& app, int& exit_code);
 void add_diff_command(CLI::App& app, int& exit_code);
 void add_apply_command(CLI::App& app, int& exit_code);
+// lvsd's control socket (lvsctl/control_client.h).
+void add_status_command(CLI::App& app, int& exit_code);
+void add_drain_command(CLI::App& app, int& exit_code);
+void add_enable_command(CLI::App& app, int& exit_code);
+void add_check_command(CLI::App& app, int& exit_code);
+void add_reload_command(CLI::App& app, int& exit_code);
 
 }  // namespace lvsctl

@@ -8,6 +8,11 @@ int main(int argc, char** argv) {
   lvsctl::add_list_command(app, exit_code);
   lvsctl::add_diff_command(app, exit_code);
   lvsctl::add_apply_command(app, exit_code);
+  lvsctl::add_status_command(app, exit_code);
+  lvsctl::add_drain_command(app, exit_code);
+  lvsctl::add_enable_command(app, exit_code);
+  lvsctl::add_check_command(app, exit_code);
+  lvsctl::add_reload_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

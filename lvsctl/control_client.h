@@ -1,0 +1,43 @@
+#pragma once
+// lvsctl's side of lvsd's control socket: one JSON request line, one JSON reply line
+// (protocol in daemon/README.md).
+#include <chrono>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace lvsctl {
+
+inline constexpr const char* kDefaultControlSocket = "/run/lvsd/control.sock";
+
+class ControlClient {
+ public:
+  [[nodiscard]] static lvs::Result<ControlClient> connect(const std::string& path);
+  ControlClient(ControlClient&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ControlClient& operator=(ControlClient&&) = delete;
+  ControlClient(const ControlClient&) = delete;
+  ~ControlClient();
+
+  // Sends `request`, waits up to `timeout` for the reply line.
+  [[nodiscard]] lvs::Result<nlohmann::json> request(const nlohmann::json& request,
+                                                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+ private:
+  explicit ControlClient(int fd) : fd_(fd) {}
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// Adds --socket PATH to a subcommand.
+void add_socket_option(CLI::App& cmd, std::string& path);
+
+// Connects, sends, and returns the reply; prints "lvsctl: ..." and returns an error when
+// the daemon cannot be reached or answers {"ok": false}. `refused` tells the two apart.
+lvs::Result<nlohmann::json> call_daemon(const std::string& socket, const nlohmann::json& request,
+                                        bool* refused = nullptr,
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+}  // namespace lvsctl
