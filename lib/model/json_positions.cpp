@@ -144,7 +144,6 @@ class Reader {
     after_comma_ = false;
     advance();  // '{'
     nlohmann::json obj = nlohmann::json::object();
-    std::unordered_map<std::string, TextPosition> seen;
     skip_ws();
     if (!at_end() && peek() == '}') {
       advance();
@@ -166,20 +165,19 @@ class Reader {
         throw Fatal{here(), "expected ':' after field name \"" + key + "\", found " + describe_byte(peek())};
       advance();
       std::string child = pointer + "/" + escape_pointer_token(key);
-      auto first = seen.find(key);
-      if (first != seen.end()) {
-        if (recording_)
+      if (obj.contains(key)) {
+        if (recording_) {
+          TextPosition first = key_at_[child];
           problems_.push_back(JsonProblem{
               key_pos, child,
-              "duplicate field \"" + key + "\" (first written at line " +
-                  std::to_string(first->second.line) + ", column " +
-                  std::to_string(first->second.column) + ")"});
+              "duplicate field \"" + key + "\" (first written at line " + std::to_string(first.line) +
+                  ", column " + std::to_string(first.column) + ")"});
+        }
         bool was = recording_;
         recording_ = false;  // keep the first value and its positions
         (void)value(child, depth);
         recording_ = was;
       } else {
-        seen.emplace(key, key_pos);
         if (recording_) key_at_.emplace(child, key_pos);
         obj[key] = value(child, depth);
       }
