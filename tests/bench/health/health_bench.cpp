@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "health/probe.h"
 #include "health/probe_loop.h"
@@ -26,6 +28,7 @@ void request_stop(int) { stop_requested = 1; }
 int main(int argc, char** argv) {
   std::string type = "tcp", address = "127.0.0.1";
   int first = 0, count = 0, interval_ms = 10000, run_s = 60;
+  double jitter = 0.5;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string opt = argv[i], val = argv[i + 1];
     if (opt == "--type") type = val;
@@ -36,9 +39,10 @@ int main(int argc, char** argv) {
       count = colon == std::string::npos ? 1 : std::stoi(val.substr(colon + 1));
     } else if (opt == "--interval-ms") interval_ms = std::stoi(val);
     else if (opt == "--run-s") run_s = std::stoi(val);
+    else if (opt == "--jitter") jitter = std::stod(val);
     else {
       std::cerr << "usage: lvs_health_bench --type tcp|smtp --address A --ports FIRST:COUNT "
-                   "[--interval-ms MS] [--run-s S]\n";
+                   "[--interval-ms MS] [--jitter F] [--run-s S]\n";
       return 2;
     }
   }
@@ -60,7 +64,7 @@ int main(int argc, char** argv) {
   CheckRegistry registry(clock, random, runner,
                          [&tls](const ProbeConfig& c, TimePoint now) { return make_probe(c, tls, now); });
 
-  long up = 0;
+  std::vector<CheckKey> keys;
   for (int p = first; p < first + count; ++p) {
     CheckKey key;
     key.probe.type = type == "smtp" ? ProbeType::smtp : ProbeType::tcp;
@@ -68,9 +72,12 @@ int main(int argc, char** argv) {
     key.probe.port = static_cast<std::uint16_t>(p);
     key.probe.timeout = std::chrono::milliseconds(5000);
     key.tracking.interval = std::chrono::milliseconds(interval_ms);
-    registry.subscribe(key, [&up](const CheckKey&, const HealthEdge& e) {
-      up += e.health == Health::up ? 1 : -1;
-    });
+    // The first checks spread over jitter x interval (keepalived spreads its first checks
+    // over the whole delay_loop by default): 2,000 dialogues at once would time out under
+    // emulation and measure the stampede, not the steady state.
+    key.tracking.jitter = jitter;
+    registry.subscribe(key, [](const CheckKey&, const HealthEdge&) {});
+    keys.push_back(key);
   }
 
   auto end = clock.now() + std::chrono::seconds(run_s);
@@ -82,6 +89,18 @@ int main(int argc, char** argv) {
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - clock.now()).count();
     runner.dispatch(static_cast<int>(std::max<long long>(0, wait)));
   }
+  // Health from the trackers; for checks that are down, why (the commonest reasons).
+  long up = 0;
+  std::map<std::string, long> reasons;
+  for (const auto& key : keys) {
+    const Tracker* t = registry.tracker(key);
+    if (t && t->health() == Health::up) {
+      ++up;
+    } else {
+      ++reasons[t && t->last_result() ? t->last_result()->message : "never checked"];
+    }
+  }
   std::cout << "lvs_health_bench: " << type << " checks up: " << up << " of " << count << "\n";
+  for (const auto& [reason, n] : reasons) std::cout << "  down: " << n << " x " << reason << "\n";
   return up == count ? 0 : 1;
 }
