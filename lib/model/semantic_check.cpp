@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
@@ -64,7 +65,7 @@ class Checker {
     const std::string aptr = "/ha/authentication";
     if (auth.type == AuthType::hmac_sha256) {
       if (auth.key_file.empty()) error(aptr, "hmac-sha256 needs a key_file");
-      else key_file(auth.key_file, aptr + "/key_file");
+      else secret_file(auth.key_file, aptr + "/key_file", "key file");
     } else if (!auth.key_file.empty()) {
       error(aptr + "/key_file", "key_file is only used with type hmac-sha256");
     }
@@ -85,7 +86,8 @@ class Checker {
       }
   }
 
-  void key_file(const std::string& path, const std::string& ptr) {
+  // A file holding a secret (HMAC key, login password) must exist and be private.
+  void secret_file(const std::string& path, const std::string& ptr, const std::string& what) {
     auto report = [&](std::string msg) {
       if (options_.key_file_problems_are_errors) error(ptr, std::move(msg));
       else warning(ptr, std::move(msg) + " (checked on this machine; the balancers need it)");
@@ -93,18 +95,18 @@ class Checker {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       int err = errno;
-      report(err == ENOENT ? "key file " + path + " does not exist"
-                           : "key file " + path + " cannot be read: " + std::strerror(err));
+      report(err == ENOENT ? what + " " + path + " does not exist"
+                           : what + " " + path + " cannot be read: " + std::strerror(err));
       return;
     }
     if (!S_ISREG(st.st_mode)) {
-      report("key file " + path + " is not a regular file");
+      report(what + " " + path + " is not a regular file");
       return;
     }
     if ((st.st_mode & 077) != 0) {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-      report("key file " + path + " is readable by others (mode " + mode + "); make it 0600");
+      report(what + " " + path + " is readable by others (mode " + mode + "); make it 0600");
     }
   }
 
@@ -138,6 +140,7 @@ class Checker {
   }
 
   void check(const CheckSpec& c, const std::string& ptr) {
+    if (c.credentials_file) secret_file(*c.credentials_file, ptr + "/credentials_file", "credentials file");
     if (c.interval_ms && c.timeout_ms && *c.timeout_ms >= *c.interval_ms)
       error(ptr + "/timeout_ms", "timeout_ms " + std::to_string(*c.timeout_ms) +
                                      " must be below interval_ms " + std::to_string(*c.interval_ms));

@@ -7,11 +7,10 @@
 
 namespace lvs::model {
 
-enum class LoadMode;
-
 struct SemanticOptions {
-  // HMAC key problems are errors for the daemon (it needs the key) and warnings for
-  // lvsctl validate (which may run on another machine).
+  // Secret files (HMAC key, check credentials) that are missing or readable by others
+  // are errors for the daemon (it needs them) and warnings for lvsctl validate (which
+  // may run on another machine).
   bool key_file_problems_are_errors = false;
 };
 

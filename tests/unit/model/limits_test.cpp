@@ -78,3 +78,14 @@ TEST_CASE("limits: an unreadable path is a read failure, not an invalid descript
   CHECK(directory.read_failed);
   CHECK(directory.diagnostics.at(0).message == "not a regular file");
 }
+
+TEST_CASE("limits: a schema that cannot be found is a read failure naming the path") {
+  LoadOptions o;
+  o.schema_path = "/nonexistent/lvs-model-test.schema.json";
+  auto r = load_cluster_file(test::examples_dir() + "/minimal.json", o);
+  CHECK(r.read_failed);
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].message.find("cannot read the schema /nonexistent/lvs-model-test.schema.json") !=
+        std::string::npos);
+  CHECK(find_schema_path(o) == o.schema_path);
+}

@@ -218,6 +218,10 @@ mutate("sem-equal-priorities.json", "error", "/nodes/1/priority", 'priority 150 
 mutate("sem-key-file-missing.json", "warning", "/ha/authentication/key_file",
        "key file /nonexistent/lvs-test/vrrp.key does not exist",
        setp(["ha", "authentication"], {"type": "hmac-sha256", "key_file": "/nonexistent/lvs-test/vrrp.key"}))
+mutate("sem-credentials-file-missing.json", "warning", "/services/0/check/credentials_file",
+       "credentials file /nonexistent/lvs-test/imap.cred does not exist",
+       both(setp(["services", 0, "port"], 143),
+            setp(["services", 0, "check"], {"credentials_file": "/nonexistent/lvs-test/imap.cred"})))
 mutate("sem-hmac-without-key-file.json", "error", "/ha/authentication", "hmac-sha256 needs a key_file",
        setp(["ha", "authentication"], {"type": "hmac-sha256"}))
 mutate("sem-key-file-without-hmac.json", "error", "/ha/authentication/key_file",
