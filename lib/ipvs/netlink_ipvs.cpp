@@ -7,6 +7,7 @@
 #include <netlink/socket.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -93,13 +94,13 @@ std::string sync_words(const SyncDaemon& d) {
 void NetlinkIpvs::SocketDeleter::operator()(nl_sock* s) const { nl_socket_free(s); }
 void NetlinkIpvs::MsgDeleter::operator()(nl_msg* m) const { nlmsg_free(m); }
 
-NetlinkIpvs::NetlinkIpvs(SocketPtr sock, int family, const Options& options, MsgPtr scratch)
-    : sock_(std::move(sock)),
-      fd_(nl_socket_get_fd(sock_.get())),
+NetlinkIpvs::NetlinkIpvs(Channel main, Channel bulk, int family, const Options& options, MsgPtr scratch)
+    : main_(std::move(main)),
+      bulk_(std::move(bulk)),
       family_(family),
       options_(options),
       scratch_(std::move(scratch)),
-      rx_(options.receive_slot * kSlots) {
+      rx_(std::max(main_.slot, bulk_.slot) * kSlots) {
   tx_.reserve(options_.max_batch_bytes + wire::kMessageSize);
 }
 
@@ -126,44 +127,62 @@ Result<std::unique_ptr<NetlinkIpvs>> NetlinkIpvs::open_in_netns(const std::strin
   return made;
 }
 
-Result<std::unique_ptr<NetlinkIpvs>> NetlinkIpvs::connect(const Options& options) {
-  SocketPtr sock(nl_socket_alloc());
-  if (!sock) return make_error(ENOMEM, "cannot allocate a netlink socket");
-  if (int err = genl_connect(sock.get()); err < 0) {
+// One connected socket whose replies fit `slot`-byte receive slots.
+Result<NetlinkIpvs::Channel> NetlinkIpvs::open_channel(std::size_t slot, int receive_buffer, bool& forced) {
+  Channel c;
+  c.sock.reset(nl_socket_alloc());
+  if (!c.sock) return make_error(ENOMEM, "cannot allocate a netlink socket");
+  // libnl's own receive buffer (the family lookup) counts too: the kernel sizes dump
+  // replies by the largest receive buffer the socket has used.
+  if (nl_socket_set_msg_buf_size(c.sock.get(), std::min<std::size_t>(slot, 16384)) < 0)
+    return make_error(ENOMEM, "cannot size the netlink receive buffer");
+  if (int err = genl_connect(c.sock.get()); err < 0) {
     int e = errno != 0 ? errno : EIO;
     return make_error(e, std::string("cannot open a generic netlink socket (") + nl_geterror(err) + ")");
   }
+  c.fd = nl_socket_get_fd(c.sock.get());
+  c.slot = slot;
+  // A large receive buffer keeps every ACK of a window. FORCE needs CAP_NET_ADMIN,
+  // which IPVS needs anyway.
+  forced = setsockopt(c.fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) == 0;
+  if (!forced) (void)setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  // Error ACKs then carry only the failed request's header, not the whole request.
+  int one = 1;
+  (void)setsockopt(c.fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  return c;
+}
+
+Result<std::unique_ptr<NetlinkIpvs>> NetlinkIpvs::connect(const Options& options) {
   Options opts = options;
-  opts.receive_slot = std::max<std::size_t>(opts.receive_slot, 4096);
-  // libnl's own receive buffer counts too (the kernel remembers the largest one).
-  if (nl_socket_set_msg_buf_size(sock.get(), std::min<std::size_t>(opts.receive_slot, 16384)) < 0)
-    return make_error(ENOMEM, "cannot size the netlink receive buffer");
-  int family = genl_ctrl_resolve(sock.get(), IPVS_GENL_NAME);
+  // A reply is at most one page-sized skb (NLMSG_GOODSIZE) or the slot size, whichever
+  // is larger, so a slot of at least a page (8 KiB on large-page machines) always fits.
+  const auto page = static_cast<std::size_t>(std::max(4096L, std::min(sysconf(_SC_PAGESIZE), 8192L)));
+  opts.receive_slot = std::max(opts.receive_slot, page);
+  opts.bulk_receive_slot = std::max(opts.bulk_receive_slot, page);
+  opts.window = std::max<std::size_t>(opts.window, 1);
+  opts.dump_window = std::max<std::size_t>(opts.dump_window, 1);
+  opts.max_batch_bytes = std::max<std::size_t>(opts.max_batch_bytes, wire::kMessageSize);
+
+  bool forced = false;
+  auto main = open_channel(opts.receive_slot, opts.receive_buffer, forced);
+  if (!main) return main.error();
+  int family = genl_ctrl_resolve(main->sock.get(), IPVS_GENL_NAME);
   if (family == -NLE_OBJ_NOTFOUND) return make_error(EPROTONOSUPPORT, kNoIpvs);
   if (family < 0)
     return make_error(EIO, std::string("cannot look up the IPVS generic netlink family (") +
                                nl_geterror(family) + ")");
-
-  opts.window = std::max<std::size_t>(opts.window, 1);
-  opts.dump_window = std::max<std::size_t>(opts.dump_window, 1);
-  opts.max_batch_bytes = std::max<std::size_t>(opts.max_batch_bytes, wire::kMessageSize);
-  int fd = nl_socket_get_fd(sock.get());
-  // A large receive buffer keeps every ACK of a window and the first part of every
-  // pipelined dump. FORCE needs CAP_NET_ADMIN, which IPVS writes need anyway; without
-  // it the dump window shrinks to what the default buffer holds.
-  int rcvbuf = opts.receive_buffer;
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (!forced) {  // the default buffer holds fewer ACKs and pipelined dump replies
     opts.dump_window = std::min<std::size_t>(opts.dump_window, 4);
     opts.window = std::min<std::size_t>(opts.window, 128);
   }
-  // Error ACKs then carry only the failed request's header, not the whole request.
-  int one = 1;
-  (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  bool bulk_forced = false;
+  auto bulk = open_channel(opts.bulk_receive_slot, opts.receive_buffer, bulk_forced);
+  if (!bulk) return bulk.error();
 
   MsgPtr scratch(wire::new_message().release());
   if (!scratch) return make_error(ENOMEM, "cannot allocate a netlink message");
-  return std::unique_ptr<NetlinkIpvs>(new NetlinkIpvs(std::move(sock), family, opts, std::move(scratch)));
+  return std::unique_ptr<NetlinkIpvs>(
+      new NetlinkIpvs(std::move(*main), std::move(*bulk), family, opts, std::move(scratch)));
 }
 
 std::uint32_t NetlinkIpvs::next_seq(std::size_t count) {
@@ -178,11 +197,11 @@ void NetlinkIpvs::queue_scratch() {
   tx_.insert(tx_.end(), bytes, bytes + NLMSG_ALIGN(nlh->nlmsg_len));
 }
 
-Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::vector<int>& outcome,
+Status NetlinkIpvs::exchange(Channel& ch, std::uint32_t first_seq, std::size_t count, std::vector<int>& outcome,
                              const DataHandler& on_data) {
   outcome.assign(count, kPending);
   for (;;) {
-    ssize_t n = ::send(fd_, tx_.data(), tx_.size(), 0);
+    ssize_t n = ::send(ch.fd, tx_.data(), tx_.size(), 0);
     if (n >= 0) break;
     if (errno == EINTR) continue;
     int e = errno;
@@ -198,7 +217,7 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
   mmsghdr msgs[kSlots];
   iovec iov[kSlots];
   for (std::size_t i = 0; i < kSlots; ++i) {
-    iov[i] = {rx_.data() + i * options_.receive_slot, options_.receive_slot};
+    iov[i] = {rx_.data() + i * ch.slot, ch.slot};
     msgs[i] = {};
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
@@ -214,7 +233,7 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
     // owes us is queued already: receive first, wait only when the queue is dry. A
     // request still unanswered then got no ACK: either dropped in an overflow (ENOBUFS),
     // or its handler returned -EINTR, which netlink_rcv_skb() never acknowledges (EINTR).
-    int got = ::recvmmsg(fd_, msgs, kSlots, MSG_DONTWAIT, nullptr);
+    int got = ::recvmmsg(ch.fd, msgs, kSlots, MSG_DONTWAIT, nullptr);
     if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == ENOBUFS) {  // the kernel dropped something it had for us
@@ -222,7 +241,7 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
         continue;
       }
       if (errno != EAGAIN) return make_error(errno, "cannot receive the kernel's IPVS replies");
-      pollfd p{fd_, POLLIN, 0};
+      pollfd p{ch.fd, POLLIN, 0};
       int pr = ::poll(&p, 1, overflow ? 0 : options_.reply_timeout_ms);
       if (pr < 0 && errno != EINTR) return make_error(errno, "cannot wait for the kernel's IPVS replies");
       if (pr == 0) {
@@ -234,7 +253,7 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
     for (int m = 0; m < got; ++m) {
       if (msgs[m].msg_hdr.msg_flags & MSG_TRUNC)
         return make_error(EMSGSIZE, "a reply from the kernel's IPVS did not fit the receive buffer");
-      auto* nlh = reinterpret_cast<nlmsghdr*>(rx_.data() + m * options_.receive_slot);
+      auto* nlh = reinterpret_cast<nlmsghdr*>(rx_.data() + m * ch.slot);
       int len = static_cast<int>(msgs[m].msg_len);
       for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
         std::size_t idx = nlh->nlmsg_seq - first_seq;  // unsigned: wraps stay correct
@@ -262,8 +281,8 @@ Status NetlinkIpvs::exchange(std::uint32_t first_seq, std::size_t count, std::ve
   return data_status;
 }
 
-Status NetlinkIpvs::request(const std::function<int(nl_msg*, std::uint32_t)>& build, const std::string& what,
-                            const DataHandler& on_data, bool is_write) {
+Status NetlinkIpvs::request(Channel& ch, const std::function<int(nl_msg*, std::uint32_t)>& build,
+                            const std::string& what, const DataHandler& on_data, bool is_write) {
   for (int attempt = 0;; ++attempt) {
     wire::reset_message(scratch_.get());
     std::uint32_t seq = next_seq(1);
@@ -272,7 +291,7 @@ Status NetlinkIpvs::request(const std::function<int(nl_msg*, std::uint32_t)>& bu
     queue_scratch();
     if (is_write) ++writes_sent_;
     std::vector<int> outcome;
-    Status s = exchange(seq, 1, outcome, on_data);
+    Status s = exchange(ch, seq, 1, outcome, on_data);
     if (!s) return make_error(s.error().code, what + ": " + s.error().message);
     // EBUSY on a read: a dump abandoned earlier still runs; receiving moved it along.
     if (!is_write && outcome[0] == EBUSY && attempt < kMaxDumpRetries) continue;
@@ -282,7 +301,7 @@ Status NetlinkIpvs::request(const std::function<int(nl_msg*, std::uint32_t)>& bu
 }
 
 Status NetlinkIpvs::write(std::uint8_t cmd, const std::function<int(nl_msg*)>& attrs, const std::string& what) {
-  return request(
+  return request(main_,
       [&](nl_msg* msg, std::uint32_t seq) {
         int err = wire::put_header(msg, family_, cmd, NLM_F_ACK, seq);
         return err != 0 ? err : attrs(msg);
@@ -290,9 +309,9 @@ Status NetlinkIpvs::write(std::uint8_t cmd, const std::function<int(nl_msg*)>& a
       what, nullptr, true);
 }
 
-Status NetlinkIpvs::dump(std::uint8_t cmd, const std::function<int(nl_msg*)>& attrs, const std::string& what,
-                         const DataHandler& on_data) {
-  return request(
+Status NetlinkIpvs::dump(Channel& ch, std::uint8_t cmd, const std::function<int(nl_msg*)>& attrs,
+                         const std::string& what, const DataHandler& on_data) {
+  return request(ch,
       [&](nl_msg* msg, std::uint32_t seq) {
         int err = wire::put_header(msg, family_, cmd, NLM_F_DUMP, seq);
         return err != 0 || !attrs ? err : attrs(msg);
@@ -334,7 +353,7 @@ ApplyResult NetlinkIpvs::apply(const std::vector<Operation>& ops) {
       continue;
     }
     seq_ += static_cast<std::uint32_t>(count);
-    Status sent = exchange(first, count, outcome, nullptr);
+    Status sent = exchange(main_, first, count, outcome, nullptr);
     if (!sent) {
       int e = sent.error().code;
       // The send itself failed, so the kernel saw none of this batch: a smaller one may
@@ -432,6 +451,7 @@ Result<Info> NetlinkIpvs::info() {
   Info info;
   bool seen = false;
   Status s = request(
+      main_,
       [&](nl_msg* msg, std::uint32_t seq) { return wire::put_header(msg, family_, IPVS_CMD_GET_INFO, NLM_F_ACK, seq); },
       "read IPVS info",
       [&](std::size_t, nlmsghdr* nlh) -> Status {
@@ -451,6 +471,7 @@ Result<Timeouts> NetlinkIpvs::timeouts() {
   Timeouts t;
   bool seen = false;
   Status s = request(
+      main_,
       [&](nl_msg* msg, std::uint32_t seq) {
         return wire::put_header(msg, family_, IPVS_CMD_GET_CONFIG, NLM_F_ACK, seq);
       },
@@ -470,7 +491,7 @@ Result<Timeouts> NetlinkIpvs::timeouts() {
 
 Result<std::vector<SyncDaemon>> NetlinkIpvs::sync_daemons() {
   std::vector<SyncDaemon> out;
-  Status s = dump(IPVS_CMD_GET_DAEMON, nullptr, "list the IPVS sync daemons", [&](std::size_t, nlmsghdr* nlh) -> Status {
+  Status s = dump(main_, IPVS_CMD_GET_DAEMON, nullptr, "list the IPVS sync daemons", [&](std::size_t, nlmsghdr* nlh) -> Status {
     auto r = wire::parse_daemon_reply(nlh);
     if (!r) return r.error();
     out.push_back(*r);
@@ -482,7 +503,9 @@ Result<std::vector<SyncDaemon>> NetlinkIpvs::sync_daemons() {
 
 Result<std::vector<ServiceState>> NetlinkIpvs::list_services() {
   std::vector<ServiceState> out;
-  Status s = dump(IPVS_CMD_GET_SERVICE, nullptr, "list the IPVS services", [&](std::size_t, nlmsghdr* nlh) -> Status {
+  // The bulk socket's large replies keep the kernel's service dump, which walks its
+  // table from the start for every reply, from going quadratic in small steps.
+  Status s = dump(bulk_, IPVS_CMD_GET_SERVICE, nullptr, "list the IPVS services", [&](std::size_t, nlmsghdr* nlh) -> Status {
     auto r = wire::parse_service_reply(nlh);
     if (!r) return r.error();
     out.push_back(std::move(*r));
@@ -495,7 +518,7 @@ Result<std::vector<ServiceState>> NetlinkIpvs::list_services() {
 Result<std::vector<DestinationState>> NetlinkIpvs::list_destinations(const ServiceKey& key) {
   std::vector<DestinationState> out;
   Status s = dump(
-      IPVS_CMD_GET_DEST, [&](nl_msg* m) { return wire::put_service_key(m, key); },
+      main_, IPVS_CMD_GET_DEST, [&](nl_msg* m) { return wire::put_service_key(m, key); },
       "list the real servers of " + key.to_string(), [&](std::size_t, nlmsghdr* nlh) -> Status {
         auto r = wire::parse_dest_reply(nlh, key.family);
         if (!r) return r.error();
@@ -542,7 +565,7 @@ Status NetlinkIpvs::fetch_destinations(std::vector<ServiceState>& services) {
         queue_scratch();
       }
       seq_ += static_cast<std::uint32_t>(count);
-      Status s = exchange(first, count, outcome, [&](std::size_t k, nlmsghdr* nlh) -> Status {
+      Status s = exchange(main_, first, count, outcome, [&](std::size_t k, nlmsghdr* nlh) -> Status {
         ServiceState& svc = services[todo[pos + k]];
         auto d = wire::parse_dest_reply(nlh, svc.service.key.family);
         if (!d) return d.error();

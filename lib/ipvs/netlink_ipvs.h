@@ -1,14 +1,14 @@
 #pragma once
 // NetlinkIpvs: the kernel's IPVS table through generic netlink family "IPVS"
-// (libnl-3 / libnl-genl-3). One socket per instance, opened in the caller's network
-// namespace or in a named one.
+// (libnl-3 / libnl-genl-3). Its two sockets (see Options::receive_slot) are opened in
+// the caller's network namespace or in a named one.
 //
 // Writes are pipelined: apply() packs many requests into each sendmsg, every one with
 // NLM_F_ACK and its own sequence number, and matches each ACK back to its operation.
 // Reads take one service dump, then one destination dump per service, each a single
-// sendmsg + recvmmsg on the same socket.
+// sendmsg + recvmmsg.
 //
-// Not thread-safe: one instance per thread (each has its own socket).
+// Not thread-safe: one instance per thread (each has its own sockets).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,9 +32,11 @@ class NetlinkIpvs final : public IpvsBackend {
     std::size_t dump_window = 1;              // destination dumps per sendmsg (see fetch_destinations)
     int receive_buffer = 32 * 1024 * 1024;    // SO_RCVBUF(FORCE) wanted for ACKs and dumps
     // Bytes per receive slot. The kernel sizes every dump reply to the largest receive
-    // buffer the socket has used (up to 32 KiB): small slots make per-service
-    // destination dumps cheap, large ones make the service dump cheap.
-    std::size_t receive_slot = 64 * 1024;
+    // buffer the socket has used (up to 32 KiB): small replies make the per-service
+    // destination dumps cheap, large ones the service dump. So there are two sockets:
+    // `main` (writes, destination dumps, everything else) and `bulk` (the service dump).
+    std::size_t receive_slot = 4096;
+    std::size_t bulk_receive_slot = 64 * 1024;
     // Grace for replies after the receive queue runs dry; the kernel answers inside
     // sendmsg, so this only bounds the wait for an answer that will never come.
     int reply_timeout_ms = 1000;
@@ -98,8 +100,16 @@ class NetlinkIpvs final : public IpvsBackend {
   static constexpr int kPending = -1;
   using DataHandler = std::function<Status(std::size_t index, nlmsghdr* nlh)>;
 
-  NetlinkIpvs(SocketPtr sock, int family, const Options& options, MsgPtr scratch);
+  // A connected socket and the receive slot size its replies fit.
+  struct Channel {
+    SocketPtr sock;
+    int fd = -1;
+    std::size_t slot = 0;
+  };
+
+  NetlinkIpvs(Channel main, Channel bulk, int family, const Options& options, MsgPtr scratch);
   static Result<std::unique_ptr<NetlinkIpvs>> connect(const Options& options);
+  static Result<Channel> open_channel(std::size_t slot, int receive_buffer, bool& forced);
 
   // Appends the request in scratch_ to the send buffer.
   void queue_scratch();
@@ -107,20 +117,20 @@ class NetlinkIpvs final : public IpvsBackend {
   // sendmsg, then receives until each is resolved. outcome[i] becomes 0 or an errno;
   // on_data sees every data message of a pending request. A transport failure (the
   // send itself failed) returns an error and leaves outcomes pending.
-  Status exchange(std::uint32_t first_seq, std::size_t count, std::vector<int>& outcome,
+  Status exchange(Channel& ch, std::uint32_t first_seq, std::size_t count, std::vector<int>& outcome,
                   const DataHandler& on_data);
   // One request built by `build` (given the sequence number), sent and resolved.
-  Status request(const std::function<int(nl_msg*, std::uint32_t seq)>& build, const std::string& what,
-                 const DataHandler& on_data, bool is_write);
+  Status request(Channel& ch, const std::function<int(nl_msg*, std::uint32_t seq)>& build,
+                 const std::string& what, const DataHandler& on_data, bool is_write);
   Status write(std::uint8_t cmd, const std::function<int(nl_msg*)>& attrs, const std::string& what);
-  Status dump(std::uint8_t cmd, const std::function<int(nl_msg*)>& attrs, const std::string& what,
+  Status dump(Channel& ch, std::uint8_t cmd, const std::function<int(nl_msg*)>& attrs, const std::string& what,
               const DataHandler& on_data);
   Status fetch_destinations(std::vector<ServiceState>& services);
   Status single(const Operation& op);
   std::uint32_t next_seq(std::size_t count);
 
-  SocketPtr sock_;
-  int fd_ = -1;
+  Channel main_;  // writes, destination dumps, config, daemons
+  Channel bulk_;  // the service dump
   int family_ = 0;
   Options options_;
   MsgPtr scratch_;           // reused for every request we build
