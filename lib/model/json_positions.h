@@ -41,7 +41,7 @@ struct JsonProblem {
 struct JsonLimits {
   int max_depth = 64;
   std::size_t max_string_bytes = 4096;
-  std::size_t max_values = 4'000'000;
+  std::size_t max_values = 1'000'000;
 };
 
 struct JsonReadResult {
