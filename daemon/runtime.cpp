@@ -17,6 +17,7 @@
 #include "daemon/notify.h"
 #include "health/tls_context.h"
 #include "ipvs/netlink_ipvs.h"
+#include "ipvs/netns.h"
 
 namespace lvsd {
 
@@ -99,7 +100,18 @@ int run(const CliOptions& cli, Logger& log) {
       clock,
       [] { return static_cast<std::int64_t>(::time(nullptr)); },
       random,
-      [&tls](const lvs::health::ProbeConfig& c, health::TimePoint now) { return health::make_probe(c, tls, now); },
+      [&tls, netns = cli.netns](const lvs::health::ProbeConfig& c, health::TimePoint now) {
+        if (netns.empty()) return health::make_probe(c, tls, now);
+        // The reals are reached from the balancer's namespace: the probe's socket is
+        // made there (and stays there after the thread returns).
+        std::unique_ptr<health::Probe> probe;
+        auto entered = lvs::ipvs::run_in_netns(netns, [&]() -> lvs::Status {
+          probe = health::make_probe(c, tls, now);
+          return lvs::ok();
+        });
+        if (!entered || !probe) probe = health::make_probe(c, tls, now);
+        return probe;
+      },
       sysctls,
       log,
       [schema](const std::string& path) {

@@ -8,7 +8,7 @@
 namespace lvsctl {
 
 void add_check_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("check", "run a real's health check now and show the dialogue");
+  auto* cmd = app.add_subcommand("check", "Run a real's health check now and show the dialogue");
   auto real = std::make_shared<std::string>();
   auto service = std::make_shared<std::string>();
   auto socket = std::make_shared<std::string>();

@@ -82,7 +82,7 @@ int run_drain(const DrainArgs& a) {
 }  // namespace
 
 void add_drain_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("drain", "take a real out: weight 0, existing connections finish");
+  auto* cmd = app.add_subcommand("drain", "Take a real out: weight 0, existing connections finish");
   auto a = std::make_shared<DrainArgs>();
   cmd->add_option("real", a->real, "ADDR (every port), ADDR:PORT or [V6]:PORT")->required();
   cmd->add_option("--service", a->service, "only this service (expanded name, or as written for all its ports)");

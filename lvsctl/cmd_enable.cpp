@@ -8,7 +8,7 @@
 namespace lvsctl {
 
 void add_enable_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("enable", "put a drained real back in service");
+  auto* cmd = app.add_subcommand("enable", "Put a drained real back in service");
   auto real = std::make_shared<std::string>();
   auto service = std::make_shared<std::string>();
   auto socket = std::make_shared<std::string>();

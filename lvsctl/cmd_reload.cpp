@@ -8,7 +8,7 @@
 namespace lvsctl {
 
 void add_reload_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("reload", "make lvsd load its descriptor again");
+  auto* cmd = app.add_subcommand("reload", "Make lvsd load its descriptor again");
   auto socket = std::make_shared<std::string>();
   add_socket_option(*cmd, *socket);
   cmd->callback([socket, &exit_code] {

@@ -84,7 +84,7 @@ std::string status_text(const json& st) {
 }  // namespace
 
 void add_status_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("status", "show lvsd's services, reals, health, weights, drains and descriptor status");
+  auto* cmd = app.add_subcommand("status", "Show lvsd's services, reals, health, weights, drains and descriptor status");
   auto socket = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
   add_socket_option(*cmd, *socket);
