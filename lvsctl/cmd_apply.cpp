@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "backend_open.h"
@@ -63,6 +64,16 @@ std::string json_report(const Plan& plan, const Table& observed, const ApplyResu
 }
 
 int run_apply(const ApplyArgs& a) {
+  // Taken before reading the table so the plan cannot go stale under another writer.
+  std::optional<OwnershipLock> lock;
+  if (!a.dry_run) {
+    auto locked = OwnershipLock::try_acquire(ownership_path(a.request.state_dir, a.request.netns));
+    if (!locked) {
+      print_error("nothing changed", locked.error());
+      return kExitError;
+    }
+    lock.emplace(std::move(*locked));
+  }
   auto ctx = prepare_plan(a.request);
   if (!ctx) return kExitError;
   note_left_alone(ctx->plan);

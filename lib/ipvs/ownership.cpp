@@ -1,6 +1,7 @@
 #include "ipvs/ownership.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,6 +198,37 @@ Status save_ownership(const std::string& path, const Ownership& owned) {
     ::close(dfd);
   }
   return ok();
+}
+
+Result<OwnershipLock> OwnershipLock::try_acquire(const std::string& ownership_file) {
+  auto made = make_dirs(parent_dir(ownership_file));
+  if (!made) return made.error();
+  const std::string path = ownership_file + ".lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return sys_error("cannot open lock file", path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    ::close(fd);
+    if (e == EWOULDBLOCK)
+      return make_error(e, path + " is held by another process changing this IPVS table (lvsd, or another "
+                               "lvsctl apply); with lvsd running, change the descriptor and use lvsctl reload");
+    errno = e;
+    return sys_error("cannot lock", path);
+  }
+  return OwnershipLock(fd);
+}
+
+OwnershipLock& OwnershipLock::operator=(OwnershipLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+OwnershipLock::~OwnershipLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
 }
 
 }  // namespace lvs::ipvs

@@ -34,4 +34,23 @@ std::string to_json(const Ownership& owned);
 // and fsyncs the folder. Creates the folder (mode 0755) when missing.
 [[nodiscard]] Status save_ownership(const std::string& path, const Ownership& owned);
 
+// Serialises the writers of one IPVS table (lvsctl apply, lvsd): an exclusive flock on
+// "<ownership file>.lock", held for the object's lifetime. Two writers would otherwise
+// undo each other's changes and lose each other's ownership updates.
+class [[nodiscard]] OwnershipLock {
+ public:
+  // Fails at once with EWOULDBLOCK when another process holds it; creates the folder.
+  static Result<OwnershipLock> try_acquire(const std::string& ownership_file);
+
+  OwnershipLock(OwnershipLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  OwnershipLock& operator=(OwnershipLock&& other) noexcept;
+  OwnershipLock(const OwnershipLock&) = delete;
+  OwnershipLock& operator=(const OwnershipLock&) = delete;
+  ~OwnershipLock();
+
+ private:
+  explicit OwnershipLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 }  // namespace lvs::ipvs

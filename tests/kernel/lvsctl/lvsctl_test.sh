@@ -198,6 +198,15 @@ check "the table is unchanged" [ "$(snapshot)" = "$before" ]
 run baddiff diff "$WORK/invalid.json" --state-dir "$STATE"
 check "diff of an invalid descriptor exits 2" [ "$rc" -eq 2 ]
 
+# --- a second writer of the same table is refused ---------------------------------------------
+before="$(snapshot)"
+flock "$STATE/owned.json.lock" "$LVSCTL" apply "$WORK/weight.json" --state-dir "$STATE" \
+    > "$WORK/locked.out" 2> "$WORK/locked.err"
+rc=$?
+check "apply while another writer holds the table's lock exits 2" [ "$rc" -eq 2 ]
+check "it says who holds it" err_has locked 'held by another process'
+check "the table is unchanged" [ "$(snapshot)" = "$before" ]
+
 # --- --netns: a separate table in a named namespace --------------------------------------------
 ip netns add "$NS"
 # With lo down a fresh namespace has no local routing table, and the kernel then

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -91,4 +92,21 @@ TEST_CASE("ownership: a corrupt state file is an error, not an empty record") {
   CHECK(bad.error().message.find("/services/0") != std::string::npos);
   std::ofstream(path, std::ios::trunc) << "{ not json";
   CHECK_FALSE(load_ownership(path).ok());
+}
+
+TEST_CASE("ownership lock: a second writer of the same table is refused until the first is done") {
+  TempDir dir;
+  const std::string path = ownership_path(dir.path + "/lvsd", "");
+  {
+    auto first = OwnershipLock::try_acquire(path);
+    REQUIRE(first.ok());
+    // flock is per open file description: a second open in this process conflicts too.
+    auto second = OwnershipLock::try_acquire(path);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().code == EWOULDBLOCK);
+    CHECK(second.error().message.find("lvsctl reload") != std::string::npos);
+    // another table (namespace) has its own lock
+    CHECK(OwnershipLock::try_acquire(ownership_path(dir.path + "/lvsd", "blue")).ok());
+  }
+  CHECK(OwnershipLock::try_acquire(path).ok());
 }
