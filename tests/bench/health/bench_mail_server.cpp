@@ -2,7 +2,9 @@
 // listening on many ports of one address: on the TCP ports it accepts and waits for the
 // checker to close; on the SMTP ports it speaks just enough SMTP for a check (220 greeting,
 // HELO/EHLO -> 250, QUIT -> 221). It counts accepted connections per kind, so every
-// checker is measured by the same count; SIGUSR1 writes the counts to --stats FILE.
+// checker is measured by the same count; SIGUSR1 writes the counts to --stats FILE, one
+// line per port range: "KIND FIRST_PORT ACCEPTED". --tcp-ports and --smtp-ports may repeat,
+// so two checkers running at once each get their own range.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -24,14 +26,16 @@ namespace {
 
 enum class Kind { tcp, smtp };
 
+struct Range {
+  Kind kind = Kind::tcp;
+  int first = 0;
+  int count = 0;
+  unsigned long long accepted = 0;
+};
+
 struct Conn {
   Kind kind;
   std::string in;
-};
-
-struct Range {
-  int first = 0;
-  int count = 0;
 };
 
 bool parse_range(const std::string& text, Range& r) {
@@ -80,13 +84,16 @@ void send_all(int fd, const char* text) {
 
 int main(int argc, char** argv) {
   std::string address = "127.0.0.1", stats;
-  Range tcp, smtp;
+  std::vector<Range> ranges;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string opt = argv[i], val = argv[i + 1];
+    Range r;
     if (opt == "--address") address = val;
-    else if (opt == "--tcp-ports" && parse_range(val, tcp)) {}
-    else if (opt == "--smtp-ports" && parse_range(val, smtp)) {}
-    else if (opt == "--stats") stats = val;
+    else if (opt == "--tcp-ports" && parse_range(val, r)) ranges.push_back(r);
+    else if (opt == "--smtp-ports" && parse_range(val, r)) {
+      r.kind = Kind::smtp;
+      ranges.push_back(r);
+    } else if (opt == "--stats") stats = val;
     else {
       std::cerr << "usage: lvs_bench_mail_server [--address A] [--tcp-ports FIRST:COUNT] "
                    "[--smtp-ports FIRST:COUNT] --stats FILE\n";
@@ -99,8 +106,8 @@ int main(int argc, char** argv) {
   }
 
   int ep = epoll_create1(EPOLL_CLOEXEC);
-  std::unordered_map<int, Kind> listeners;
-  for (auto [range, kind] : {std::pair{tcp, Kind::tcp}, std::pair{smtp, Kind::smtp}}) {
+  std::unordered_map<int, Range*> listeners;
+  for (auto& range : ranges) {
     for (int p = range.first; p < range.first + range.count; ++p) {
       int fd = listen_on(address, p);
       if (fd < 0) {
@@ -108,7 +115,7 @@ int main(int argc, char** argv) {
                   << std::strerror(errno) << "\n";
         return 1;
       }
-      listeners[fd] = kind;
+      listeners[fd] = &range;
       epoll_event ev{EPOLLIN, {.fd = fd}};
       epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
     }
@@ -124,18 +131,18 @@ int main(int argc, char** argv) {
   epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &sev);
 
   std::unordered_map<int, Conn> conns;
-  unsigned long long accepted[2] = {0, 0};
   auto write_stats = [&] {
     std::string tmp = stats + ".tmp";
     {
       std::ofstream out(tmp);
-      out << "tcp " << accepted[0] << "\nsmtp " << accepted[1] << "\nopen " << conns.size() << "\n";
+      for (const auto& r : ranges)
+        out << (r.kind == Kind::tcp ? "tcp " : "smtp ") << r.first << " " << r.accepted << "\n";
+      out << "open - " << conns.size() << "\n";
     }
     std::rename(tmp.c_str(), stats.c_str());
   };
   write_stats();
-  std::cerr << "lvs_bench_mail_server: " << tcp.count << " tcp and " << smtp.count << " smtp ports on "
-            << address << "\n";
+  std::cerr << "lvs_bench_mail_server: " << listeners.size() << " ports on " << address << "\n";
 
   std::vector<epoll_event> events(256);
   char buf[1024];
@@ -156,11 +163,11 @@ int main(int argc, char** argv) {
         for (;;) {
           int c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
           if (c < 0) break;
-          ++accepted[l->second == Kind::tcp ? 0 : 1];
-          conns[c] = Conn{l->second, {}};
+          ++l->second->accepted;
+          conns[c] = Conn{l->second->kind, {}};
           epoll_event ev{EPOLLIN | EPOLLRDHUP, {.fd = c}};
           epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
-          if (l->second == Kind::smtp) send_all(c, "220 bench.example.test ESMTP\r\n");
+          if (l->second->kind == Kind::smtp) send_all(c, "220 bench.example.test ESMTP\r\n");
         }
         continue;
       }
