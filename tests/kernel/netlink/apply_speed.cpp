@@ -8,6 +8,7 @@
 //   apply_speed [SERVICES]   (default 10000; run inside tests/vm/vm-run)
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -124,16 +125,27 @@ int main(int argc, char** argv) {
   }
   const std::string in_theirs = "ip netns exec " + theirs_ns + " ";
   double theirs = timed_shell(in_theirs + "ipvsadm -R < " + rules_file);
-  double their_list = timed_shell(in_theirs + "ipvsadm -Ln > /tmp/apply_speed.list");
   auto check = NetlinkIpvs::open_in_netns(theirs_ns);
   if (!check) die(check.error().describe());
   auto after = (*check)->list_services();
   if (!after || after->size() != n) die("ipvsadm -R did not program the table");
+
+  // Listing is cheap to repeat: alternate the two and keep each one's best time, so a
+  // burst of load on a shared machine does not decide the ratio.
+  double their_list = timed_shell(in_theirs + "ipvsadm -Ln > /tmp/apply_speed.list");
+  for (int round = 0; round < 2; ++round) {
+    auto t = Clock::now();
+    auto again = be.read_table();
+    if (!again) die(again.error().describe());
+    our_list = std::min(our_list, seconds_since(t));
+    their_list = std::min(their_list, timed_shell(in_theirs + "ipvsadm -Ln > /tmp/apply_speed.list"));
+  }
   for (const auto& ns : {ours_ns, theirs_ns}) std::system(("ip netns del " + ns).c_str());
 
   std::printf("operations: %zu (%zu services x 4 reals), %zu sendmsg calls\n", plan.ops.size(), n, sends);
   std::printf("apply:  NetlinkIpvs %.3f s, ipvsadm -R %.3f s, ratio %.1fx\n", ours, theirs, theirs / ours);
-  std::printf("list:   read_table %.3f s (its service dump alone %.3f s), ipvsadm -Ln %.3f s, ratio %.1fx\n",
+  std::printf("list (best of 3 each): read_table %.3f s (a service dump alone %.3f s), ipvsadm -Ln %.3f s, "
+              "ratio %.1fx\n",
               our_list, services_dump, their_list, their_list / our_list);
   if (theirs / ours < 2.0) die("the pipelined apply is less than 2x faster than ipvsadm -R");
   return 0;
