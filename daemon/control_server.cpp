@@ -133,7 +133,9 @@ void ControlServer::on_client(std::uint64_t id, std::uint32_t events) {
   auto it = clients_.find(id);
   if (it == clients_.end()) return;
   Client& c = *it->second;
-  if (events & (EPOLLERR)) {
+  // Both directions closed (or an error): no reply can reach the client any more. Left
+  // registered, a hang-up would be reported again on every wait.
+  if (events & (EPOLLERR | EPOLLHUP)) {
     drop(id, nullptr);
     return;
   }
