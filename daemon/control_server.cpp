@@ -172,7 +172,8 @@ void ControlServer::on_client(std::uint64_t id, std::uint32_t events) {
 void ControlServer::process(Client& c) {
   const std::uint64_t id = c.id;
   c.in_process = true;
-  while (!c.busy && !c.close_after) {
+  // The next request waits until the last reply is out: one reply buffered at most.
+  while (!c.busy && !c.close_after && c.out.empty()) {
     std::size_t nl = c.in.find('\n');
     if (nl == std::string::npos) {
       if (c.in.size() > limits_.max_line) {
@@ -250,10 +251,6 @@ void ControlServer::flush(Client& c) {
     drop(id, nullptr);
     return;
   }
-  if (c.out.size() > limits_.max_pending_output) {
-    drop(id, "does not read its replies");
-    return;
-  }
   if (c.out.empty() && c.close_after) {
     drop(id, nullptr);
     return;
@@ -265,7 +262,7 @@ void ControlServer::update_events(Client& c) {
   std::uint32_t ev = 0;
   if (!c.out.empty()) ev |= EPOLLOUT;
   // Read only while a request can be taken and a line can still fit.
-  if (!c.busy && !c.close_after && !c.eof) ev |= EPOLLIN;
+  if (!c.busy && !c.close_after && !c.eof && c.out.empty()) ev |= EPOLLIN;
   if (ev != c.events) {
     if (loop_.modify(c.fd, ev)) c.events = ev;
   }

@@ -1,8 +1,9 @@
 #pragma once
 // The control socket: a non-blocking Unix stream listener with per-client buffers.
 // One request line at a time per client (later lines wait in the buffer until the
-// reply is out); bounded line length, idle timeout and client count, so no client can
-// block the loop or grow memory without bound.
+// reply has been written out, so at most one reply is buffered); bounded line length,
+// idle timeout (also for a client that stops reading its reply) and client count, so
+// no client can block the loop or grow memory without bound.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,7 +25,6 @@ namespace lvsd {
 struct ControlLimits {
   std::size_t max_clients = 64;
   std::size_t max_line = kMaxRequestBytes;
-  std::size_t max_pending_output = 4 * 1024 * 1024;  // a client that reads nothing is dropped
   std::chrono::milliseconds idle_timeout{30000};
 };
 

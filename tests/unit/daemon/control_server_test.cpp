@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstring>
 
 #include "daemon/control_server.h"
@@ -175,4 +176,27 @@ TEST_CASE("control socket: more clients than the limit are refused with an error
   ::close(a);
   ::close(b);
   ::close(c);
+}
+
+TEST_CASE("control socket: requests sent together are answered one by one, in order") {
+  Server s;
+  int fd = connect_to(s.path);
+  send_all(fd, "{\"command\":\"status\"}\n{\"command\":\"reload\"}\nnot json\n{\"command\":\"status\"}\n", s);
+  std::string all;
+  for (int i = 0; i < 200 && std::count(all.begin(), all.end(), '\n') < 4; ++i) {
+    s.loop.run_once(10);
+    char tmp[4096];
+    ssize_t n = ::recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+    if (n > 0) all.append(tmp, static_cast<std::size_t>(n));
+  }
+  std::vector<nlohmann::json> replies;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = all.find('\n', start)) != std::string::npos; start = nl + 1)
+    replies.push_back(reply_of(all.substr(start, nl - start)));
+  REQUIRE(replies.size() == 4);
+  CHECK(replies[0]["command"] == "status");
+  CHECK(replies[1]["command"] == "reload");
+  CHECK(replies[2]["error"] == "request is not valid JSON");
+  CHECK(replies[3]["command"] == "status");
+  ::close(fd);
 }
