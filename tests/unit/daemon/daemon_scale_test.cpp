@@ -1,0 +1,69 @@
+// A larger table: the same promises hold (zero writes on restart, a health edge changes
+// only that real) with 1,000 services x 4 reals. The 4 VIPs carry the same 250 ports
+// and reals, so the 4,000 (service, real) pairs share 1,000 checks.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include "harness.h"
+
+using namespace std::chrono_literals;
+using lvsd::test::Harness;
+
+namespace {
+
+std::string big_descriptor(int services) {
+  std::string s = R"({"cluster": "big", "nodes": [{"name": "lb1", "address": "198.51.100.11", "priority": 100}],
+  "services": [)";
+  for (int i = 0; i < services; ++i) {
+    const int vip = 1 + i / 250, port = 1000 + i % 250;
+    if (i) s += ",";
+    s += R"({"name": "s)" + std::to_string(i) + R"(", "address": "192.0.2.)" + std::to_string(vip) +
+         R"(", "port": )" + std::to_string(port) + R"(, "scheduler": "rr", "check": {"type": "tcp", "interval_ms": 1000, "timeout_ms": 500, "rise": 1, "fall": 1}, "reals": [)";
+    for (int r = 1; r <= 4; ++r) {
+      if (r > 1) s += ",";
+      s += R"({"address": "203.0.113.)" + std::to_string(r) + R"("})";
+    }
+    s += "]}";
+  }
+  return s + "]}";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+TEST_CASE("scale: 1,000 services x 4 reals restart with zero writes; one fall writes that real in each of its 4 services") {
+  Harness h;
+  lvsd::test::write_file(h.config, big_descriptor(1000));
+  auto t0 = std::chrono::steady_clock::now();
+  auto failed = h.start();
+  for (const auto& l : h.log.lines)
+    if (failed) UNSCOPED_INFO(l);
+  REQUIRE_FALSE(failed);
+  const double first_start = seconds_since(t0);
+  CHECK(h.daemon->check_count() == 1000);
+  h.run_for(1100ms);
+  CHECK(h.weight("192.0.2.4:1249", "203.0.113.4:1249") == 1u);
+  h.stop();
+  h.ipvs.reset_writes();
+  t0 = std::chrono::steady_clock::now();
+  REQUIRE_FALSE(h.start());
+  const double restart = seconds_since(t0);
+  CHECK(h.ipvs.writes() == 0);
+  h.set_up("203.0.113.2:1010", false);
+  h.run_for(1100ms);
+  CHECK(h.ipvs.writes() == 4);
+  CHECK(h.weight("192.0.2.1:1010", "203.0.113.2:1010") == 0u);
+  CHECK(h.weight("192.0.2.4:1010", "203.0.113.2:1010") == 0u);
+  CHECK(h.weight("192.0.2.4:1010", "203.0.113.3:1010") == 1u);
+  t0 = std::chrono::steady_clock::now();
+  auto st = h.daemon->status();
+  const double status = seconds_since(t0);
+  CHECK(st["services"].size() == 1000);
+  // Figures for the report, not assertions (timing depends on the machine).
+  std::printf("scale: first start %.2f s, restart %.2f s, status %.3f s (1,000 x 4, FakeIpvs)\n", first_start, restart,
+              status);
+}
