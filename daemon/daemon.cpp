@@ -132,6 +132,10 @@ std::optional<StartFailure> Daemon::start() {
     return StartFailure::invalid_descriptor;
   }
   loaded(result);
+  if (!options_.node.empty() && !cluster_->nodes.empty()) {
+    auto node = model::find_local_node(*cluster_, options_.node, {});
+    if (!node) deps_.log.warning("descriptor: --node: " + node.error().describe());
+  }
   set_slots(std::move(*slots));
   resubscribe(slots_, observed_);
   deps_.log.notice("descriptor: loaded " + options_.config_path + " (cluster " + cluster_->name + ", " +
@@ -233,6 +237,12 @@ void Daemon::reconcile_now() {
     return;
   }
   ipvs::Plan plan = ipvs::diff(desired, *table, owned_);
+  if (plan.left_alone != left_alone_) {
+    left_alone_ = plan.left_alone;
+    std::string keys;
+    for (const auto& k : left_alone_) keys += (keys.empty() ? "" : ", ") + k.to_string();
+    if (!keys.empty()) deps_.log.info("ipvs: not in the descriptor and not ours, left alone: " + keys);
+  }
   ReconcileReport report;
   report.at = deps_.wall_clock();
   report.operations = plan.operations.size();

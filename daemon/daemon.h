@@ -170,6 +170,7 @@ class Daemon {
   lvs::ipvs::Table observed_;
   std::vector<SysctlSetting> sysctls_;
   ReconcileReport last_reconcile_;
+  std::vector<lvs::ipvs::ServiceKey> left_alone_;  // last reported, to log changes only
 
   bool dirty_ = false;
   std::optional<lvs::health::TimePoint> registry_due_;
