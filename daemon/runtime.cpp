@@ -128,7 +128,12 @@ int run(const CliOptions& cli, Logger& log) {
 
   EventLoop loop;
   ControlServer server(loop, clock, log, policy,
-                       [&daemon](const Request& r, ControlServer::Respond respond) { daemon.handle(r, std::move(respond)); });
+                       [&daemon, &notifier](const Request& r, ControlServer::Respond respond) {
+                         // A reload from lvsctl is announced like one from SIGHUP.
+                         if (r.command == Command::reload) notifier.reloading();
+                         daemon.handle(r, std::move(respond));
+                         if (r.command == Command::reload) notifier.ready();
+                       });
   if (auto l = server.listen(cli.control_socket); !l) {
     log.error("control: " + l.error().describe());
     return 2;
