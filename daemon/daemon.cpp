@@ -103,6 +103,13 @@ std::optional<StartFailure> Daemon::start() {
     load_failed(result, {});
     return StartFailure::invalid_descriptor;
   }
+  // One writer per IPVS table: lvsctl apply (or a second lvsd) would undo our changes.
+  auto lock = ipvs::OwnershipLock::try_acquire(ownership_file_);
+  if (!lock) {
+    deps_.log.error("state: another lvsd or lvsctl apply is writing this IPVS table: " + lock.error().describe());
+    return StartFailure::environment;
+  }
+  lock_.emplace(std::move(*lock));
   auto owned = ipvs::load_ownership(ownership_file_);
   if (!owned) {
     deps_.log.error("state: " + owned.error().describe());

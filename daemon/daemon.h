@@ -163,6 +163,7 @@ class Daemon {
   std::vector<Slot> slots_;
   std::map<std::pair<std::string, lvs::ipvs::DestKey>, std::size_t> slot_index_;  // (service name, real) -> slots_
   CheckMap checks_;
+  std::optional<lvs::ipvs::OwnershipLock> lock_;  // held for the daemon's lifetime
   lvs::ipvs::Ownership owned_;
   std::string ownership_file_;
   AdminState admin_;

@@ -192,3 +192,14 @@ TEST_CASE("check: runs the probe now and returns its transcript, once per distin
   CHECK(missing["ok"] == false);
   CHECK(missing["error"].get<std::string>().find("no real") != std::string::npos);
 }
+
+TEST_CASE("start: a second daemon on the same IPVS table and state dir refuses to start (exit status 2)") {
+  Harness h;
+  REQUIRE_FALSE(h.start());
+  auto first = std::move(h.daemon);
+  auto failed = h.start();
+  REQUIRE(failed);
+  CHECK(*failed == lvsd::StartFailure::environment);
+  CHECK(h.log.contains("another lvsd or lvsctl apply is writing this IPVS table"));
+  h.daemon = std::move(first);
+}
