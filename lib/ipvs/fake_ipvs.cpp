@@ -6,6 +6,8 @@
 #include <utility>
 #include <variant>
 
+#include "common/overloaded.h"
+
 namespace lvs::ipvs {
 
 namespace {
@@ -59,8 +61,6 @@ Service reported(const Service& s) {
   return out;
 }
 
-template <class... Ts>
-struct overloaded : Ts... { using Ts::operator()...; };
 
 }  // namespace
 

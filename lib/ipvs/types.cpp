@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/overloaded.h"
 #include "ipvs/backend.h"
 
 namespace lvs::ipvs {
@@ -11,8 +12,6 @@ std::string host_port(const IpAddress& a, std::uint16_t port) {
   if (a.is_v6()) return "[" + a.to_string() + "]:" + std::to_string(port);
   return a.to_string() + ":" + std::to_string(port);
 }
-template <class... Ts>
-struct overloaded : Ts... { using Ts::operator()...; };
 }  // namespace
 
 std::string ServiceKey::to_string() const {
