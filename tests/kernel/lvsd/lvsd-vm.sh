@@ -1,0 +1,338 @@
+#!/bin/bash
+# Kernel test, run inside the VM by tests/vm/vm-run:
+#   lvsd-vm.sh LVSD LVSCTL
+# lvsd runs a real IPVS table (namespace `director`) in front of two real servers
+# (namespaces real1, real2) reached by a client (namespace client), NAT forwarding:
+#   1. lvsd starts; both reals get weight 1 once their TCP checks pass.
+#   2. real2's listener stops: weight 0 within fall x interval (polled, bounded); it
+#      starts again: weight 1.
+#   3. a client holds connections through the VIP; real1 is drained: weight 0, every
+#      held connection still echoes (none reset), new connections all reach real2,
+#      status says draining; the held connections close: status says drained; enable
+#      gives the weight back.
+#   4. lvsd stops (SIGTERM: the table stays) and starts again on the same descriptor:
+#      zero IPVS writes (status and log), the same table, a connection held across the
+#      restart still echoes.
+#   5. a reload with an invalid descriptor: lvsd keeps running, the table is unchanged,
+#      status shows the load error; the good descriptor reloads again.
+# Prints PASS/FAIL per check; exits 1 if any check failed (or a step it needs failed).
+#
+# Topology (inside the VM; bridges in the VM's own root namespace):
+#   client 192.0.2.100/24 --brpub-- director 192.0.2.10/24 (VIP) | 203.0.113.1/24 --brpriv-- real1 .11, real2 .12
+# The reals' default route is the director's 203.0.113.1; ip_forward=1 in director.
+set -u
+
+LVSD="${1:?usage: lvsd-vm.sh LVSD LVSCTL}"
+LVSCTL="${2:?usage: lvsd-vm.sh LVSD LVSCTL}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+SRC="$(cd "$HERE/../../.." && pwd)"
+WORK=/tmp/lvsd-kernel-test  # the guest's own tmpfs (the host root is read-only in the VM)
+SOCK="$WORK/control.sock"
+STATE="$WORK/state"
+CONFIG="$WORK/cluster.json"
+VIP=192.0.2.10
+PORT=7000
+R1=203.0.113.11
+R2=203.0.113.12
+NAMESPACES="client director real1 real2"
+
+failures=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check() {  # check DESCRIPTION COMMAND...: passes when the command succeeds
+    local what="$1"; shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+fatal() { fail "$*"; exit 1; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+lvsd_pid="" real1_pid="" real2_pid="" holder_pids=""
+
+cleanup() {
+    local rc=$?
+    for pid in $holder_pids $lvsd_pid $real1_pid $real2_pid; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in $holder_pids $lvsd_pid $real1_pid $real2_pid; do
+        wait "$pid" 2>/dev/null
+    done
+    if [ "$failures" -ne 0 ] || [ "$rc" -ne 0 ]; then
+        for log in "$WORK"/lvsd*.log; do
+            [ -f "$log" ] && { echo "---- last lines of $log"; tail -n 40 "$log"; }
+        done
+        echo "---- ipvsadm -Ln in director"; ip netns exec director ipvsadm -Ln 2>&1
+    fi
+    for ns in $NAMESPACES; do ip netns del "$ns" 2>/dev/null; done
+    ip link del brpub 2>/dev/null
+    ip link del brpriv 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -r /proc/net/ip_vs ] || fatal "no /proc/net/ip_vs: not running in the IPVS VM (run through tests/vm/vm-run)"
+[ -x "$LVSD" ] || fatal "lvsd binary $LVSD not found (build the lvsd target first)"
+[ -x "$LVSCTL" ] || fatal "lvsctl binary $LVSCTL not found (build the lvsctl target first)"
+for tool in ipvsadm python3 ip awk; do
+    command -v "$tool" > /dev/null || fatal "$tool is not installed"
+done
+
+rm -rf "$WORK"
+mkdir -p "$WORK" "$STATE"
+
+# --- topology ---------------------------------------------------------------------------
+setup_topology() {
+    local ns
+    for ns in $NAMESPACES; do
+        ip netns add "$ns" || return 1
+        ip -n "$ns" link set lo up || return 1
+    done
+    ip link add brpub type bridge && ip link set brpub up || return 1
+    ip link add brpriv type bridge && ip link set brpriv up || return 1
+    plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX
+        ip link add "$4" type veth peer name "$4x" || return 1
+        ip link set "$4x" netns "$1" || return 1
+        ip -n "$1" link set "$4x" name "$2" || return 1
+        ip link set "$4" master "$3" up || return 1
+        ip -n "$1" addr add "$5" dev "$2" || return 1
+        ip -n "$1" link set "$2" up
+    }
+    plug client eth0 brpub vc 192.0.2.100/24 || return 1
+    plug director eth0 brpub vdp "$VIP/24" || return 1
+    plug director eth1 brpriv vdq 203.0.113.1/24 || return 1
+    plug real1 eth0 brpriv vr1 "$R1/24" || return 1
+    plug real2 eth0 brpriv vr2 "$R2/24" || return 1
+    ip -n real1 route add default via 203.0.113.1 || return 1
+    ip -n real2 route add default via 203.0.113.1 || return 1
+    ip netns exec director sysctl -qw net.ipv4.ip_forward=1
+}
+setup_topology || fatal "cannot build the namespaces, bridges and veths"
+
+# --- real servers -------------------------------------------------------------------------
+listening() {  # listening NS ADDR PORT
+    ip netns exec "$1" ss -Hltn "src $2:$3" 2>/dev/null | grep -q .
+}
+wait_listening() {  # wait_listening NS ADDR PORT: up to 100 x 0.1 s
+    local i
+    for i in $(seq 100); do listening "$@" && return 0; sleep 0.1; done
+    return 1
+}
+start_real() {  # start_real N: python echo server of real N; pid in realN_pid
+    ip netns exec "real$1" python3 "$HERE/echo_real.py" "real$1" "203.0.113.1$1" "$PORT" \
+        >> "$WORK/real$1.log" 2>&1 &
+    eval "real$1_pid=$!"
+    wait_listening "real$1" "203.0.113.1$1" "$PORT"
+}
+stop_real() {  # stop_real N
+    local pid
+    eval "pid=\$real$1_pid"
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    eval "real$1_pid="
+    ! listening "real$1" "203.0.113.1$1" "$PORT"
+}
+start_real 1 || fatal "real1's echo server did not listen"
+start_real 2 || fatal "real2's echo server did not listen"
+
+# --- descriptor ---------------------------------------------------------------------------
+cat > "$WORK/good.json" <<EOF
+{
+  "cluster": "lvsd-kernel-test",
+  "nodes": [{ "name": "lb1", "address": "198.51.100.11", "priority": 100 }],
+  "services": [
+    {
+      "name": "echo",
+      "address": "$VIP",
+      "protocol": "tcp",
+      "port": $PORT,
+      "scheduler": "rr",
+      "forwarding": { "method": "masq" },
+      "reals": [{ "address": "$R1", "weight": 1 }, { "address": "$R2", "weight": 1 }],
+      "check": { "type": "tcp", "interval_ms": 1000, "timeout_ms": 800, "rise": 1, "fall": 2 }
+    }
+  ]
+}
+EOF
+cp "$WORK/good.json" "$CONFIG"
+
+# --- helpers ------------------------------------------------------------------------------
+start_lvsd() {  # start_lvsd LOGNAME: lvsd in the background, pid in lvsd_pid
+    "$LVSD" --config "$CONFIG" --netns director --node lb1 --state-dir "$STATE" \
+        --control-socket "$SOCK" --schema "$SRC/schemas/cluster.schema.json" \
+        > "$WORK/$1" 2>&1 &
+    lvsd_pid=$!
+}
+status() {  # the status document as lines (status_lines.py), or nothing
+    "$LVSCTL" status --json --socket "$SOCK" 2> /dev/null | python3 "$HERE/status_lines.py" 2> /dev/null
+}
+wait_status() {  # until lvsd answers status: up to 60 x 0.5 s
+    local i
+    for i in $(seq 60); do
+        kill -0 "$lvsd_pid" 2> /dev/null || return 1
+        [ -n "$(status)" ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+weight() {  # weight ADDR: the real's weight in the director's kernel table ("" if absent)
+    ip netns exec director ipvsadm -Ln -t "$VIP:$PORT" 2> /dev/null |
+        awk -v r="$1:$PORT" '$1 == "->" && $2 == r { print $4 }'
+}
+wait_weight() {  # wait_weight ADDR WEIGHT TRIES: polls once a second
+    local i
+    for i in $(seq "$3"); do
+        [ "$(weight "$1")" = "$2" ] && return 0
+        sleep 1
+    done
+    return 1
+}
+real_admin() {  # real_admin ADDR: the real's admin state in lvsd's status
+    status | awk -v r="$1:$PORT" '$1 == "real" && $3 == r { print $5 }'
+}
+wait_admin() {  # wait_admin ADDR STATE TRIES
+    local i
+    for i in $(seq "$3"); do
+        [ "$(real_admin "$1")" = "$2" ] && return 0
+        sleep 1
+    done
+    return 1
+}
+table() { ip netns exec director ipvsadm -Sn | sort; }
+hold() {  # hold NAME COUNT: a holder in the client namespace; output $WORK/NAME.out
+    ip netns exec client python3 "$HERE/holder.py" "$VIP" "$PORT" "$2" > "$WORK/$1.out" 2>&1 &
+    holder_pids="$holder_pids $!"
+    eval "$1_pid=$!"
+}
+wait_line() {  # wait_line FILE REGEX: up to 150 x 0.1 s
+    local i
+    for i in $(seq 150); do grep -Eq -- "$2" "$1" 2> /dev/null && return 0; sleep 0.1; done
+    return 1
+}
+ping_held() {  # ping_held NAME N COUNT: signal the holder, expect "ping N ok COUNT/COUNT"
+    local pid
+    eval "pid=\$$1_pid"
+    kill -USR1 "$pid" 2> /dev/null || return 1
+    wait_line "$WORK/$1.out" "^ping $2 ok " || return 1
+    grep -q "^ping $2 ok $3/$3\$" "$WORK/$1.out"
+}
+
+# === 1. start ===============================================================================
+t0=$(now)
+start_lvsd lvsd.log
+wait_status || fatal "lvsd did not answer status on $SOCK (log follows)"
+echo "lvsd answered status after $(elapsed "$t0") s"
+check "lvsd is running" kill -0 "$lvsd_pid"
+check "the descriptor loaded (status ok)" grep -q '^descriptor ok 0$' <<< "$(status)"
+check "real1 reaches weight 1 in the kernel" wait_weight "$R1" 1 30
+check "real2 reaches weight 1 in the kernel" wait_weight "$R2" 1 30
+echo "both reals at weight 1 after $(elapsed "$t0") s"
+ip netns exec director ipvsadm -Ln
+"$LVSCTL" list --netns director > "$WORK/list.out" 2>&1
+check "lvsctl list --netns director shows both reals Masq weight 1" \
+    [ "$(grep -Ec -- "-> 203\.0\.113\.1[12]:$PORT +Masq +1 " "$WORK/list.out")" -eq 2 ]
+
+# === 2. a stopped server goes to weight 0, a started one comes back =========================
+check "real2's listener stops" stop_real 2
+t=$(now)
+check "real2 goes to weight 0 (check fails fall=2 times)" wait_weight "$R2" 0 30
+echo "real2 at weight 0 $(elapsed "$t") s after its listener stopped (fall 2 x interval 1 s)"
+check "real1 keeps weight 1" [ "$(weight "$R1")" = 1 ]
+check "status shows real2 down" grep -Eq "^real [^ ]+ $R2:$PORT down " <<< "$(status)"
+check "real2's listener starts again" start_real 2
+t=$(now)
+check "real2 gets weight 1 back (rise=1)" wait_weight "$R2" 1 30
+echo "real2 back at weight 1 $(elapsed "$t") s after its listener started"
+
+# === 3. drain with held connections ========================================================
+hold held 4
+check "the client holds 4 connections through the VIP" wait_line "$WORK/held.out" '^ready$'
+cat "$WORK/held.out"
+on_r1=$(grep -c '^conn [0-9]* real1$' "$WORK/held.out")
+on_r2=$(grep -c '^conn [0-9]* real2$' "$WORK/held.out")
+check "rr spread the held connections over both reals (some on real1, some on real2)" \
+    [ "$on_r1" -ge 1 -a "$on_r2" -ge 1 ]
+check "every held connection echoes before the drain" ping_held held 1 4
+"$LVSCTL" drain "$R1" --socket "$SOCK" > "$WORK/drain.out" 2>&1
+rc=$?
+cat "$WORK/drain.out"
+check "lvsctl drain $R1 exits 0" [ "$rc" -eq 0 ]
+check "real1 goes to weight 0 in the kernel" wait_weight "$R1" 0 15
+check "status shows real1 draining while connections are held" wait_admin "$R1" draining 5
+check "every held connection still echoes after the drain (none reset)" ping_held held 2 4
+ip netns exec client python3 "$HERE/who.py" "$VIP" "$PORT" 6 > "$WORK/who.out" 2>&1
+echo "new connections reached: $(sort "$WORK/who.out" | uniq -c | tr -s ' \n' ' ')"
+check "6 new connections all reach real2" [ "$(grep -c '^real2$' "$WORK/who.out")" -eq 6 ]
+check "real1 is still draining (its connections are still open)" [ "$(real_admin "$R1")" = draining ]
+check "the held connections still echo after the new ones" ping_held held 3 4
+kill -TERM "$held_pid"
+check "the client closes the held connections" wait_line "$WORK/held.out" '^closed$'
+t=$(now)
+# A reset connection stays in IPVS's CLOSE state for 10 s; lvsd reads counts every 2 s.
+check "status shows real1 drained once its last connection is gone" wait_admin "$R1" drained 60
+echo "real1 drained $(elapsed "$t") s after the client closed its connections"
+check "real1 stays at weight 0 when drained" [ "$(weight "$R1")" = 0 ]
+"$LVSCTL" enable "$R1" --socket "$SOCK" > "$WORK/enable.out" 2>&1
+check "lvsctl enable $R1 exits 0" [ $? -eq 0 ]
+check "real1 gets weight 1 back" wait_weight "$R1" 1 15
+check "status shows real1 enabled" wait_admin "$R1" enabled 5
+
+# === 4. restart on the same descriptor: zero writes, connections survive ====================
+hold across 2
+check "the client holds 2 connections before the restart" wait_line "$WORK/across.out" '^ready$'
+check "they echo before the restart" ping_held across 1 2
+before="$(table)"
+kill -TERM "$lvsd_pid"
+stopped=0
+for i in $(seq 100); do kill -0 "$lvsd_pid" 2> /dev/null || { stopped=1; break; }; sleep 0.1; done
+wait "$lvsd_pid" 2> /dev/null
+rc=$?
+check "lvsd exits after SIGTERM" [ "$stopped" -eq 1 ]
+check "lvsd exits 0 after SIGTERM" [ "$rc" -eq 0 ]
+lvsd_pid=""
+check "the table stays in the kernel while lvsd is stopped" [ "$(table)" = "$before" ]
+check "the held connections echo while lvsd is stopped" ping_held across 2 2
+start_lvsd lvsd2.log
+wait_status || fatal "the restarted lvsd did not answer status (log follows)"
+check "the restarted lvsd's first reconcile has 0 operations" grep -q '^reconcile 0 0$' <<< "$(status)"
+# Let several check intervals pass: a real that started down would be written up later.
+sleep 4
+check "the restarted lvsd still reports 0 operations after 4 check intervals" \
+    grep -q '^reconcile 0 0$' <<< "$(status)"
+check "the restarted lvsd logged no IPVS write" [ "$(grep -c '^<5>ipvs: ' "$WORK/lvsd2.log")" -eq 0 ]
+check "both reals are up and enabled after the restart" \
+    [ "$(grep -Ec "^real [^ ]+ 203\.0\.113\.1[12]:$PORT up enabled 1 1 " <<< "$(status)")" -eq 2 ]
+check "the table is unchanged by the restart" [ "$(table)" = "$before" ]
+check "the connections held across the restart still echo" ping_held across 3 2
+
+# === 5. reload with an invalid descriptor ==================================================
+sed "s/\"port\": $PORT/\"port\": 70000/" "$WORK/good.json" > "$CONFIG"
+check "the bad descriptor has port 70000" grep -q '"port": 70000' "$CONFIG"
+before="$(table)"
+"$LVSCTL" reload --socket "$SOCK" > "$WORK/reload.out" 2> "$WORK/reload.err"
+rc=$?
+cat "$WORK/reload.out" "$WORK/reload.err"
+check "lvsctl reload of an invalid descriptor exits 1" [ "$rc" -eq 1 ]
+check "lvsctl reload names the error (70000)" grep -q 70000 "$WORK/reload.err"
+check "lvsd keeps running after the refused reload" kill -0 "$lvsd_pid"
+st="$(status)"
+echo "$st"
+check "status shows the descriptor load error" grep -Eq '^descriptor error [1-9]' <<< "$st"
+check "status's error names the bad port" grep -Eq '^error .*70000' <<< "$st"
+check "status still shows the running service with both reals" \
+    [ "$(grep -Ec "^real [^ ]+ 203\.0\.113\.1[12]:$PORT up enabled 1 1 " <<< "$st")" -eq 2 ]
+check "the table is unchanged by the refused reload" [ "$(table)" = "$before" ]
+check "the held connections still echo after the refused reload" ping_held across 4 2
+cp "$WORK/good.json" "$CONFIG"
+"$LVSCTL" reload --socket "$SOCK" > "$WORK/reload2.out" 2>&1
+check "reload of the good descriptor again exits 0" [ $? -eq 0 ]
+check "status is ok again" grep -q '^descriptor ok 0$' <<< "$(status)"
+check "the table is still unchanged" [ "$(table)" = "$before" ]
+
+echo "total $(elapsed "$t0") s from the first lvsd start"
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) FAILED"
+    exit 1
+fi
+echo "all checks passed"
