@@ -26,19 +26,78 @@ std::string parent_pointer(const std::string& pointer) {
   return pointer.substr(0, slash);
 }
 
-TextPosition PositionedJson::position_of(const std::string& pointer) const {
-  std::string p = pointer;
-  for (;;) {
-    auto it = value_at.find(p);
-    if (it != value_at.end()) return it->second;
-    if (p.empty()) return {};
-    p = parent_pointer(p);
+namespace {
+
+// True when pointer token `token` (RFC 6901, escaped) names the member `key`.
+bool token_names(std::string_view token, std::string_view key) {
+  std::size_t t = 0;
+  for (char c : key) {
+    if (c == '~' || c == '/') {
+      if (t + 1 >= token.size() || token[t] != '~' || token[t + 1] != (c == '~' ? '0' : '1')) return false;
+      t += 2;
+    } else {
+      if (t >= token.size() || token[t] != c) return false;
+      ++t;
+    }
   }
+  return t == token.size();
+}
+
+// An array index token as written by std::to_string: digits, no leading zero.
+bool array_index(std::string_view token, std::uint32_t& out) {
+  if (token.empty() || token.size() > 9 || (token.size() > 1 && token[0] == '0')) return false;
+  std::uint32_t v = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+std::pair<std::uint32_t, bool> PositionedJson::find(const std::string& pointer) const {
+  if (entries.empty()) return {0, false};
+  std::uint32_t at = 0;
+  if (pointer.empty()) return {0, true};
+  if (pointer[0] != '/') return {0, false};
+  std::string_view rest(pointer);
+  while (!rest.empty()) {
+    rest.remove_prefix(1);  // '/'
+    std::size_t slash = rest.find('/');
+    std::string_view token = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    const PositionEntry& e = entries[at];
+    bool found = false;
+    if (e.is_array) {
+      std::uint32_t index = 0;
+      if (array_index(token, index) && index < e.child_count) {
+        at = children[e.first_child + index];
+        found = true;
+      }
+    } else if (e.is_object) {
+      for (std::uint32_t k = 0; k < e.child_count && !found; ++k) {
+        std::uint32_t child = children[e.first_child + k];
+        if (token_names(token, entries[child].name)) {
+          at = child;
+          found = true;
+        }
+      }
+    }
+    if (!found) return {at, false};
+  }
+  return {at, true};
+}
+
+TextPosition PositionedJson::position_of(const std::string& pointer) const {
+  if (entries.empty()) return {};
+  return entries[find(pointer).first].value;
 }
 
 TextPosition PositionedJson::key_position_of(const std::string& pointer) const {
-  auto it = key_at.find(pointer);
-  if (it != key_at.end()) return it->second;
+  auto [at, exact] = find(pointer);
+  if (exact && entries[at].is_member) return entries[at].key;
   return position_of(pointer);
 }
 
@@ -67,12 +126,12 @@ class Reader {
       skip_ws();
       if (at_end()) throw Fatal{here(), "the file is empty: expected a JSON object"};
       PositionedJson out;
-      out.value = value("", 0);
+      out.value = value(0, Slot{});
       skip_ws();
       if (!at_end())
         throw Fatal{here(), "unexpected " + describe_byte(peek()) + " after the end of the document"};
-      out.value_at = std::move(value_at_);
-      out.key_at = std::move(key_at_);
+      out.entries = std::move(entries_);
+      out.children = std::move(children_);
       result.json = std::move(out);
     } catch (const Fatal& f) {
       problems_.push_back(JsonProblem{f.position, "", f.message});
@@ -105,22 +164,63 @@ class Reader {
     }
   }
 
-  void record(const std::string& pointer, TextPosition pos) {
-    if (recording_) value_at_.emplace(pointer, pos);
+  // Where a value about to be read belongs (its container, key or index).
+  struct Slot {
+    std::uint32_t parent = 0;
+    std::uint32_t index = 0;
+    const std::string* name = nullptr;  // object members
+    TextPosition key;
+  };
+
+  void record(const Slot& slot, TextPosition pos) {
+    if (recording_) {
+      PositionEntry e;
+      e.value = pos;
+      e.parent = slot.parent;
+      e.index = slot.index;
+      if (slot.name) {
+        e.is_member = true;
+        e.key = slot.key;
+        e.name = *slot.name;
+      }
+      entries_.push_back(std::move(e));
+    }
     if (++values_ > limits_.max_values)
       throw Fatal{pos, "the document has more than " + std::to_string(limits_.max_values) +
                            " values"};
   }
 
-  nlohmann::json value(const std::string& pointer, int depth) {
+  // The JSON pointer of a recorded entry, built only when a message needs it.
+  std::string pointer_of(std::uint32_t at) const {
+    std::vector<std::uint32_t> path;
+    for (; at != 0; at = entries_[at].parent) path.push_back(at);
+    std::string out;
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      const PositionEntry& e = entries_[*it];
+      out += '/';
+      out += e.is_member ? escape_pointer_token(e.name) : std::to_string(e.index);
+    }
+    return out;
+  }
+
+  // Closes a recorded container: its children's indices go to one shared vector.
+  void close(std::uint32_t self, const std::vector<std::uint32_t>& kids) {
+    if (!recording_) return;
+    entries_[self].first_child = static_cast<std::uint32_t>(children_.size());
+    entries_[self].child_count = static_cast<std::uint32_t>(kids.size());
+    children_.insert(children_.end(), kids.begin(), kids.end());
+  }
+
+  nlohmann::json value(int depth, const Slot& slot) {
     skip_ws();
     TextPosition pos = here();
     if (at_end()) throw Fatal{pos, "unexpected end of file: expected a value"};
-    record(pointer, pos);
+    auto self = static_cast<std::uint32_t>(entries_.size());
+    record(slot, pos);
     unsigned char c = peek();
     switch (c) {
-      case '{': return object(pointer, depth + 1);
-      case '[': return array(pointer, depth + 1);
+      case '{': return object(self, depth + 1);
+      case '[': return array(self, depth + 1);
       case '"': return nlohmann::json(string());
       case 't': return literal("true", nlohmann::json(true));
       case 'f': return literal("false", nlohmann::json(false));
@@ -138,17 +238,19 @@ class Reader {
       throw Fatal{pos, "nesting is deeper than " + std::to_string(limits_.max_depth) + " levels"};
   }
 
-  nlohmann::json object(const std::string& pointer, int depth) {
+  nlohmann::json object(std::uint32_t self, int depth) {
     TextPosition open = here();
     enter(depth, open);
     after_comma_ = false;
     advance();  // '{'
+    if (recording_) entries_[self].is_object = true;
     nlohmann::json obj = nlohmann::json::object();
     skip_ws();
     if (!at_end() && peek() == '}') {
       advance();
       return obj;
     }
+    std::vector<std::uint32_t> kids;
     for (;;) {
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("object", '}', open)};
@@ -164,22 +266,26 @@ class Reader {
       if (peek() != ':')
         throw Fatal{here(), "expected ':' after field name \"" + key + "\", found " + describe_byte(peek())};
       advance();
-      std::string child = pointer + "/" + escape_pointer_token(key);
-      if (obj.contains(key)) {
+      auto& members = obj.get_ref<nlohmann::json::object_t&>();
+      if (members.count(key)) {
         if (recording_) {
-          TextPosition first = key_at_[child];
+          TextPosition first;
+          for (std::uint32_t k : kids)
+            if (entries_[k].name == key) first = entries_[k].key;
           problems_.push_back(JsonProblem{
-              key_pos, child,
+              key_pos, pointer_of(self) + "/" + escape_pointer_token(key),
               "duplicate field \"" + key + "\" (first written at line " + std::to_string(first.line) +
                   ", column " + std::to_string(first.column) + ")"});
         }
         bool was = recording_;
         recording_ = false;  // keep the first value and its positions
-        (void)value(child, depth);
+        (void)value(depth, Slot{self, 0, &key, key_pos});
         recording_ = was;
       } else {
-        if (recording_) key_at_.emplace(child, key_pos);
-        obj[key] = value(child, depth);
+        auto child = static_cast<std::uint32_t>(entries_.size());
+        nlohmann::json v = value(depth, Slot{self, 0, &key, key_pos});
+        if (recording_) kids.push_back(child);
+        members.emplace(std::move(key), std::move(v));
       }
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("object", '}', open)};
@@ -192,29 +298,34 @@ class Reader {
       after_comma_ = false;
       if (peek() == '}') {
         advance();
+        close(self, kids);
         return obj;
       }
       throw Fatal{here(), "expected ',' or '}' after a field, found " + describe_byte(peek())};
     }
   }
 
-  nlohmann::json array(const std::string& pointer, int depth) {
+  nlohmann::json array(std::uint32_t self, int depth) {
     TextPosition open = here();
     enter(depth, open);
     after_comma_ = false;
     advance();  // '['
+    if (recording_) entries_[self].is_array = true;
     nlohmann::json arr = nlohmann::json::array();
     skip_ws();
     if (!at_end() && peek() == ']') {
       advance();
       return arr;
     }
-    for (std::size_t index = 0;; ++index) {
+    std::vector<std::uint32_t> kids;
+    for (std::uint32_t index = 0;; ++index) {
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("array", ']', open)};
       if (peek() == ']' && after_comma_) throw Fatal{comma_, "trailing comma before ']'"};
       after_comma_ = false;
-      arr.push_back(value(pointer + "/" + std::to_string(index), depth));
+      auto child = static_cast<std::uint32_t>(entries_.size());
+      arr.push_back(value(depth, Slot{self, index, nullptr, {}}));
+      if (recording_) kids.push_back(child);
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("array", ']', open)};
       if (peek() == ',') {
@@ -226,6 +337,7 @@ class Reader {
       after_comma_ = false;
       if (peek() == ']') {
         advance();
+        close(self, kids);
         return arr;
       }
       throw Fatal{here(), "expected ',' or ']' after an item, found " + describe_byte(peek())};
@@ -422,8 +534,8 @@ class Reader {
   bool after_comma_ = false;
   TextPosition comma_;
   std::vector<JsonProblem> problems_;
-  std::unordered_map<std::string, TextPosition> value_at_;
-  std::unordered_map<std::string, TextPosition> key_at_;
+  std::vector<PositionEntry> entries_;
+  std::vector<std::uint32_t> children_;
 };
 
 }  // namespace

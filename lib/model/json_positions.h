@@ -4,10 +4,11 @@
 // is unbounded; this reader does all three, so every later message can name a line and
 // column and a hostile file cannot exhaust the stack.
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,16 +21,36 @@ struct TextPosition {
   bool operator==(const TextPosition&) const = default;
 };
 
+// Where one written value (and, for an object member, its key) starts. Entries are kept
+// in document order (pre-order), so a large file costs one flat vector, not a map of
+// pointer strings; a pointer is only resolved when a message needs a position.
+struct PositionEntry {
+  TextPosition value;
+  TextPosition key;                // object members only
+  std::uint32_t parent = 0;        // entry index of the enclosing array or object
+  std::uint32_t first_child = 0;   // containers: offset of their children in `children`
+  std::uint32_t child_count = 0;
+  std::uint32_t index = 0;         // array items: position in the array
+  bool is_array = false;
+  bool is_object = false;
+  bool is_member = false;          // written as a member of an object (has a key)
+  std::string name;                // object members: the (unescaped) key
+};
+
 struct PositionedJson {
   nlohmann::json value;
-  std::unordered_map<std::string, TextPosition> value_at;  // JSON pointer -> start of its value
-  std::unordered_map<std::string, TextPosition> key_at;    // JSON pointer -> start of its key
+  std::vector<PositionEntry> entries;     // [0] is the root value
+  std::vector<std::uint32_t> children;    // entry indices, grouped per container
 
   // Where `pointer` was written; for a pointer that was not written (a missing field),
   // the nearest written ancestor.
   TextPosition position_of(const std::string& pointer) const;
   // Like position_of, but the key's position for object members.
   TextPosition key_position_of(const std::string& pointer) const;
+
+ private:
+  // The entry written deepest along `pointer`, and whether the whole pointer was found.
+  std::pair<std::uint32_t, bool> find(const std::string& pointer) const;
 };
 
 struct JsonProblem {
