@@ -63,6 +63,49 @@ std::optional<Family> family_of(std::uint16_t af) {
   return std::nullopt;
 }
 
+// The checks libnl's nla_parse makes with a policy (length bounds, NUL-terminated
+// strings), written inline: libnl's generic validation costs more than the rest of a
+// destination reply's handling, and read_table parses 50,000 of them. Attributes past
+// `max` are skipped, a truncated attribute or a length off the policy is -NLE_RANGE
+// or -NLE_INVAL, as libnl reports them.
+int walk_attrs(nlattr** tb, int max, nlattr* head, int len, const nla_policy* policy) {
+  std::memset(tb, 0, sizeof(nlattr*) * static_cast<std::size_t>(max + 1));
+  char* p = reinterpret_cast<char*>(head);
+  while (len >= static_cast<int>(sizeof(nlattr))) {
+    auto* a = reinterpret_cast<nlattr*>(p);
+    if (a->nla_len < sizeof(nlattr) || a->nla_len > static_cast<unsigned>(len)) return -NLE_RANGE;
+    const int type = a->nla_type & NLA_TYPE_MASK;
+    if (type <= max) {
+      const nla_policy& pt = policy[type];
+      const int dlen = a->nla_len - NLA_HDRLEN;
+      int minlen = pt.minlen;
+      if (minlen == 0) {
+        switch (pt.type) {
+          case NLA_U8: minlen = 1; break;
+          case NLA_U16: minlen = 2; break;
+          case NLA_U32: minlen = 4; break;
+          case NLA_U64: minlen = 8; break;
+          case NLA_STRING: minlen = 1; break;
+          default: break;
+        }
+      }
+      if (dlen < minlen) return -NLE_RANGE;
+      if (pt.maxlen != 0 && dlen > pt.maxlen) return -NLE_RANGE;
+      if (pt.type == NLA_STRING && (dlen == 0 || p[NLA_HDRLEN + dlen - 1] != '\0')) return -NLE_INVAL;
+      tb[type] = a;
+    }
+    const int step = NLA_ALIGN(a->nla_len);
+    if (step >= len) break;
+    p += step;
+    len -= step;
+  }
+  return 0;
+}
+
+int walk_nested(nlattr** tb, int max, nlattr* nest, const nla_policy* policy) {
+  return walk_attrs(tb, max, static_cast<nlattr*>(nla_data(nest)), nla_len(nest), policy);
+}
+
 std::string read_string(nlattr* a) {
   // The policy guarantees NUL termination.
   return a == nullptr ? std::string() : std::string(nla_get_string(a));
@@ -329,7 +372,7 @@ int build_operation(nl_msg* msg, int family_id, const Operation& op, std::uint32
 
 Result<Stats> parse_stats(nlattr* nest) {
   nlattr* tb[IPVS_STATS_ATTR_MAX + 1];
-  int err = nla_parse_nested(tb, IPVS_STATS_ATTR_MAX, nest, stats_policy.data());
+  int err = walk_nested(tb, IPVS_STATS_ATTR_MAX, nest, stats_policy.data());
   if (err < 0) return parse_error("statistics", err);
   auto get = [&](int type) -> std::uint64_t {
     nlattr* a = tb[type];
@@ -362,7 +405,7 @@ Result<Stats> pick_stats(nlattr* stats64, nlattr* stats32) {
 
 Result<ServiceState> parse_service(nlattr* nest) {
   nlattr* tb[IPVS_SVC_ATTR_MAX + 1];
-  int err = nla_parse_nested(tb, IPVS_SVC_ATTR_MAX, nest, service_policy.data());
+  int err = walk_nested(tb, IPVS_SVC_ATTR_MAX, nest, service_policy.data());
   if (err < 0) return parse_error("service", err);
   if (tb[IPVS_SVC_ATTR_AF] == nullptr) return missing("service", "an address family");
   auto family = family_of(nla_get_u16(tb[IPVS_SVC_ATTR_AF]));
@@ -402,7 +445,7 @@ Result<ServiceState> parse_service(nlattr* nest) {
 
 Result<DestinationState> parse_dest(nlattr* nest, Family service_family) {
   nlattr* tb[IPVS_DEST_ATTR_MAX + 1];
-  int err = nla_parse_nested(tb, IPVS_DEST_ATTR_MAX, nest, dest_policy.data());
+  int err = walk_nested(tb, IPVS_DEST_ATTR_MAX, nest, dest_policy.data());
   if (err < 0) return parse_error("destination", err);
   Family family = service_family;
   if (tb[IPVS_DEST_ATTR_ADDR_FAMILY] != nullptr) {
@@ -438,7 +481,7 @@ Result<DestinationState> parse_dest(nlattr* nest, Family service_family) {
 
 Result<SyncDaemon> parse_daemon(nlattr* nest) {
   nlattr* tb[IPVS_DAEMON_ATTR_MAX + 1];
-  int err = nla_parse_nested(tb, IPVS_DAEMON_ATTR_MAX, nest, daemon_policy.data());
+  int err = walk_nested(tb, IPVS_DAEMON_ATTR_MAX, nest, daemon_policy.data());
   if (err < 0) return parse_error("sync daemon", err);
   if (tb[IPVS_DAEMON_ATTR_STATE] == nullptr) return missing("sync daemon", "a state");
   SyncDaemon d;
@@ -463,9 +506,12 @@ Result<SyncDaemon> parse_daemon(nlattr* nest) {
 }
 
 namespace {
-// Top-level attributes of one reply; false when it is not parseable.
+// Top-level attributes of one reply; a negative libnl error when it is not parseable.
 int parse_top(nlmsghdr* nlh, nlattr** tb) {
-  return genlmsg_parse(nlh, 0, tb, IPVS_CMD_ATTR_MAX, cmd_policy.data());
+  if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) return -NLE_MSG_TOOSHORT;
+  const int payload = static_cast<int>(nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
+  auto* first = reinterpret_cast<nlattr*>(reinterpret_cast<char*>(nlmsg_data(nlh)) + GENL_HDRLEN);
+  return walk_attrs(tb, IPVS_CMD_ATTR_MAX, first, payload, cmd_policy.data());
 }
 }  // namespace
 

@@ -326,3 +326,28 @@ TEST_CASE("parsers: a malformed entry is an EPROTO error, not a crash", "[unit][
   CHECK_FALSE(wire::parse_service_reply(nlmsg_hdr(empty.get())).ok());
   CHECK_FALSE(wire::parse_info_reply(nlmsg_hdr(empty.get())).ok());
 }
+
+TEST_CASE("parsers: an attribute longer than its nest, or shorter than its type, is EPROTO", "[unit][netlink]") {
+  auto overlong = reply(IPVS_CMD_NEW_DEST, [](nl_msg* m) {
+    nlattr* d = nla_nest_start(m, IPVS_CMD_ATTR_DEST);
+    nla_put(m, IPVS_DEST_ATTR_ADDR, 16, ip("2001:db8::1").bytes.data());
+    nla_put_u16(m, IPVS_DEST_ATTR_PORT, htons(25));
+    nla_nest_end(m, d);
+    // The port's length now claims bytes past the nest's end.
+    auto* port = reinterpret_cast<nlattr*>(reinterpret_cast<char*>(nla_data(d)) + NLA_ALIGN(NLA_HDRLEN + 16));
+    port->nla_len = 64;
+  });
+  auto o = wire::parse_dest_reply(nlmsg_hdr(overlong.get()), Family::inet6);
+  REQUIRE_FALSE(o.ok());
+  CHECK(o.error().code == EPROTO);
+
+  auto short_port = reply(IPVS_CMD_NEW_DEST, [](nl_msg* m) {
+    nlattr* d = nla_nest_start(m, IPVS_CMD_ATTR_DEST);
+    nla_put(m, IPVS_DEST_ATTR_ADDR, 16, ip("2001:db8::1").bytes.data());
+    nla_put_u8(m, IPVS_DEST_ATTR_PORT, 25);  // one byte where a u16 belongs
+    nla_nest_end(m, d);
+  });
+  auto s = wire::parse_dest_reply(nlmsg_hdr(short_port.get()), Family::inet6);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == EPROTO);
+}
