@@ -374,11 +374,19 @@ Result<Stats> parse_stats(nlattr* nest) {
   nlattr* tb[IPVS_STATS_ATTR_MAX + 1];
   int err = walk_nested(tb, IPVS_STATS_ATTR_MAX, nest, stats_policy.data());
   if (err < 0) return parse_error("statistics", err);
+  // Read in place (the policy guarantees 4 bytes): 20 libnl calls per reply otherwise.
   auto get = [&](int type) -> std::uint64_t {
-    nlattr* a = tb[type];
+    const nlattr* a = tb[type];
     if (a == nullptr) return 0;
-    if (nla_len(a) >= 8) return nla_get_u64(a);
-    return nla_get_u32(a);
+    const char* data = reinterpret_cast<const char*>(a) + NLA_HDRLEN;
+    if (a->nla_len >= NLA_HDRLEN + 8) {
+      std::uint64_t v;
+      std::memcpy(&v, data, sizeof v);
+      return v;
+    }
+    std::uint32_t v;
+    std::memcpy(&v, data, sizeof v);
+    return v;
   };
   Stats s;
   s.conns = get(IPVS_STATS_ATTR_CONNS);
