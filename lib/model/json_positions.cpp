@@ -427,8 +427,19 @@ class Reader {
         continue;
       }
       if (c < 0x80) {
-        out += static_cast<char>(c);
-        advance();
+        // A run of plain ASCII at once: no newline can be in it, so the column moves by
+        // its length. The run stops one byte past the length limit, as the byte-wise
+        // loop would, so the same message is given at the same place.
+        std::size_t room = limits_.max_string_bytes + 1 - out.size();
+        std::size_t end = i_;
+        while (end < s_.size() && end - i_ < room) {
+          auto b = static_cast<unsigned char>(s_[end]);
+          if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+          ++end;
+        }
+        out.append(s_.data() + i_, end - i_);
+        col_ += static_cast<int>(end - i_);
+        i_ = end;
         continue;
       }
       utf8_sequence(out);
