@@ -3,10 +3,13 @@
 #   lvsd-vm.sh LVSD LVSCTL
 # lvsd runs a real IPVS table (namespace `director`) in front of two real servers
 # (namespaces real1, real2) reached by a client (namespace client), NAT forwarding:
-#   1. lvsd starts; both reals get weight 1 once their TCP checks pass.
-#   2. real2's listener stops: weight 0 within fall x interval (polled, bounded); it
-#      starts again: weight 1.
-#   3. a client holds connections through the VIP; real1 is drained: weight 0, every
+#   1. lvsd starts; both reals get weight 1 once their checks pass (service echo: TCP
+#      checks of a small python echo server; service imap: IMAP checks of a real
+#      Dovecot per real server); IMAP greetings reach the client through the VIP.
+#   2. real2's echo listener stops: weight 0 within fall x interval (polled, bounded);
+#      it starts again: weight 1. The same with real2's Dovecot and the imap service;
+#      each service's weights follow only their own checks.
+#   3. a client holds connections through the VIP; real1 is drained (service echo): weight 0, every
 #      held connection still echoes (none reset), new connections all reach real2,
 #      status says draining; the held connections close: status says drained; enable
 #      gives the weight back.
@@ -32,6 +35,8 @@ STATE="$WORK/state"
 CONFIG="$WORK/cluster.json"
 VIP=192.0.2.10
 PORT=7000
+IMAP=143
+RS="$SRC/tests/support/realservers"
 R1=203.0.113.11
 R2=203.0.113.12
 NAMESPACES="client director real1 real2"
@@ -63,6 +68,7 @@ cleanup() {
         done
         echo "---- ipvsadm -Ln in director"; ip netns exec director ipvsadm -Ln 2>&1
     fi
+    for i in 1 2; do "$RS/realserver-ctl" stop --dir "$WORK/mail$i" > /dev/null 2>&1; done
     for ns in $NAMESPACES; do ip netns del "$ns" 2>/dev/null; done
     ip link del brpub 2>/dev/null
     ip link del brpriv 2>/dev/null
@@ -74,7 +80,7 @@ trap 'exit 130' INT TERM
 [ -r /proc/net/ip_vs ] || fatal "no /proc/net/ip_vs: not running in the IPVS VM (run through tests/vm/vm-run)"
 [ -x "$LVSD" ] || fatal "lvsd binary $LVSD not found (build the lvsd target first)"
 [ -x "$LVSCTL" ] || fatal "lvsctl binary $LVSCTL not found (build the lvsctl target first)"
-for tool in ipvsadm python3 ip awk; do
+for tool in ipvsadm python3 ip awk ss dovecot doveadm openssl; do
     command -v "$tool" > /dev/null || fatal "$tool is not installed"
 done
 
@@ -135,6 +141,19 @@ stop_real() {  # stop_real N
 }
 start_real 1 || fatal "real1's echo server did not listen"
 start_real 2 || fatal "real2's echo server did not listen"
+start_mail() {  # start_mail N: a private Dovecot (IMAP 143) in namespace realN
+    "$RS/realserver-ctl" start --dir "$WORK/mail$1" --netns "real$1" --address "203.0.113.1$1" \
+        --pki "$WORK/pki" --name "real$1.example.test" --no-postfix > "$WORK/mail$1.start.log" 2>&1 ||
+        { tail -n 20 "$WORK/mail$1.start.log"; return 1; }
+}
+stop_mail() {  # stop_mail N
+    "$RS/realserver-ctl" stop --dir "$WORK/mail$1" > /dev/null 2>&1
+    ! listening "real$1" "203.0.113.1$1" "$IMAP"
+}
+t=$(now)
+start_mail 1 || fatal "real1's Dovecot did not start"
+start_mail 2 || fatal "real2's Dovecot did not start"
+echo "both Dovecots up after $(elapsed "$t") s"
 
 # --- descriptor ---------------------------------------------------------------------------
 cat > "$WORK/good.json" <<EOF
@@ -151,6 +170,16 @@ cat > "$WORK/good.json" <<EOF
       "forwarding": { "method": "masq" },
       "reals": [{ "address": "$R1", "weight": 1 }, { "address": "$R2", "weight": 1 }],
       "check": { "type": "tcp", "interval_ms": 1000, "timeout_ms": 800, "rise": 1, "fall": 2 }
+    },
+    {
+      "name": "imap",
+      "address": "$VIP",
+      "protocol": "tcp",
+      "port": $IMAP,
+      "scheduler": "rr",
+      "forwarding": { "method": "masq" },
+      "reals": [{ "address": "$R1", "weight": 1 }, { "address": "$R2", "weight": 1 }],
+      "check": { "type": "imap", "tls": "none", "interval_ms": 3000, "timeout_ms": 2500, "rise": 1, "fall": 2 }
     }
   ]
 }
@@ -176,14 +205,15 @@ wait_status() {  # until lvsd answers status: up to 60 x 0.5 s
     done
     return 1
 }
-weight() {  # weight ADDR: the real's weight in the director's kernel table ("" if absent)
-    ip netns exec director ipvsadm -Ln -t "$VIP:$PORT" 2> /dev/null |
-        awk -v r="$1:$PORT" '$1 == "->" && $2 == r { print $4 }'
+weight() {  # weight ADDR [PORT]: the real's weight in the director's kernel table ("" if absent)
+    local port="${2:-$PORT}"
+    ip netns exec director ipvsadm -Ln -t "$VIP:$port" 2> /dev/null |
+        awk -v r="$1:$port" '$1 == "->" && $2 == r { print $4 }'
 }
-wait_weight() {  # wait_weight ADDR WEIGHT TRIES: polls once a second
+wait_weight() {  # wait_weight ADDR WEIGHT TRIES [PORT]: polls once a second
     local i
     for i in $(seq "$3"); do
-        [ "$(weight "$1")" = "$2" ] && return 0
+        [ "$(weight "$1" "${4:-}")" = "$2" ] && return 0
         sleep 1
     done
     return 1
@@ -228,6 +258,22 @@ check "the descriptor loaded (status ok)" grep -q '^descriptor ok 0$' <<< "$(sta
 check "real1 reaches weight 1 in the kernel" wait_weight "$R1" 1 30
 check "real2 reaches weight 1 in the kernel" wait_weight "$R2" 1 30
 echo "both reals at weight 1 after $(elapsed "$t0") s"
+check "real1 reaches weight 1 for imap (IMAP check of Dovecot)" wait_weight "$R1" 1 30 "$IMAP"
+check "real2 reaches weight 1 for imap (IMAP check of Dovecot)" wait_weight "$R2" 1 30 "$IMAP"
+check "status shows both imap reals up with an imap check" \
+    [ "$("$LVSCTL" status --json --socket "$SOCK" | grep -c '"check": "imap ')" -eq 2 ]
+# Two IMAP sessions through the VIP (rr: one per real), closed with a reset so that no
+# TIME_WAIT entry lingers in the IPVS table.
+ip netns exec client python3 - "$VIP" "$IMAP" > "$WORK/imap.out" 2>&1 <<'PY'
+import socket, struct, sys
+for _ in range(2):
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=15)
+    print(s.makefile("rb").readline().decode().strip(), flush=True)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+PY
+cat "$WORK/imap.out"
+check "two IMAP sessions through the VIP get Dovecot's greeting" [ "$(grep -c '^\* OK' "$WORK/imap.out")" -eq 2 ]
 ip netns exec director ipvsadm -Ln
 "$LVSCTL" list --netns director > "$WORK/list.out" 2>&1
 check "lvsctl list --netns director shows both reals Masq weight 1" \
@@ -244,6 +290,11 @@ check "real2's listener starts again" start_real 2
 t=$(now)
 check "real2 gets weight 1 back (rise=1)" wait_weight "$R2" 1 30
 echo "real2 back at weight 1 $(elapsed "$t") s after its listener started"
+check "real2's Dovecot stops" stop_mail 2
+check "real2 goes to weight 0 for imap (IMAP check fails fall=2 times)" wait_weight "$R2" 0 30 "$IMAP"
+check "real2 keeps weight 1 for echo (its own check still passes)" [ "$(weight "$R2")" = 1 ]
+check "real2's Dovecot starts again" start_mail 2
+check "real2 gets weight 1 back for imap" wait_weight "$R2" 1 30 "$IMAP"
 
 # === 3. drain with held connections ========================================================
 hold held 4
@@ -254,11 +305,12 @@ on_r2=$(grep -c '^conn [0-9]* real2$' "$WORK/held.out")
 check "rr spread the held connections over both reals (some on real1, some on real2)" \
     [ "$on_r1" -ge 1 -a "$on_r2" -ge 1 ]
 check "every held connection echoes before the drain" ping_held held 1 4
-"$LVSCTL" drain "$R1" --socket "$SOCK" > "$WORK/drain.out" 2>&1
+"$LVSCTL" drain "$R1" --service echo --socket "$SOCK" > "$WORK/drain.out" 2>&1
 rc=$?
 cat "$WORK/drain.out"
-check "lvsctl drain $R1 exits 0" [ "$rc" -eq 0 ]
+check "lvsctl drain $R1 --service echo exits 0" [ "$rc" -eq 0 ]
 check "real1 goes to weight 0 in the kernel" wait_weight "$R1" 0 15
+check "real1 keeps weight 1 for imap (not drained there)" [ "$(weight "$R1" "$IMAP")" = 1 ]
 check "status shows real1 draining while connections are held" wait_admin "$R1" draining 5
 check "every held connection still echoes after the drain (none reset)" ping_held held 2 4
 ip netns exec client python3 "$HERE/who.py" "$VIP" "$PORT" 6 > "$WORK/who.out" 2>&1
@@ -273,8 +325,8 @@ t=$(now)
 check "status shows real1 drained once its last connection is gone" wait_admin "$R1" drained 60
 echo "real1 drained $(elapsed "$t") s after the client closed its connections"
 check "real1 stays at weight 0 when drained" [ "$(weight "$R1")" = 0 ]
-"$LVSCTL" enable "$R1" --socket "$SOCK" > "$WORK/enable.out" 2>&1
-check "lvsctl enable $R1 exits 0" [ $? -eq 0 ]
+"$LVSCTL" enable "$R1" --service echo --socket "$SOCK" > "$WORK/enable.out" 2>&1
+check "lvsctl enable $R1 --service echo exits 0" [ $? -eq 0 ]
 check "real1 gets weight 1 back" wait_weight "$R1" 1 15
 check "status shows real1 enabled" wait_admin "$R1" enabled 5
 
@@ -296,13 +348,14 @@ check "the held connections echo while lvsd is stopped" ping_held across 2 2
 start_lvsd lvsd2.log
 wait_status || fatal "the restarted lvsd did not answer status (log follows)"
 check "the restarted lvsd's first reconcile has 0 operations" grep -q '^reconcile 0 0$' <<< "$(status)"
-# Let several check intervals pass: a real that started down would be written up later.
-sleep 4
-check "the restarted lvsd still reports 0 operations after 4 check intervals" \
+# Let several check intervals pass (7 echo, 2 imap): a real that started down would be
+# written up later.
+sleep 7
+check "the restarted lvsd still reports 0 operations 7 s later" \
     grep -q '^reconcile 0 0$' <<< "$(status)"
 check "the restarted lvsd logged no IPVS write" [ "$(grep -c '^<5>ipvs: ' "$WORK/lvsd2.log")" -eq 0 ]
-check "both reals are up and enabled after the restart" \
-    [ "$(grep -Ec "^real [^ ]+ 203\.0\.113\.1[12]:$PORT up enabled 1 1 " <<< "$(status)")" -eq 2 ]
+check "every real of both services is up and enabled after the restart" \
+    [ "$(grep -Ec "^real [^ ]+ 203\.0\.113\.1[12]:($PORT|$IMAP) up enabled 1 1 " <<< "$(status)")" -eq 4 ]
 check "the table is unchanged by the restart" [ "$(table)" = "$before" ]
 check "the connections held across the restart still echo" ping_held across 3 2
 
