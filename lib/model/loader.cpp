@@ -147,10 +147,14 @@ LoadResult load_cluster_file(const std::string& path, const LoadOptions& options
     return result;
   }
   // Read at most one byte past the limit: the file may grow between fstat and read.
+  // The buffer starts at the file's size (a 16 MiB buffer would cost a memset and page
+  // faults on every load) and grows only if the file grows meanwhile.
+  const std::size_t limit = kMaxDescriptorBytes + 1;
   std::string text;
-  text.resize(kMaxDescriptorBytes + 1);
+  text.resize(std::min(limit, static_cast<std::size_t>(st.st_size) + 1));
   std::size_t got = 0;
-  while (got < text.size()) {
+  while (got < limit) {
+    if (got == text.size()) text.resize(std::min(limit, text.size() * 2));
     ssize_t n = ::read(fd, text.data() + got, text.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
