@@ -13,15 +13,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/overloaded.h"
 #include "ipvs/netlink_messages.h"
 #include "ipvs/netns.h"
 
 namespace lvs::ipvs {
 
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... { using Ts::operator()...; };
 
 // recvmmsg slots. The kernel sizes each dump reply by the largest receive buffer the
 // socket has seen (at most 32 KiB, at least about one page), so a reply always fits.

@@ -9,12 +9,11 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/overloaded.h"
+
 namespace lvs::ipvs::wire {
 
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... { using Ts::operator()...; };
 
 constexpr std::size_t kAddrLen = 16;  // sizeof(union nf_inet_addr)
 
