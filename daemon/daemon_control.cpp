@@ -95,7 +95,9 @@ void Daemon::run_check(const Request& request, Reply reply) {
       if (s->check == key) covers.emplace_back(cluster_->virtual_services[s->service].name, endpoint(s->real));
     const std::string probe_name = health::describe(key.probe);
     deps_.log.info("check: running " + probe_name + " on request");
-    runner_.add(deps_.probe_factory(key.probe, deps_.clock.now()),
+    health::ProbeConfig shown = key.probe;
+    shown.record_transcript = true;  // the operator asked to see the dialogue
+    runner_.add(deps_.probe_factory(shown, deps_.clock.now()),
                 [this, pid, covers, probe_name](health::ProbeId, const health::ProbeResult& r) {
                   auto it = pending_.find(pid);
                   if (it == pending_.end()) return;

@@ -2,24 +2,25 @@
 
 namespace lvs::health {
 
-std::optional<std::string> LineBuffer::next_line() {
-  auto nl = buf_.find('\n', pos_);
-  if (nl == std::string::npos) {
-    if (pos_ > 0 && pos_ == buf_.size()) {
-      buf_.clear();
-      pos_ = 0;
-    }
-    return std::nullopt;
-  }
-  std::size_t end = nl;
-  if (end > pos_ && buf_[end - 1] == '\r') --end;
-  std::string line = buf_.substr(pos_, end - pos_);
-  pos_ = nl + 1;
-  // Compact once the consumed prefix dominates, so the buffer stays bounded.
-  if (pos_ > 4096 && pos_ * 2 > buf_.size()) {
+void LineBuffer::append(std::string_view bytes) {
+  // Drop what was consumed before it grows the buffer; views handed out end here.
+  if (pos_ == buf_.size()) {
+    buf_.clear();
+    pos_ = 0;
+  } else if (pos_ > 4096 && pos_ * 2 > buf_.size()) {
     buf_.erase(0, pos_);
     pos_ = 0;
   }
+  buf_.append(bytes);
+}
+
+std::optional<std::string_view> LineBuffer::next_line() {
+  auto nl = buf_.find('\n', pos_);
+  if (nl == std::string::npos) return std::nullopt;
+  std::size_t end = nl;
+  if (end > pos_ && buf_[end - 1] == '\r') --end;
+  std::string_view line(buf_.data() + pos_, end - pos_);
+  pos_ = nl + 1;
   return line;
 }
 

@@ -12,9 +12,10 @@ class LineBuffer {
  public:
   explicit LineBuffer(std::size_t max_line) : max_line_(max_line) {}
 
-  void append(std::string_view bytes) { buf_.append(bytes); }
+  void append(std::string_view bytes);
   // The next complete line without its line ending, or nullopt when none is complete.
-  std::optional<std::string> next_line();
+  // The view is valid until the next append().
+  std::optional<std::string_view> next_line();
   // True once the buffered, unterminated tail is longer than the line limit.
   bool overflowed() const;
   bool empty() const { return buf_.size() == pos_; }

@@ -7,10 +7,6 @@
 
 namespace lvs::health {
 
-namespace {
-std::uint32_t events_for(Io io) { return io == Io::want_write ? EPOLLOUT : EPOLLIN; }
-}  // namespace
-
 std::unique_ptr<Probe> make_probe(const ProbeConfig& config, TlsContextCache& tls, TimePoint now) {
   return std::make_unique<MailProbe>(config, tls, now);
 }
@@ -30,22 +26,24 @@ MailProbe::MailProbe(const ProbeConfig& config, TlsContextCache& tls, TimePoint 
     tls_ctx_ = *ctx;
   }
   dialogue_ = make_dialogue(config_);
-  if (auto opened = transport_.open(config_); !opened) {
+  if (auto opened = transport_.open(config_, dialogue_ || config_.tls != TlsMode::none); !opened) {
     finish(false, opened.error().describe(), now);
     return;
   }
-  want_ = EPOLLOUT;
 }
 
 void MailProbe::on_ready(std::uint32_t events, TimePoint now) {
   if (phase_ == Phase::done) return;
-  // Loop while a phase completes and the next can make progress at once; bounded, and
-  // level-triggered epoll brings us back for anything left.
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readable_ = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_closed_ = true;
+  // Loop while a phase completes and the next can make progress at once. Edge-triggered:
+  // each phase goes on until its socket would block. Bounded against a server that keeps
+  // a dialogue turning without end.
   if (events != 0) {
     for (int round = 0; round < 64 && phase_ != Phase::done; ++round) {
       bool more = false;
       switch (phase_) {
-        case Phase::connecting: more = do_connect(now); break;
+        case Phase::connecting: more = do_connect(events, now); break;
         case Phase::handshaking: more = do_handshake(now); break;
         case Phase::talking: more = do_talk(now); break;
         case Phase::done: break;
@@ -56,21 +54,21 @@ void MailProbe::on_ready(std::uint32_t events, TimePoint now) {
   if (phase_ != Phase::done && now >= deadline_) on_timeout(now);
 }
 
-bool MailProbe::do_connect(TimePoint now) {
-  if (auto st = transport_.finish_connect(); !st) {
+bool MailProbe::do_connect(std::uint32_t events, TimePoint now) {
+  if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return false;  // still connecting
+  if (auto st = transport_.finish_connect(events); !st) {
     finish(false, "connect to " + endpoint_string(config_.address, config_.port) + " failed: " +
                       std::strerror(st.error().code),
            now);
     return false;
   }
-  note("connected to " + endpoint_string(config_.address, config_.port));
+  if (recording()) note("connected to " + endpoint_string(config_.address, config_.port));
   if (config_.tls == TlsMode::implicit) return begin_tls(now);
   if (!dialogue_) {
     finish(true, "connected", now);
     return false;
   }
   phase_ = Phase::talking;
-  want_ = EPOLLIN;
   return true;
 }
 
@@ -86,12 +84,9 @@ bool MailProbe::begin_tls(TimePoint now) {
 bool MailProbe::do_handshake(TimePoint now) {
   std::string error;
   Io io = transport_.handshake(error);
-  if (io == Io::want_read || io == Io::want_write) {
-    want_ = events_for(io);
-    return false;
-  }
+  if (io == Io::want_read || io == Io::want_write) return false;
   if (io != Io::done) {
-    note("TLS handshake failed: " + error);
+    if (recording()) note("TLS handshake failed: " + error);
     finish(false, "TLS handshake failed: " + error, now);
     return false;
   }
@@ -102,9 +97,11 @@ bool MailProbe::do_handshake(TimePoint now) {
     tls_summary_ += ", certificate verified for " + config_.server_name;
   else
     tls_summary_ += ", certificate verified";
-  note("TLS established: " + tls_summary_);
+  if (recording()) note("TLS established: " + tls_summary_);
   phase_ = Phase::talking;
-  want_ = EPOLLIN;
+  // The handshake's reads may have left application data in the socket with no edge to
+  // come for it: look once.
+  readable_ = true;
   if (!dialogue_) {
     finish(true, "connected, TLS handshake ok", now);
     return false;
@@ -117,10 +114,7 @@ bool MailProbe::do_talk(TimePoint now) {
   std::string error;
   if (out_done_ < out_.size()) {
     Io io = transport_.write(out_, out_done_, error);
-    if (io == Io::want_read || io == Io::want_write) {
-      want_ = events_for(io);
-      return false;
-    }
+    if (io == Io::want_read || io == Io::want_write) return false;
     if (io != Io::done) {
       if (dialogue_->quitting()) {
         finish(true, dialogue_->passed_message(), now);
@@ -134,25 +128,29 @@ bool MailProbe::do_talk(TimePoint now) {
     out_done_ = 0;
   }
 
-  std::string data;
-  std::size_t room = config_.max_total_bytes - received_ + 1;
-  Io io = transport_.read(data, room, error);
-  received_ += data.size();
-  lines_.append(data);
-  if (lines_.overflowed()) {
-    finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
-    return false;
-  }
-  if (received_ > config_.max_total_bytes) {
-    finish(false, "server sent more than " + std::to_string(config_.max_total_bytes) + " bytes", now);
-    return false;
+  Io io = Io::want_read;
+  if (readable_) {
+    in_.clear();
+    std::size_t room = config_.max_total_bytes - received_ + 1;
+    io = transport_.read(in_, room, error, peer_closed_);
+    if (io == Io::want_read) readable_ = false;
+    received_ += in_.size();
+    lines_.append(in_);
+    if (lines_.overflowed()) {
+      finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
+      return false;
+    }
+    if (received_ > config_.max_total_bytes) {
+      finish(false, "server sent more than " + std::to_string(config_.max_total_bytes) + " bytes", now);
+      return false;
+    }
   }
   while (auto line = lines_.next_line()) {
     if (line->size() > config_.max_line_bytes) {
       finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
       return false;
     }
-    result_.transcript.push_back({TranscriptLine::Kind::received, printable(*line, 512)});
+    if (recording()) result_.transcript.push_back({TranscriptLine::Kind::received, printable(*line, 512)});
     Step step = dialogue_->on_line(*line);
     if (step.kind == Step::Kind::wait) continue;
     // Any step but wait ends this batch: a new command, TLS or the verdict.
@@ -177,7 +175,6 @@ bool MailProbe::do_talk(TimePoint now) {
     }
     return false;
   }
-  want_ = events_for(io == Io::done ? Io::want_read : io);
   return false;
 }
 
@@ -186,11 +183,10 @@ bool MailProbe::apply(const Step& step, TimePoint now) {
     case Step::Kind::wait:
       return false;
     case Step::Kind::send:
-      out_ = step.command + "\r\n";
+      out_.assign(step.command).append("\r\n");
       out_done_ = 0;
-      result_.transcript.push_back({TranscriptLine::Kind::sent, step.shown});
+      if (recording()) result_.transcript.push_back({TranscriptLine::Kind::sent, step.shown});
       if (dialogue_->quitting() && !passed_at_) passed_at_ = now;
-      want_ = EPOLLOUT;
       return true;
     case Step::Kind::start_tls:
       tls_after_starttls_ = true;
@@ -245,7 +241,6 @@ void MailProbe::finish(bool ok, std::string message, TimePoint now) {
   TimePoint end = ok && passed_at_ ? *passed_at_ : now;
   result_.latency = std::chrono::duration_cast<std::chrono::microseconds>(end - start_);
   phase_ = Phase::done;
-  want_ = 0;
 }
 
 }  // namespace lvs::health

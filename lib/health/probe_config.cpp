@@ -85,6 +85,7 @@ std::size_t hash_value(const ProbeConfig& c) {
   mix(seed, hs(c.ehlo_name));
   mix(seed, c.max_line_bytes);
   mix(seed, c.max_total_bytes);
+  mix(seed, c.record_transcript);
   return seed;
 }
 

@@ -40,6 +40,10 @@ struct ProbeConfig {
   std::size_t max_line_bytes = 4096;
   std::size_t max_total_bytes = 64 * 1024;
 
+  // Keep the dialogue line by line in the result (`lvsctl check`). Off for scheduled
+  // checks: nobody reads those transcripts, and building them costs per check.
+  bool record_transcript = false;
+
   bool operator==(const ProbeConfig&) const = default;
 };
 

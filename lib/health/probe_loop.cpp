@@ -3,12 +3,21 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <stdexcept>
+#include <functional>
 #include <system_error>
 
 namespace lvs::health {
+
+namespace {
+std::uint32_t slot_of(ProbeId id) { return static_cast<std::uint32_t>(id); }
+std::uint32_t generation_of(ProbeId id) { return static_cast<std::uint32_t>(id >> 32); }
+ProbeId make_id(std::uint32_t slot, std::uint32_t generation) {
+  return (static_cast<ProbeId>(generation) << 32) | slot;
+}
+}  // namespace
 
 ProbeRunner::ProbeRunner(const Clock& clock) : clock_(clock) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -16,65 +25,96 @@ ProbeRunner::ProbeRunner(const Clock& clock) : clock_(clock) {
 }
 
 ProbeRunner::~ProbeRunner() {
-  probes_.clear();
+  slots_.clear();
   ::close(epoll_fd_);
 }
 
+ProbeRunner::Slot* ProbeRunner::find(ProbeId id) {
+  std::uint32_t i = slot_of(id);
+  if (i >= slots_.size()) return nullptr;
+  Slot& s = slots_[i];
+  if (!s.probe || s.generation != generation_of(id)) return nullptr;
+  return &s;
+}
+
 ProbeId ProbeRunner::add(std::unique_ptr<Probe> probe, Done done) {
-  ProbeId id = next_id_++;
-  auto& e = probes_[id];
-  e.probe = std::move(probe);
-  e.done = std::move(done);
-  e.deadline = e.probe->deadline();
-  if (e.probe->done()) {
-    finished_.push_back(id);
+  std::uint32_t i;
+  if (!free_.empty()) {
+    i = free_.back();
+    free_.pop_back();
   } else {
-    deadlines_.insert({e.deadline, id});
-    update(id, e);
+    i = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[i];
+  ++s.generation;
+  ProbeId id = make_id(i, s.generation);
+  s.probe = std::move(probe);
+  s.done = std::move(done);
+  s.finished = false;
+  s.forced.reset();
+  s.deadline = s.probe->deadline();
+  ++running_;
+  if (s.probe->done()) {
+    s.finished = true;
+    finished_.push_back(id);
+    return id;
+  }
+  deadlines_.push_back({s.deadline, id});
+  std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+  if (int fd = s.probe->fd(); fd >= 0) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.u64 = id;
+    // A failure here leaves the probe to its deadline, which reports it.
+    (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
   }
   return id;
 }
 
+void ProbeRunner::release(Slot& s) {
+  // Destroying the probe closes its socket, which takes it out of the epoll set.
+  s.probe.reset();
+  s.done = nullptr;
+  s.forced.reset();
+  s.finished = false;
+  --running_;
+  free_.push_back(static_cast<std::uint32_t>(&s - slots_.data()));
+}
+
 void ProbeRunner::cancel(ProbeId id) {
-  auto it = probes_.find(id);
-  if (it == probes_.end()) return;
-  forget(id, it->second);
-  probes_.erase(it);
+  if (Slot* s = find(id)) release(*s);
+}
+
+void ProbeRunner::drop_stale_deadlines() const {
+  auto stale = [this](const Due& d) {
+    std::uint32_t i = slot_of(d.id);
+    const Slot& s = slots_[i];
+    return !s.probe || s.finished || s.generation != generation_of(d.id) || s.deadline != d.at;
+  };
+  while (!deadlines_.empty() && stale(deadlines_.front())) {
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+    deadlines_.pop_back();
+  }
 }
 
 std::optional<TimePoint> ProbeRunner::next_deadline() const {
   if (!finished_.empty()) return clock_.now();
+  drop_stale_deadlines();
   if (deadlines_.empty()) return std::nullopt;
-  return deadlines_.begin()->first;
+  return deadlines_.front().at;
 }
 
-void ProbeRunner::update(ProbeId id, Entry& e) {
-  if (e.probe->done()) {
-    forget(id, e);
+void ProbeRunner::after_event(ProbeId id, Slot& s) {
+  if (s.probe->done()) {
+    s.finished = true;
     finished_.push_back(id);
     return;
   }
-  if (e.probe->deadline() != e.deadline) {
-    deadlines_.erase({e.deadline, id});
-    e.deadline = e.probe->deadline();
-    deadlines_.insert({e.deadline, id});
-  }
-  std::uint32_t want = e.probe->wanted_events();
-  int fd = e.probe->fd();
-  if (want == e.registered || fd < 0) return;
-  epoll_event ev{};
-  ev.events = want;
-  ev.data.u64 = id;
-  int op = e.registered == 0 ? EPOLL_CTL_ADD : (want == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD);
-  if (::epoll_ctl(epoll_fd_, op, fd, &ev) == 0) e.registered = want;
-  // A failure here leaves the probe to its deadline, which reports it.
-}
-
-void ProbeRunner::forget(ProbeId id, Entry& e) {
-  deadlines_.erase({e.deadline, id});
-  if (e.registered != 0 && e.probe->fd() >= 0) {
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, e.probe->fd(), nullptr);
-    e.registered = 0;
+  if (s.probe->deadline() != s.deadline) {
+    s.deadline = s.probe->deadline();
+    deadlines_.push_back({s.deadline, id});
+    std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
   }
 }
 
@@ -91,45 +131,56 @@ std::size_t ProbeRunner::dispatch(int max_wait_ms) {
   int n = ::epoll_wait(epoll_fd_, events, 64, wait_ms);
   TimePoint now = clock_.now();
   for (int i = 0; i < n; ++i) {
-    auto it = probes_.find(events[i].data.u64);
-    if (it == probes_.end()) continue;
-    it->second.probe->on_ready(events[i].events, now);
-    update(it->first, it->second);
+    ProbeId id = events[i].data.u64;
+    Slot* s = find(id);
+    if (!s || s->finished) continue;
+    s->probe->on_ready(events[i].events, now);
+    after_event(id, *s);
   }
   // Expired deadlines: the probe writes its own timeout message.
-  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-    ProbeId id = deadlines_.begin()->second;
-    auto& e = probes_.at(id);
-    e.probe->on_ready(0, now);
-    if (!e.probe->done()) {
+  for (;;) {
+    drop_stale_deadlines();
+    if (deadlines_.empty() || deadlines_.front().at > now) break;
+    ProbeId id = deadlines_.front().id;
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+    deadlines_.pop_back();
+    Slot& s = slots_[slot_of(id)];
+    s.probe->on_ready(0, now);
+    if (!s.probe->done()) {
       // A probe must finish at its deadline; one that does not is ended here.
-      ProbeResult forced = e.probe->result();
+      ProbeResult forced = s.probe->result();
       forced.ok = false;
       forced.message = "probe did not finish at its deadline";
-      e.forced = std::move(forced);
-      forget(id, e);
+      s.forced = std::move(forced);
+      s.finished = true;
       finished_.push_back(id);
       continue;
     }
-    update(id, e);
+    after_event(id, s);
   }
   // Callbacks last: they may add or cancel probes.
   std::vector<ProbeId> finished;
   finished.swap(finished_);
   std::size_t count = 0;
   for (ProbeId id : finished) {
-    auto it = probes_.find(id);
-    if (it == probes_.end()) continue;
-    Entry entry = std::move(it->second);
-    probes_.erase(it);
+    Slot* s = find(id);
+    if (!s) continue;  // cancelled by an earlier callback
+    Done done = std::move(s->done);
+    ProbeResult result = s->forced ? std::move(*s->forced) : s->probe->take_result();
+    release(*s);
     ++count;
-    if (entry.done) entry.done(id, entry.forced ? *entry.forced : entry.probe->result());
+    if (done) done(id, std::move(result));
+  }
+  // Keep the vector's capacity for the next round.
+  if (finished_.empty()) {
+    finished.clear();
+    finished_.swap(finished);
   }
   return count;
 }
 
 void ProbeRunner::run_until_idle() {
-  while (!probes_.empty()) dispatch(-1);
+  while (running_ > 0) dispatch(-1);
 }
 
 }  // namespace lvs::health

@@ -2,12 +2,14 @@
 // ProbeRunner: runs many probes at once over one epoll set, with their deadlines.
 // The daemon nests fd() in its own epoll loop and calls dispatch(0) when it is readable
 // or when next_deadline() passes; tests and `lvsctl check` call run_until_idle().
+//
+// Per probe it costs one epoll_ctl (edge-triggered, registered once; closing the socket
+// removes it) and no allocation beyond the probe itself: probes live in reused slots and
+// their deadlines in a binary heap whose stale entries are dropped when they surface.
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -16,11 +18,13 @@
 
 namespace lvs::health {
 
+// Slot index in the low 32 bits, the slot's generation above: an id is never reused.
 using ProbeId = std::uint64_t;
 
 class ProbeRunner {
  public:
-  using Done = std::function<void(ProbeId, const ProbeResult&)>;
+  // The result is the runner's to give away: a callback may move it.
+  using Done = std::function<void(ProbeId, ProbeResult&&)>;
 
   explicit ProbeRunner(const Clock& clock);
   ProbeRunner(const ProbeRunner&) = delete;
@@ -33,7 +37,7 @@ class ProbeRunner {
   ProbeId add(std::unique_ptr<Probe>, Done done);
   // Drops a running probe without calling its callback (e.g. its check was removed).
   void cancel(ProbeId);
-  std::size_t running() const { return probes_.size(); }
+  std::size_t running() const { return running_; }
   std::optional<TimePoint> next_deadline() const;
 
   // Waits up to `max_wait_ms` (-1: until the next deadline) for readiness, drives the
@@ -44,22 +48,31 @@ class ProbeRunner {
   void run_until_idle();
 
  private:
-  struct Entry {
-    std::unique_ptr<Probe> probe;
+  struct Slot {
+    std::unique_ptr<Probe> probe;  // null: the slot is free
     Done done;
-    std::uint32_t registered = 0;  // events in the epoll set; 0: not in it
+    std::uint32_t generation = 0;
+    bool finished = false;  // on finished_, callback pending
     TimePoint deadline;
     std::optional<ProbeResult> forced;  // set when the probe overran its deadline
   };
-  void update(ProbeId, Entry&);
-  void forget(ProbeId, Entry&);
+  struct Due {
+    TimePoint at;
+    ProbeId id;
+    bool operator>(const Due& o) const { return at > o.at; }
+  };
+  Slot* find(ProbeId);
+  void after_event(ProbeId, Slot&);
+  void release(Slot&);
+  void drop_stale_deadlines() const;
 
   const Clock& clock_;
   int epoll_fd_ = -1;
-  ProbeId next_id_ = 1;
-  std::map<ProbeId, Entry> probes_;
-  std::set<std::pair<TimePoint, ProbeId>> deadlines_;
-  std::vector<ProbeId> finished_;  // done, callbacks pending
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;  // indexes of free slots
+  std::size_t running_ = 0;
+  mutable std::vector<Due> deadlines_;  // min-heap; entries of finished probes are stale
+  std::vector<ProbeId> finished_;       // done, callbacks pending
 };
 
 }  // namespace lvs::health

@@ -1,5 +1,7 @@
 #include "health/registry.h"
 
+#include <algorithm>
+#include <functional>
 #include <vector>
 
 namespace lvs::health {
@@ -26,8 +28,9 @@ CheckRegistry::~CheckRegistry() {
 SubscriptionId CheckRegistry::subscribe(const CheckKey& key, HealthListener listener) {
   auto it = checks_.find(key);
   if (it == checks_.end()) {
-    auto check = std::unique_ptr<Check>(new Check{key, Tracker(key.tracking, random_, clock_.now()), {}, {}});
-    due_.insert({check->tracker.next_due(), check.get()});
+    auto check = std::unique_ptr<Check>(new Check{key, Tracker(key.tracking, random_, clock_.now()), next_serial_++, {}, {}});
+    by_serial_.emplace(check->serial, check.get());
+    queue(*check);
     it = checks_.emplace(key, std::move(check)).first;
   }
   SubscriptionId id = next_id_++;
@@ -44,7 +47,7 @@ void CheckRegistry::unsubscribe(SubscriptionId id) {
   check->listeners.erase(id);
   if (!check->listeners.empty()) return;
   if (check->running) runner_.cancel(*check->running);
-  due_.erase({check->tracker.next_due(), check});
+  by_serial_.erase(check->serial);  // its heap entry is stale from now on
   CheckKey key = check->key;  // a copy: erasing by a reference into the node is unsafe
   checks_.erase(key);
 }
@@ -54,22 +57,44 @@ const Tracker* CheckRegistry::tracker(const CheckKey& key) const {
   return it == checks_.end() ? nullptr : &it->second->tracker;
 }
 
-std::optional<TimePoint> CheckRegistry::poll() {
-  TimePoint now = clock_.now();
-  while (!due_.empty() && due_.begin()->first <= now) {
-    Check* check = due_.begin()->second;
-    due_.erase(due_.begin());
-    check->running = runner_.add(factory_(check->key.probe, now),
-                                 [this, check](ProbeId, const ProbeResult& r) { on_result(*check, r); });
-  }
-  if (due_.empty()) return std::nullopt;
-  return due_.begin()->first;
+Duration CheckRegistry::slack_for(std::chrono::milliseconds interval) {
+  return std::min<Duration>(std::chrono::milliseconds(100), interval / 10);
 }
 
-void CheckRegistry::on_result(Check& check, const ProbeResult& result) {
+void CheckRegistry::queue(Check& check) {
+  due_.push_back({check.tracker.next_due(), check.serial});
+  std::push_heap(due_.begin(), due_.end(), std::greater<>{});
+}
+
+void CheckRegistry::drop_stale() {
+  while (!due_.empty()) {
+    auto it = by_serial_.find(due_.front().serial);
+    if (it != by_serial_.end() && !it->second->running) return;
+    std::pop_heap(due_.begin(), due_.end(), std::greater<>{});
+    due_.pop_back();
+  }
+}
+
+std::optional<TimePoint> CheckRegistry::poll() {
+  TimePoint now = clock_.now();
+  for (;;) {
+    drop_stale();
+    if (due_.empty() || due_.front().at > now) break;
+    Check* check = by_serial_.at(due_.front().serial);
+    std::pop_heap(due_.begin(), due_.end(), std::greater<>{});
+    due_.pop_back();
+    check->running = runner_.add(factory_(check->key.probe, now),
+                                 [this, check](ProbeId, ProbeResult&& r) { on_result(*check, std::move(r)); });
+  }
+  if (due_.empty()) return std::nullopt;
+  Check* first = by_serial_.at(due_.front().serial);
+  return due_.front().at + slack_for(first->key.tracking.interval);
+}
+
+void CheckRegistry::on_result(Check& check, ProbeResult&& result) {
   check.running.reset();
-  auto edge = check.tracker.record(result, clock_.now());
-  due_.insert({check.tracker.next_due(), &check});
+  auto edge = check.tracker.record(std::move(result), clock_.now());
+  queue(check);
   if (!edge) return;
   // Listeners may subscribe or unsubscribe (even this check) while being told.
   CheckKey key = check.key;

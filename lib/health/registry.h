@@ -4,6 +4,9 @@
 // real shared by several services (the research pool serves five ports with the same
 // checks) therefore run once.
 //
+// Wakeups are shared: a check may start up to min(100 ms, interval / 10) after it is
+// due, so the checks that fall due meanwhile start in the same wakeup. Never early.
+//
 // Reload: subscribe the new set before unsubscribing the old one, so trackers whose key
 // did not change keep their state. The key holds every probe and tracker setting, so a
 // changed setting makes a new tracker, which starts from its initial state.
@@ -11,7 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
+#include <vector>
 #include <unordered_map>
 
 #include "health/probe_config.h"
@@ -49,18 +52,29 @@ class CheckRegistry {
   // For status; nullptr when nobody subscribes to this key.
   const Tracker* tracker(const CheckKey&) const;
 
-  // Starts the probe of every check that is due and not running. Returns when the next
-  // check is due (nullopt when there are none); the runner's deadlines come on top.
+  // Starts the probe of every check that is due and not running. Returns when to poll
+  // next (nullopt when no check is waiting); the runner's deadlines come on top.
   std::optional<TimePoint> poll();
+
+  // How late a check with this interval may start to share a wakeup.
+  static Duration slack_for(std::chrono::milliseconds interval);
 
  private:
   struct Check {
     CheckKey key;
     Tracker tracker;
+    std::uint64_t serial = 0;
     std::map<SubscriptionId, HealthListener> listeners;
     std::optional<ProbeId> running;
   };
-  void on_result(Check&, const ProbeResult&);
+  struct Due {
+    TimePoint at;
+    std::uint64_t serial;
+    bool operator>(const Due& o) const { return at > o.at; }
+  };
+  void queue(Check&);
+  void drop_stale();
+  void on_result(Check&, ProbeResult&&);
 
   const Clock& clock_;
   Random& random_;
@@ -69,7 +83,11 @@ class CheckRegistry {
   SubscriptionId next_id_ = 1;
   std::unordered_map<CheckKey, std::unique_ptr<Check>, CheckKeyHash> checks_;
   std::map<SubscriptionId, Check*> subscriptions_;
-  std::set<std::pair<TimePoint, Check*>> due_;  // checks not running, by next due time
+  // Checks waiting for their next run, as a min-heap on the due time. Entries whose check
+  // is gone or running are stale and dropped when they reach the top.
+  std::vector<Due> due_;
+  std::unordered_map<std::uint64_t, Check*> by_serial_;
+  std::uint64_t next_serial_ = 1;
 };
 
 }  // namespace lvs::health

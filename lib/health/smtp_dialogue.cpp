@@ -30,17 +30,18 @@ Step SmtpDialogue::on_line(std::string_view line) {
 }
 
 Step SmtpDialogue::on_reply(int code) {
-  std::string last = std::to_string(code) + (lines_.back().empty() ? "" : " " + printable(lines_.back()));
+  // The reply as shown in a failure message; built only for one.
+  auto last = [&] { return std::to_string(code) + (lines_.back().empty() ? "" : " " + printable(lines_.back())); };
   switch (state_) {
     case State::greeting:
-      if (code != 220) return Step::fail("server refused the connection: " + last);
+      if (code != 220) return Step::fail("server refused the connection: " + last());
       state_ = State::ehlo;
       return Step::send("EHLO " + ehlo_name_);
     case State::ehlo:
-      if (code != 250) return Step::fail("EHLO refused: " + last);
+      if (code != 250) return Step::fail("EHLO refused: " + last());
       return after_ehlo();
     case State::starttls:
-      if (code != 220) return Step::fail("STARTTLS refused: " + last);
+      if (code != 220) return Step::fail("STARTTLS refused: " + last());
       return Step::start_tls();
     case State::quit:
       return Step::pass(passed_message());

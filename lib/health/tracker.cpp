@@ -20,12 +20,13 @@ Duration Tracker::jittered_interval() {
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(settings_.interval) * factor);
 }
 
-std::optional<HealthEdge> Tracker::record(const ProbeResult& result, TimePoint now) {
-  last_ = result;
+std::optional<HealthEdge> Tracker::record(ProbeResult result, TimePoint now) {
+  bool ok = result.ok;
+  last_ = std::move(result);
   last_at_ = now;
   next_due_ = now + jittered_interval();
   std::optional<Health> next;
-  if (result.ok) {
+  if (ok) {
     ++ok_streak_;
     fail_streak_ = 0;
     bool first = !seen_success_ && settings_.initial == InitialHealth::down_until_first_success;
@@ -39,7 +40,7 @@ std::optional<HealthEdge> Tracker::record(const ProbeResult& result, TimePoint n
   if (!next) return std::nullopt;
   health_ = *next;
   changed_at_ = now;
-  return HealthEdge{health_, result};
+  return HealthEdge{health_, *last_};
 }
 
 }  // namespace lvs::health

@@ -44,7 +44,7 @@ class Tracker {
   TimePoint next_due() const { return next_due_; }
   // Counts the result, schedules the next check from `now`, and returns the edge if the
   // state changed.
-  std::optional<HealthEdge> record(const ProbeResult&, TimePoint now);
+  std::optional<HealthEdge> record(ProbeResult, TimePoint now);
 
   Health health() const { return health_; }
   const TrackerSettings& settings() const { return settings_; }

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,13 +39,14 @@ Transport::~Transport() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status Transport::open(const ProbeConfig& c) {
-  std::string target = endpoint_string(c.address, c.port);
+Status Transport::open(const ProbeConfig& c, bool talks) {
   fd_ = ::socket(c.address.af(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-  if (fd_ < 0) return make_error(errno, "cannot create a socket for " + target);
+  if (fd_ < 0) return make_error(errno, "cannot create a socket for " + endpoint_string(c.address, c.port));
+  linger reset{1, 0};
+  (void)::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   int one = 1;
   // Commands are sent one at a time after each reply; do not let Nagle hold them back.
-  (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (talks) (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (c.source) {
     // Pick the port at connect() time, so thousands of probes from one source address
     // do not exhaust ephemeral ports on bind().
@@ -57,11 +59,12 @@ Status Transport::open(const ProbeConfig& c) {
   sockaddr_storage dst;
   socklen_t len = fill_sockaddr(c.address, c.port, dst);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&dst), len) != 0 && errno != EINPROGRESS)
-    return make_error(errno, "connect to " + target + " failed");
+    return make_error(errno, "connect to " + endpoint_string(c.address, c.port) + " failed");
   return ok();
 }
 
-Status Transport::finish_connect() {
+Status Transport::finish_connect(std::uint32_t events) {
+  if ((events & EPOLLOUT) && !(events & (EPOLLERR | EPOLLHUP))) return ok();
   int err = 0;
   socklen_t len = sizeof err;
   if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
@@ -143,7 +146,7 @@ Io Transport::ssl_status(int ret, const char* during, std::string& error) {
   }
 }
 
-Io Transport::read(std::string& out, std::size_t limit, std::string& error) {
+Io Transport::read(std::string& out, std::size_t limit, std::string& error, bool to_end) {
   char buf[4096];
   while (limit > 0) {
     std::size_t want = std::min(sizeof buf, limit);
@@ -165,6 +168,7 @@ Io Transport::read(std::string& out, std::size_t limit, std::string& error) {
       }
       out.append(buf, static_cast<std::size_t>(n));
       limit -= static_cast<std::size_t>(n);
+      if (static_cast<std::size_t>(n) < want && !to_end) return Io::want_read;
     }
   }
   return Io::done;  // limit reached; the caller checks its bounds

@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
   }
   config.address = *parsed;
   config.port = static_cast<std::uint16_t>(port);
+  config.record_transcript = true;
   if (!source.empty()) {
     auto s = lvs::net::IpAddress::parse(source);
     if (!s) {

@@ -80,7 +80,6 @@ class InstantProbe final : public health::Probe {
     result_.transcript.push_back({health::TranscriptLine::Kind::note, "connect " + endpoint});
   }
   int fd() const override { return -1; }
-  std::uint32_t wanted_events() const override { return 0; }
   void on_ready(std::uint32_t, health::TimePoint) override {}
   health::TimePoint deadline() const override { return deadline_; }
   bool done() const override { return true; }

@@ -73,3 +73,21 @@ TEST_CASE("config: equal configs hash equal; a changed field changes equality") 
   CHECK_FALSE(a == b);
   CHECK(hash_value(a) != hash_value(b));
 }
+
+TEST_CASE("lines: fed in pieces, a long dialogue keeps lines whole across compaction") {
+  LineBuffer b(100);
+  int n = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string line = "250-line " + std::to_string(i) + "\r\n";
+    // Each line arrives split in two, so a partial tail is always kept over an append.
+    b.append(line.substr(0, 5));
+    CHECK_FALSE(b.next_line());
+    b.append(line.substr(5));
+    auto l = b.next_line();
+    REQUIRE(l);
+    CHECK(*l == "250-line " + std::to_string(i));
+    ++n;
+  }
+  CHECK(n == 3000);
+  CHECK(b.empty());
+}

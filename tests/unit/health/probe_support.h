@@ -17,6 +17,7 @@ inline ProbeConfig config_for(ProbeType type, const ScriptedServer& server, cons
   c.port = server.port();
   c.timeout = std::chrono::milliseconds(2000);
   c.ehlo_name = "lb1.example.test";
+  c.record_transcript = true;  // the tests read the dialogue
   return c;
 }
 

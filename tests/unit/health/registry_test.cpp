@@ -17,7 +17,6 @@ class FakeProbe final : public Probe {
   FakeProbe(std::optional<ProbeResult> r, TimePoint now) : result_(r ? *r : ProbeResult{}), done_(r.has_value()),
                                                            deadline_(now + 24h) {}
   int fd() const override { return -1; }
-  std::uint32_t wanted_events() const override { return 0; }
   void on_ready(std::uint32_t, TimePoint) override {}
   TimePoint deadline() const override { return deadline_; }
   bool done() const override { return done_; }
@@ -98,7 +97,9 @@ TEST_CASE("registry: a check runs again one interval after its result, not befor
   CHECK(f.started[25] == 1);
   auto next = f.registry.poll();
   REQUIRE(next);
-  CHECK(*next == f.clock.now() + 2s);
+  // Due in 2 s; polled up to the slack later so checks due meanwhile share the wakeup.
+  CHECK(*next == f.clock.now() + 2s + CheckRegistry::slack_for(2s));
+  CHECK(CheckRegistry::slack_for(2s) == 100ms);
   f.clock.advance(1999ms);
   f.round();
   CHECK(f.started[25] == 1);
@@ -180,4 +181,29 @@ TEST_CASE("registry: a reload that subscribes the new set first keeps the health
   f.round();
   CHECK(heard.empty());  // still up: no edge
   f.registry.unsubscribe(new_sub);
+}
+
+TEST_CASE("registry: checks falling due within the slack start in one wakeup, none before it is due") {
+  ManualClock clock;
+  ReplayRandom random{{0.1, 0.2}};  // first runs spread: 50 ms and 100 ms (1 s x 0.5 x r)
+  ProbeRunner runner{clock};
+  std::vector<std::uint16_t> started;
+  CheckRegistry registry{clock, random, runner, [&](const ProbeConfig& c, TimePoint now) {
+                           started.push_back(c.port);
+                           return std::make_unique<FakeProbe>(std::nullopt, now);
+                         }};
+  auto a = key_for(25), b = key_for(110);
+  a.tracking.interval = b.tracking.interval = 1s;
+  a.tracking.jitter = b.tracking.jitter = 0.5;
+  registry.subscribe(a, nullptr);
+  registry.subscribe(b, nullptr);
+  const TimePoint t0 = clock.now();
+  auto wake = registry.poll();
+  CHECK(started.empty());
+  REQUIRE(wake);
+  CHECK(*wake == t0 + 50ms + CheckRegistry::slack_for(1s));  // the first due, plus the slack
+  clock.advance(*wake - clock.now());
+  registry.poll();
+  CHECK(started == std::vector<std::uint16_t>{25, 110});  // one wakeup, both started
+  CHECK_FALSE(registry.poll());                            // both running: nothing waits
 }

@@ -19,7 +19,6 @@ class FinishedProbe final : public Probe {
  public:
   explicit FinishedProbe(ProbeResult r, TimePoint now) : result_(std::move(r)), deadline_(now) {}
   int fd() const override { return -1; }
-  std::uint32_t wanted_events() const override { return 0; }
   void on_ready(std::uint32_t, TimePoint) override {}
   TimePoint deadline() const override { return deadline_; }
   bool done() const override { return true; }
@@ -138,7 +137,6 @@ class StubbornProbe final : public Probe {
  public:
   explicit StubbornProbe(TimePoint deadline) : deadline_(deadline) {}
   int fd() const override { return -1; }
-  std::uint32_t wanted_events() const override { return 0; }
   void on_ready(std::uint32_t, TimePoint) override {}
   TimePoint deadline() const override { return deadline_; }
   bool done() const override { return false; }

@@ -220,3 +220,38 @@ TEST_CASE("smtp: an EHLO name with a space is a settings error") {
   CHECK_FALSE(r.ok);
   CHECK(r.message == "bad check settings: the EHLO name must be one printable word");
 }
+
+TEST_CASE("smtp: a scheduled probe keeps no transcript but reaches the same verdict") {
+  ScriptedServer server;
+  server.send("220 mx1.example.test ESMTP");
+  ehlo_and_quit(server).start();
+  auto c = config_for(ProbeType::smtp, server);
+  c.record_transcript = false;
+  auto r = run_probe(c);
+  CHECK(r.ok);
+  CHECK(r.message == "SMTP greeting and EHLO accepted");
+  CHECK(r.transcript.empty());
+  server.join();
+  CHECK(server.problems().empty());
+}
+
+TEST_CASE("smtp: half a greeting line and then a close is seen as the close, not as a timeout") {
+  ScriptedServer server;
+  server.send_raw("220-mx1.example.test ESMTP\r\n220 half a li").close().hold().start();
+  auto c = config_for(ProbeType::smtp, server);
+  c.timeout = 1500ms;
+  auto r = run_probe(c);
+  CHECK_FALSE(r.ok);
+  CHECK(r.message == "server closed the connection while waiting for the greeting");
+  CHECK(r.latency < 1500ms);
+}
+
+TEST_CASE("smtp: a reply that arrives in pieces is put together") {
+  ScriptedServer server;
+  server.send_raw("22").pause(30ms).send_raw("0 mx1.example.test").pause(30ms).send_raw(" ESMTP\r\n");
+  ehlo_and_quit(server).start();
+  auto r = run_probe(config_for(ProbeType::smtp, server));
+  INFO(r.message << "\n" << format_transcript(r.transcript));
+  CHECK(r.ok);
+  CHECK(transcript_has(r, Kind::received, "220 mx1.example.test ESMTP"));
+}

@@ -32,6 +32,7 @@ ProbeConfig trusting_test_ca(std::string server_name = "mail.example.test") {
   ProbeConfig c;
   c.ca_file = test_pki().ca_file;
   c.server_name = std::move(server_name);
+  c.record_transcript = true;
   return c;
 }
 }  // namespace
