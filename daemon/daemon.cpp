@@ -276,6 +276,7 @@ void Daemon::reconcile_now() {
   }
   last_reconcile_ = report;
   observed_ = std::move(*table);
+  counts_read_at_ = now;
   next_counts_ = now + (admin_.drains.empty() ? options_.counts_interval : options_.counts_interval_draining);
   update_drains();
 }
@@ -283,8 +284,12 @@ void Daemon::reconcile_now() {
 void Daemon::refresh_table() {
   const auto now = deps_.clock.now();
   auto table = deps_.backend.read_table();
-  if (table) observed_ = std::move(*table);
-  else deps_.log.warning("ipvs: cannot read counters: " + table.error().describe());
+  if (table) {
+    observed_ = std::move(*table);
+    counts_read_at_ = now;
+  } else {
+    deps_.log.warning("ipvs: cannot read counters: " + table.error().describe());
+  }
   bool draining = std::any_of(admin_.drains.begin(), admin_.drains.end(), [](const DrainEntry& d) { return !d.drained_at; });
   next_counts_ = now + (draining ? options_.counts_interval_draining : options_.counts_interval);
   update_drains();

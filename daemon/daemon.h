@@ -33,8 +33,12 @@ struct DaemonOptions {
   std::string state_dir = lvs::ipvs::kDefaultStateDir;
   std::string netns;
   std::string node;
-  std::chrono::milliseconds counts_interval{10000};          // kernel counters, nothing draining
+  // Kernel counters are read for drains and for status. With nothing draining, status
+  // reads them itself when they are older than counts_fresh_for, so the idle daemon reads
+  // the table rarely: at 10,000 services one read costs more than a minute of checks.
+  std::chrono::milliseconds counts_interval{60000};          // nothing draining
   std::chrono::milliseconds counts_interval_draining{2000};  // while something drains
+  std::chrono::milliseconds counts_fresh_for{1000};          // status reads older ones again
   std::chrono::milliseconds retry_interval{5000};            // after a failed reconcile
 };
 
@@ -176,6 +180,7 @@ class Daemon {
   bool dirty_ = false;
   std::optional<lvs::health::TimePoint> registry_due_;
   lvs::health::TimePoint next_counts_{};
+  std::optional<lvs::health::TimePoint> counts_read_at_;  // last read of the kernel table
   std::optional<lvs::health::TimePoint> retry_at_;
   std::uint64_t next_pending_ = 1;
   std::map<std::uint64_t, PendingCheck> pending_;

@@ -127,7 +127,10 @@ void Daemon::run_check(const Request& request, Reply reply) {
 
 void Daemon::handle(const Request& request, Reply reply) {
   switch (request.command) {
-    case Command::status: reply(nlohmann::json{{"ok", true}, {"status", status()}}); return;
+    case Command::status:
+      if (!counts_read_at_ || deps_.clock.now() - *counts_read_at_ >= options_.counts_fresh_for) refresh_table();
+      reply(nlohmann::json{{"ok", true}, {"status", status()}});
+      return;
     case Command::reload: reply(reload()); return;
     case Command::drain:
     case Command::enable: reply(admin_command(request)); return;

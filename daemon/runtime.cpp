@@ -44,7 +44,11 @@ std::optional<gid_t> group_id(const std::string& name, Logger& log, bool& failed
   return std::nullopt;
 }
 
-void arm(int tfd, std::optional<health::TimePoint> at) {
+// Sets the timer to `at` (nullopt: disarmed) unless it is set so already: the wake time
+// is unchanged on most turns of the loop, and each turn is one wakeup per batch of checks.
+void arm(int tfd, std::optional<health::TimePoint> at, std::optional<health::TimePoint>& armed) {
+  if (at == armed) return;
+  armed = at;
   itimerspec its{};
   if (at) {
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count();
@@ -148,9 +152,11 @@ int run(const CliOptions& cli, Logger& log) {
       else stop = true;
     }
   });
+  std::optional<health::TimePoint> armed;  // what the timer is set to; reset once it fires
   auto ok2 = loop.add(tfd.fd, EPOLLIN, [&](std::uint32_t) {
     std::uint64_t expirations = 0;
     [[maybe_unused]] auto n = ::read(tfd.fd, &expirations, sizeof expirations);
+    armed.reset();
   });
   auto ok3 = loop.add(daemon.probe_fd(), EPOLLIN, [](std::uint32_t) {});  // poll() below drives the probes
   if (!ok1 || !ok2 || !ok3) {
@@ -179,7 +185,7 @@ int run(const CliOptions& cli, Logger& log) {
     };
     earlier(server.sweep());
     earlier(next_watchdog);
-    arm(tfd.fd, wake);
+    arm(tfd.fd, wake, armed);
     loop.run_once(-1);
     if (reload) {
       reload = false;

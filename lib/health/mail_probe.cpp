@@ -26,7 +26,7 @@ MailProbe::MailProbe(const ProbeConfig& config, TlsContextCache& tls, TimePoint 
     tls_ctx_ = *ctx;
   }
   dialogue_ = make_dialogue(config_);
-  if (auto opened = transport_.open(config_, dialogue_ || config_.tls != TlsMode::none); !opened) {
+  if (auto opened = transport_.open(config_); !opened) {
     finish(false, opened.error().describe(), now);
     return;
   }
@@ -129,10 +129,10 @@ bool MailProbe::do_talk(TimePoint now) {
   }
 
   Io io = Io::want_read;
+  in_.clear();
   if (readable_) {
-    in_.clear();
     std::size_t room = config_.max_total_bytes - received_ + 1;
-    io = transport_.read(in_, room, error, peer_closed_);
+    io = transport_.read(in_, room, error);
     if (io == Io::want_read) readable_ = false;
     received_ += in_.size();
     lines_.append(in_);
@@ -175,6 +175,12 @@ bool MailProbe::do_talk(TimePoint now) {
     }
     return false;
   }
+  // The server hung up and what it sent did not settle the check: read on to its end, so
+  // the close is reported now and not at the deadline.
+  if (peer_closed_ && !in_.empty()) {
+    readable_ = true;
+    return true;
+  }
   return false;
 }
 
@@ -197,6 +203,12 @@ bool MailProbe::apply(const Step& step, TimePoint now) {
     case Step::Kind::fail:
       finish(false, step.message, now);
       return false;
+  }
+  // The server hung up and what it sent did not settle the check: read on to its end, so
+  // the close is reported now and not at the deadline.
+  if (peer_closed_ && !in_.empty()) {
+    readable_ = true;
+    return true;
   }
   return false;
 }

@@ -58,7 +58,7 @@ const Tracker* CheckRegistry::tracker(const CheckKey& key) const {
 }
 
 Duration CheckRegistry::slack_for(std::chrono::milliseconds interval) {
-  return std::min<Duration>(std::chrono::milliseconds(100), interval / 10);
+  return std::min<Duration>(std::chrono::seconds(1), interval / 20);
 }
 
 void CheckRegistry::queue(Check& check) {

@@ -39,14 +39,13 @@ Transport::~Transport() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status Transport::open(const ProbeConfig& c, bool talks) {
+Status Transport::open(const ProbeConfig& c) {
   fd_ = ::socket(c.address.af(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
   if (fd_ < 0) return make_error(errno, "cannot create a socket for " + endpoint_string(c.address, c.port));
   linger reset{1, 0};
   (void)::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   int one = 1;
-  // Commands are sent one at a time after each reply; do not let Nagle hold them back.
-  if (talks) (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (c.tls != TlsMode::none) (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (c.source) {
     // Pick the port at connect() time, so thousands of probes from one source address
     // do not exhaust ephemeral ports on bind().
@@ -146,7 +145,7 @@ Io Transport::ssl_status(int ret, const char* during, std::string& error) {
   }
 }
 
-Io Transport::read(std::string& out, std::size_t limit, std::string& error, bool to_end) {
+Io Transport::read(std::string& out, std::size_t limit, std::string& error) {
   char buf[4096];
   while (limit > 0) {
     std::size_t want = std::min(sizeof buf, limit);
@@ -168,7 +167,7 @@ Io Transport::read(std::string& out, std::size_t limit, std::string& error, bool
       }
       out.append(buf, static_cast<std::size_t>(n));
       limit -= static_cast<std::size_t>(n);
-      if (static_cast<std::size_t>(n) < want && !to_end) return Io::want_read;
+      if (static_cast<std::size_t>(n) < want) return Io::want_read;
     }
   }
   return Io::done;  // limit reached; the caller checks its bounds

@@ -31,9 +31,10 @@ class Transport {
 
   // socket(), optional bind to the source address, non-blocking connect(). The socket
   // closes with a reset (SO_LINGER 0): a check leaves no TIME_WAIT behind on either
-  // side, however many thousands run a minute. `talks`: a dialogue follows, so small
-  // commands must not wait for Nagle.
-  Status open(const ProbeConfig&, bool talks);
+  // side, however many thousands run a minute. TLS gets TCP_NODELAY: its writes can
+  // follow one another without a reply between (Finished, then a command), which Nagle
+  // would hold back; plain dialogues always write after a reply that acked the last write.
+  Status open(const ProbeConfig&);
   int fd() const { return fd_; }
   // After epoll reported `events` for the connecting socket: did connect() succeed?
   // Output without error or hang-up means connected; the error is read only on failure.
@@ -52,9 +53,9 @@ class Transport {
   // Appends what arrived, at most `limit` bytes. Returns want_read once drained (data
   // may have been appended), want_write if TLS must write first, eof or error.
   // Plain sockets count a short read as drained (TCP hands over all it has), which saves
-  // the recv() that would only say EAGAIN; `to_end` (the peer hung up) reads on to the
-  // end instead, so the close is seen now and not at the deadline.
-  Io read(std::string& out, std::size_t limit, std::string& error, bool to_end);
+  // the recv() that would only say EAGAIN. After a hang-up the caller reads again to
+  // see the end.
+  Io read(std::string& out, std::size_t limit, std::string& error);
   // Writes from `data`, advancing `written`. done when everything was written.
   Io write(std::string_view data, std::size_t& written, std::string& error);
 

@@ -154,3 +154,24 @@ TEST_CASE("drain: one service only, named as written, leaves the real's other se
   CHECK(bad["ok"] == false);
   CHECK(bad["error"] == "no service named \"nosuch\"");
 }
+
+TEST_CASE("status: counters are read when asked if older than a second; idle, the table is read rarely") {
+  Harness h;
+  healthy(h);
+  set_conns(h, 4, 2, 0);
+  lvsd::Request status;
+  status.command = lvsd::Command::status;
+  // Nothing drains: no periodic read within the idle interval...
+  h.run_for(5000ms);
+  CHECK(h.daemon->status()["services"][0]["reals"][0]["active_conns"] == 0);
+  // ...but a status request reads the kernel's counters itself.
+  auto reply = h.request(status);
+  REQUIRE(reply["ok"] == true);
+  CHECK(reply["status"]["services"][0]["reals"][0]["active_conns"] == 4);
+  CHECK(reply["status"]["services"][0]["reals"][0]["inactive_conns"] == 2);
+  // Within a second of that read, a second request is served from it.
+  set_conns(h, 1, 0, 0);
+  CHECK(h.request(status)["status"]["services"][0]["reals"][0]["active_conns"] == 4);
+  h.run_for(1000ms);
+  CHECK(h.request(status)["status"]["services"][0]["reals"][0]["active_conns"] == 1);
+}

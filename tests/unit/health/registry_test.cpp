@@ -100,6 +100,7 @@ TEST_CASE("registry: a check runs again one interval after its result, not befor
   // Due in 2 s; polled up to the slack later so checks due meanwhile share the wakeup.
   CHECK(*next == f.clock.now() + 2s + CheckRegistry::slack_for(2s));
   CHECK(CheckRegistry::slack_for(2s) == 100ms);
+  CHECK(CheckRegistry::slack_for(60s) == 1s);
   f.clock.advance(1999ms);
   f.round();
   CHECK(f.started[25] == 1);
@@ -185,7 +186,7 @@ TEST_CASE("registry: a reload that subscribes the new set first keeps the health
 
 TEST_CASE("registry: checks falling due within the slack start in one wakeup, none before it is due") {
   ManualClock clock;
-  ReplayRandom random{{0.1, 0.2}};  // first runs spread: 50 ms and 100 ms (1 s x 0.5 x r)
+  ReplayRandom random{{0.1, 0.15}};  // first runs spread: 50 ms and 75 ms (1 s x 0.5 x r)
   ProbeRunner runner{clock};
   std::vector<std::uint16_t> started;
   CheckRegistry registry{clock, random, runner, [&](const ProbeConfig& c, TimePoint now) {
