@@ -31,6 +31,7 @@ Daemon::~Daemon() {
 // ------------------------------------------------------------------ descriptor
 
 void Daemon::load_failed(const model::LoadResult& result, const std::vector<std::string>& extra) {
+  ++changes_;
   descriptor_.ok = false;
   descriptor_.last_attempt_at = deps_.wall_clock();
   descriptor_.errors.clear();
@@ -43,6 +44,7 @@ void Daemon::load_failed(const model::LoadResult& result, const std::vector<std:
 }
 
 void Daemon::loaded(const model::LoadResult& result) {
+  ++changes_;
   descriptor_.ok = true;
   descriptor_.cluster = result.cluster->name;
   descriptor_.loaded_at = descriptor_.last_attempt_at = deps_.wall_clock();
@@ -324,6 +326,7 @@ void Daemon::update_drains() {
 }
 
 void Daemon::save_admin() {
+  ++changes_;
   auto saved = save_admin_state(admin_file_, admin_);
   if (!saved) deps_.log.error("state: admin state not saved: " + saved.error().describe());
 }
@@ -352,6 +355,7 @@ std::optional<health::TimePoint> Daemon::next_wakeup() const {
 }
 
 void Daemon::on_edge(const health::CheckKey& identity, const health::HealthEdge& edge) {
+  ++changes_;
   std::string services;
   for (const auto& s : slots_) {
     if (s.check != identity) continue;

@@ -106,6 +106,9 @@ class Daemon {
   nlohmann::json status() const;
   // One line for systemd's STATUS=.
   std::string status_line() const;
+  // Goes up whenever status_line() may have changed (health, admin state, descriptor):
+  // the loop builds the line only then, not on every wakeup.
+  std::uint64_t changes() const { return changes_; }
 
   // For tests and status.
   const DescriptorStatus& descriptor() const { return descriptor_; }
@@ -180,6 +183,7 @@ class Daemon {
   bool dirty_ = false;
   std::optional<lvs::health::TimePoint> registry_due_;
   lvs::health::TimePoint next_counts_{};
+  std::uint64_t changes_ = 0;
   std::optional<lvs::health::TimePoint> counts_read_at_;  // last read of the kernel table
   std::optional<lvs::health::TimePoint> retry_at_;
   std::uint64_t next_pending_ = 1;

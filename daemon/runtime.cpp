@@ -168,6 +168,7 @@ int run(const CliOptions& cli, Logger& log) {
   std::optional<health::TimePoint> next_watchdog;
   if (watchdog_period) next_watchdog = clock.now();
   std::string last_status = daemon.status_line();
+  std::uint64_t seen_changes = daemon.changes();
   notifier.status(last_status);
   notifier.ready();
   log.notice("lvsd: ready; control socket " + cli.control_socket + "; " + last_status);
@@ -193,9 +194,12 @@ int run(const CliOptions& cli, Logger& log) {
       nlohmann::json r = daemon.reload();
       notifier.ready();
     }
-    if (std::string s = daemon.status_line(); s != last_status) {
-      last_status = s;
-      notifier.status(s);
+    if (daemon.changes() != seen_changes) {
+      seen_changes = daemon.changes();
+      if (std::string s = daemon.status_line(); s != last_status) {
+        last_status = s;
+        notifier.status(s);
+      }
     }
   }
   notifier.stopping();

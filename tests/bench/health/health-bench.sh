@@ -151,7 +151,7 @@ lvsd_conf() {
 # lvsd_up KIND VIP: how many of lvsd's reals carry weight in the namespace's IPVS table.
 lvsd_up() {
   ip netns exec "$ns" ipvsadm -Ln -t "$2:$([ "$1" = tcp ] && echo 80 || echo 25)" 2>/dev/null |
-    awk '$1 == "->" && $4 > 0 { n++ } END { print n + 0 }'
+    awk '$1 == "->" && $2 ~ /^[0-9]/ && $4 > 0 { n++ } END { print n + 0 }'
 }
 
 # run_kind KIND DAEMON_FIRST ENGINE_FIRST KEEPALIVED_FIRST: the three checkers at once,
@@ -213,7 +213,7 @@ run_kind() {
   [ "$rc" -eq 0 ] || die "lvs_health_bench ($kind) did not bring every check up"
 }
 
-echo "health-bench: $targets targets per checker and kind, every $interval s, measured over $measure s, both checkers at once, $(nproc) CPU(s)"
+echo "health-bench: $targets targets per checker and kind, every $interval s, measured over $measure s, the three checkers at once, $(nproc) CPU(s)"
 run_kind tcp 20000 23000 26000
 run_kind smtp 30000 33000 36000
 
