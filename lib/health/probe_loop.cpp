@@ -127,15 +127,24 @@ std::size_t ProbeRunner::dispatch(int max_wait_ms) {
     left = std::max<decltype(left)>(left, 0);
     if (wait_ms < 0 || left < wait_ms) wait_ms = static_cast<int>(left);
   }
-  epoll_event events[64];
-  int n = ::epoll_wait(epoll_fd_, events, 64, wait_ms);
+  // Every ready socket is driven before any deadline is judged: a probe whose answer is
+  // waiting must not be timed out because more than one batch of events was ready (after
+  // the loop was busy, thousands can be).
+  constexpr int kBatch = 256;
+  epoll_event events[kBatch];
+  int n = ::epoll_wait(epoll_fd_, events, kBatch, wait_ms);
   TimePoint now = clock_.now();
-  for (int i = 0; i < n; ++i) {
-    ProbeId id = events[i].data.u64;
-    Slot* s = find(id);
-    if (!s || s->finished) continue;
-    s->probe->on_ready(events[i].events, now);
-    after_event(id, *s);
+  for (int round = 0; n > 0; ++round) {
+    for (int i = 0; i < n; ++i) {
+      ProbeId id = events[i].data.u64;
+      Slot* s = find(id);
+      if (!s || s->finished) continue;
+      s->probe->on_ready(events[i].events, now);
+      after_event(id, *s);
+    }
+    // A bounded number of further rounds; edge-triggered events left over stay queued.
+    if (n < kBatch || round >= 64) break;
+    n = ::epoll_wait(epoll_fd_, events, kBatch, 0);
   }
   // Expired deadlines: the probe writes its own timeout message.
   for (;;) {

@@ -16,17 +16,17 @@
 #   lvsd-engine lvs_health_bench: lvsd's check engine alone (CheckRegistry + ProbeRunner),
 #               to show what the daemon around it costs;
 #   keepalived  Debian's keepalived --check, one virtual_server with TARGETS real_servers.
-# Every target is checked every INTERVAL s; after one interval of warm-up, CPU = utime +
-# stime of each checking process (/proc/PID/stat; keepalived's checker child from its -c
-# pid file) over MEASURE s, checks = the connections the server accepted on each range
-# meanwhile. Running them together matters under TCG: the host's load stretches guest
+# Every target is checked every INTERVAL s. After a warm-up (lvsd has every real up, then
+# one more interval), CPU = utime + stime of each checking process (/proc/PID/stat;
+# keepalived's checker child from its -c pid file) over MEASURE s, and checks = the
+# connections the server accepted on each range meanwhile. Running them together matters under TCG: the host's load stretches guest
 # time, and measured apart that noise lands on one checker only. Prints microseconds per
 # check and the ratios keepalived / lvsd. Fails if a checker did no checks, if lvsd's or
 # the engine's checks are not all up at the end, or if lvsd needs more CPU per check than
 # keepalived (the issue's bar; its aim is 5x less).
 set -uo pipefail
 
-server="" bench="" lvsd="" schema="" targets=2000 interval=60 measure=60
+server="" bench="" lvsd="" schema="" targets=2000 interval=60 measure=60 kinds="tcp smtp"
 while [ $# -gt 0 ]; do
   case $1 in
     --server) server=$2; shift 2 ;;
@@ -36,6 +36,7 @@ while [ $# -gt 0 ]; do
     --targets) targets=$2; shift 2 ;;
     --interval) interval=$2; shift 2 ;;
     --measure) measure=$2; shift 2 ;;
+    --kinds) kinds=$2; shift 2 ;;
     *) echo "usage: health-bench.sh --server PATH --bench PATH --lvsd PATH --schema PATH [--targets N] [--interval S] [--measure S]" >&2; exit 2 ;;
   esac
 done
@@ -183,12 +184,22 @@ run_kind() {
   done
   [ -n "$checker" ] || { tail -n 20 "$work/keepalived-$kind.log"; die "keepalived's checker did not start"; }
 
-  sleep "$interval"  # warm-up: every check has run once
+  # Warm-up: lvsd has brought every real up (its start programs the table first), then
+  # one more interval so every checker is in its steady state.
+  local w
+  for ((w = 0; w < interval * 5; w += 2)); do
+    [ "$(lvsd_up "$kind" "$vip")" -eq "$targets" ] && break
+    sleep 2
+  done
+  echo "lvsd: $(lvsd_up "$kind" "$vip") of $targets $kind reals up after $w s"
+  sleep "$interval"
   local p logs=("$work/lvsd-daemon-$kind.log" "$work/lvsd-$kind.out" "$work/keepalived-$kind.log")
   for p in "$dpid" "$lpid" "$checker"; do
     kill -0 "$p" 2>/dev/null || { tail -n 20 "${logs[@]}"; die "a $kind checker exited during warm-up"; }
   done
   local du0 ds0 lu0 ls0 ku0 ks0 du1 ds1 lu1 ls1 ku1 ks1 d0 l0 k0 d1 l1 k1
+  local logged0 logged1
+  logged0=$(wc -l < "$work/lvsd-daemon-$kind.log")
   snapshot; d0=$(accepted "$kind" "$daemon_first"); l0=$(accepted "$kind" "$ours"); k0=$(accepted "$kind" "$theirs")
   read -r du0 ds0 <<<"$(cpu_ticks "$dpid")"
   read -r lu0 ls0 <<<"$(cpu_ticks "$lpid")"; read -r ku0 ks0 <<<"$(cpu_ticks "$checker")"
@@ -197,13 +208,15 @@ run_kind() {
   read -r du1 ds1 <<<"$(cpu_ticks "$dpid")"
   read -r lu1 ls1 <<<"$(cpu_ticks "$lpid")"; read -r ku1 ks1 <<<"$(cpu_ticks "$checker")"
   [ -n "$du1" ] && [ -n "$lu1" ] && [ -n "$ku1" ] || { tail -n 20 "${logs[@]}"; die "a $kind checker exited while measured"; }
+  logged1=$(wc -l < "$work/lvsd-daemon-$kind.log")
   report lvsd "$kind" $((d1 - d0)) $((du1 - du0)) $((ds1 - ds0))
   report lvsd-engine "$kind" $((l1 - l0)) $((lu1 - lu0)) $((ls1 - ls0))
   report keepalived "$kind" $((k1 - k0)) $((ku1 - ku0)) $((ks1 - ks0))
 
   local up
   up=$(lvsd_up "$kind" "$vip")
-  echo "lvsd: $kind reals with weight in IPVS: $up of $targets"
+  echo "lvsd: $kind reals with weight in IPVS: $up of $targets; $((logged1 - logged0)) log lines while measured"
+  sed -n "$((logged0 + 1)),$((logged0 + 5))p" "$work/lvsd-daemon-$kind.log"
   kill -TERM "$dpid"; wait "$dpid"
   kill -TERM "$lpid"; wait "$lpid"; rc=$?
   kill -TERM "$kpid"; wait "$kpid" 2>/dev/null
@@ -214,11 +227,16 @@ run_kind() {
 }
 
 echo "health-bench: $targets targets per checker and kind, every $interval s, measured over $measure s, the three checkers at once, $(nproc) CPU(s)"
-run_kind tcp 20000 23000 26000
-run_kind smtp 30000 33000 36000
+for kind in $kinds; do
+  case $kind in
+    tcp) run_kind tcp 20000 23000 26000 ;;
+    smtp) run_kind smtp 30000 33000 36000 ;;
+    *) die "unknown kind $kind" ;;
+  esac
+done
 
 status=0
-for kind in tcp smtp; do
+for kind in $kinds; do
   ours=$(printf '%s\n' "${results[@]}" | awk -v k="$kind" '$1 == k && $2 == "lvsd" {print $3}')
   theirs=$(printf '%s\n' "${results[@]}" | awk -v k="$kind" '$1 == k && $2 == "keepalived" {print $3}')
   ours_user=$(printf '%s\n' "${results[@]}" | awk -v k="$kind" '$1 == k && $2 == "lvsd" {print $4}')

@@ -33,14 +33,14 @@ class FinishedProbe final : public Probe {
 struct Listener {
   int fd = -1;
   std::uint16_t port = 0;
-  Listener() {
+  explicit Listener(int backlog = 256) {
     fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
     REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), len) == 0);
-    REQUIRE(::listen(fd, 256) == 0);
+    REQUIRE(::listen(fd, backlog) == 0);
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     port = ntohs(a.sin_port);
   }
@@ -160,5 +160,27 @@ TEST_CASE("runner: a probe that ignores its deadline is ended by the runner as a
   REQUIRE(got);
   CHECK_FALSE(got->ok);
   CHECK(got->message == "probe did not finish at its deadline");
+  CHECK(runner.running() == 0);
+}
+
+TEST_CASE("runner: with more sockets ready than one epoll batch, none is timed out while its answer waits") {
+  // The loop was busy past every deadline (a long reconcile): all 500 connects completed
+  // meanwhile, so all 500 probes pass, not just the first batch of events.
+  Listener listener(1024);
+  ManualClock clock;
+  ProbeRunner runner(clock);
+  TlsContextCache tls;
+  ProbeConfig c;
+  c.type = ProbeType::tcp;
+  c.address = *lvs::net::IpAddress::parse("127.0.0.1");
+  c.port = listener.port;
+  c.timeout = 1s;
+  int passed = 0, failed = 0;
+  for (int i = 0; i < 500; ++i)
+    runner.add(make_probe(c, tls, clock.now()), [&](ProbeId, const ProbeResult& r) { (r.ok ? passed : failed) += 1; });
+  clock.advance(10s);
+  runner.dispatch(0);
+  CHECK(passed == 500);
+  CHECK(failed == 0);
   CHECK(runner.running() == 0);
 }
