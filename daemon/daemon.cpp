@@ -91,11 +91,19 @@ void Daemon::resubscribe(const std::vector<Slot>& slots, const ipvs::Table& tabl
     health::CheckKey identity = *s.check;
     auto id = registry_.subscribe(
         key, [this, identity](const health::CheckKey&, const health::HealthEdge& e) { on_edge(identity, e); });
-    next.emplace(identity, Subscribed{key, id});
+    next.emplace(identity, Subscribed{key, id, {}});
     deps_.log.debug("health: watching " + health::describe(key.probe) + (up ? " (serving: starts up)" : ""));
   }
   for (auto& [identity, sub] : checks_)
     if (!next.count(identity)) registry_.unsubscribe(sub.id);
+  // Named once here, so a health edge costs no walk over every real.
+  for (auto& [identity, sub] : next) sub.services.clear();
+  for (const auto& s : slots) {
+    if (!s.check) continue;
+    auto& names = next.at(*s.check).services;
+    if (!names.empty()) names += ", ";
+    names += cluster_->virtual_services[s.service].name;
+  }
   checks_ = std::move(next);
 }
 
@@ -356,12 +364,8 @@ std::optional<health::TimePoint> Daemon::next_wakeup() const {
 
 void Daemon::on_edge(const health::CheckKey& identity, const health::HealthEdge& edge) {
   ++changes_;
-  std::string services;
-  for (const auto& s : slots_) {
-    if (s.check != identity) continue;
-    if (!services.empty()) services += ", ";
-    services += cluster_->virtual_services[s.service].name;
-  }
+  auto it = checks_.find(identity);
+  const std::string services = it == checks_.end() ? std::string() : it->second.services;
   const std::string line = "health: " + health::describe(identity.probe) + " " +
                            std::string(health::to_string(edge.health)) + ": " + edge.cause.message +
                            " (" + services + ")";

@@ -130,6 +130,7 @@ class Daemon {
   struct Subscribed {
     lvs::health::CheckKey key;  // what the registry knows it as
     lvs::health::SubscriptionId id = 0;
+    std::string services;  // the services that use this check, for log lines
   };
   using CheckMap = std::unordered_map<lvs::health::CheckKey, Subscribed, lvs::health::CheckKeyHash>;
   struct PendingCheck {

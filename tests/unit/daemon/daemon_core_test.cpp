@@ -23,6 +23,7 @@ TEST_CASE("start: an empty table gets the service, reals at weight 0 until their
   CHECK(h.weight(kVip, kA) == 1u);
   CHECK(h.weight(kVip, kB) == 1u);
   CHECK(h.log.contains("health: tcp 203.0.113.81:25 up"));
+  CHECK(h.log.contains("(smtp)"));  // the line names the services that use the check
 }
 
 TEST_CASE("start: an invalid descriptor stops the start with exit status 1 and logs the errors") {
