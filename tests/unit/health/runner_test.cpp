@@ -45,6 +45,14 @@ struct Listener {
     port = ntohs(a.sin_port);
   }
   ~Listener() { ::close(fd); }
+  // A tcp check of this listener.
+  ProbeConfig tcp_check() const {
+    ProbeConfig c;
+    c.type = ProbeType::tcp;
+    c.address = *lvs::net::IpAddress::parse("127.0.0.1");
+    c.port = port;
+    return c;
+  }
 };
 }  // namespace
 
@@ -53,10 +61,7 @@ TEST_CASE("runner: fifty tcp probes run at once and each gets its own result") {
   SteadyClock clock;
   ProbeRunner runner(clock);
   TlsContextCache tls;
-  ProbeConfig c;
-  c.type = ProbeType::tcp;
-  c.address = *lvs::net::IpAddress::parse("127.0.0.1");
-  c.port = listener.port;
+  ProbeConfig c = listener.tcp_check();
   std::set<ProbeId> added, finished;
   int passed = 0;
   for (int i = 0; i < 50; ++i)
@@ -170,10 +175,7 @@ TEST_CASE("runner: with more sockets ready than one epoll batch, none is timed o
   ManualClock clock;
   ProbeRunner runner(clock);
   TlsContextCache tls;
-  ProbeConfig c;
-  c.type = ProbeType::tcp;
-  c.address = *lvs::net::IpAddress::parse("127.0.0.1");
-  c.port = listener.port;
+  ProbeConfig c = listener.tcp_check();
   c.timeout = 1s;
   int passed = 0, failed = 0;
   for (int i = 0; i < 500; ++i)
