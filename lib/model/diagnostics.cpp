@@ -6,15 +6,9 @@ namespace lvs::model {
 
 std::string Diagnostic::to_string() const {
   std::string out = file;
-  // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict, a false positive) on
-  // ":" + std::to_string(n).
   if (line > 0) {
-    out += ':';
-    out += std::to_string(line);
-    if (column > 0) {
-      out += ':';
-      out += std::to_string(column);
-    }
+    out += ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
   }
   out += ": ";
   if (severity == Severity::warning) out += "warning: ";
