@@ -9,6 +9,8 @@ PKGS=(
   libcli11-dev catch2 libssl-dev libsystemd-dev
   clang libclang-rt-14-dev
   qemu-system-x86 busybox-static kmod cpio iproute2 ipvsadm
+  # kernel_systemd_unit runs packaging/lvsd.service under systemd inside the VM.
+  systemd procps util-linux
 )
 # Mail servers and keepalived are test peers: the tests start private instances of them
 # (tests/support/realservers); the system-wide services stay stopped (see the end).
