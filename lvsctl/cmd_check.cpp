@@ -9,16 +9,10 @@ namespace lvsctl {
 
 void add_check_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("check", "Run a real's health check now and show the dialogue");
-  auto real = std::make_shared<std::string>();
-  auto service = std::make_shared<std::string>();
-  auto socket = std::make_shared<std::string>();
-  cmd->add_option("real", *real, "ADDR (every port), ADDR:PORT or [V6]:PORT")->required();
-  cmd->add_option("--service", *service, "only this service");
-  add_socket_option(*cmd, *socket);
+  auto target = std::make_shared<RealTarget>();
+  add_real_target_options(*cmd, *target);
   cmd->callback([=, &exit_code] {
-    nlohmann::json req{{"command", "check"}, {"real", *real}};
-    if (!service->empty()) req["service"] = *service;
-    auto reply = call_daemon(*socket, req, nullptr, std::chrono::seconds(120));
+    auto reply = call_daemon(target->socket, real_request("check", *target), nullptr, std::chrono::seconds(120));
     if (!reply) {
       exit_code = kExitError;
       return;

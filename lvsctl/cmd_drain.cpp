@@ -16,9 +16,7 @@ namespace {
 using nlohmann::json;
 
 struct DrainArgs {
-  std::string socket;
-  std::string real;
-  std::string service;
+  RealTarget target;
   bool wait = false;
   unsigned timeout_s = 0;
 };
@@ -39,10 +37,9 @@ std::vector<json> rows_for(const json& status, const json& drained) {
 }
 
 int run_drain(const DrainArgs& a) {
-  json req{{"command", "drain"}, {"real", a.real}};
-  if (!a.service.empty()) req["service"] = a.service;
+  json req = real_request("drain", a.target);
   if (a.timeout_s) req["deadline_s"] = a.timeout_s;
-  auto reply = call_daemon(a.socket, req);
+  auto reply = call_daemon(a.target.socket, req);
   if (!reply) return kExitError;
   const json drained = (*reply)["reals"];
   for (const auto& r : drained)
@@ -51,7 +48,7 @@ int run_drain(const DrainArgs& a) {
   if (!a.wait) return kExitOk;
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    auto st = call_daemon(a.socket, {{"command", "status"}});
+    auto st = call_daemon(a.target.socket, {{"command", "status"}});
     if (!st) return kExitError;
     auto rows = rows_for((*st)["status"], drained);
     bool all = !rows.empty();
@@ -84,11 +81,9 @@ int run_drain(const DrainArgs& a) {
 void add_drain_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("drain", "Take a real out: weight 0, existing connections finish");
   auto a = std::make_shared<DrainArgs>();
-  cmd->add_option("real", a->real, "ADDR (every port), ADDR:PORT or [V6]:PORT")->required();
-  cmd->add_option("--service", a->service, "only this service (expanded name, or as written for all its ports)");
+  add_real_target_options(*cmd, a->target);
   cmd->add_flag("--wait", a->wait, "wait until the real is drained, printing its connection counts");
   cmd->add_option("--timeout", a->timeout_s, "drain deadline in seconds (also bounds --wait)");
-  add_socket_option(*cmd, a->socket);
   cmd->callback([a, &exit_code] { exit_code = run_drain(*a); });
 }
 

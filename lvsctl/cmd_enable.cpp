@@ -9,16 +9,10 @@ namespace lvsctl {
 
 void add_enable_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("enable", "Put a drained real back in service");
-  auto real = std::make_shared<std::string>();
-  auto service = std::make_shared<std::string>();
-  auto socket = std::make_shared<std::string>();
-  cmd->add_option("real", *real, "ADDR (every port), ADDR:PORT or [V6]:PORT")->required();
-  cmd->add_option("--service", *service, "only this service");
-  add_socket_option(*cmd, *socket);
+  auto target = std::make_shared<RealTarget>();
+  add_real_target_options(*cmd, *target);
   cmd->callback([=, &exit_code] {
-    nlohmann::json req{{"command", "enable"}, {"real", *real}};
-    if (!service->empty()) req["service"] = *service;
-    auto reply = call_daemon(*socket, req);
+    auto reply = call_daemon(target->socket, real_request("enable", *target));
     if (!reply) {
       exit_code = kExitError;
       return;

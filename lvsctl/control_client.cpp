@@ -70,6 +70,18 @@ void add_socket_option(CLI::App& cmd, std::string& path) {
   cmd.add_option("--socket", path, "lvsd's control socket")->capture_default_str();
 }
 
+void add_real_target_options(CLI::App& cmd, RealTarget& target) {
+  cmd.add_option("real", target.real, "ADDR (every port), ADDR:PORT or [V6]:PORT")->required();
+  cmd.add_option("--service", target.service, "only this service (expanded name, or as written for all its ports)");
+  add_socket_option(cmd, target.socket);
+}
+
+nlohmann::json real_request(const char* command, const RealTarget& target) {
+  nlohmann::json req{{"command", command}, {"real", target.real}};
+  if (!target.service.empty()) req["service"] = target.service;
+  return req;
+}
+
 lvs::Result<nlohmann::json> call_daemon(const std::string& socket, const nlohmann::json& request, bool* refused,
                                         std::chrono::milliseconds timeout) {
   if (refused) *refused = false;

@@ -34,6 +34,16 @@ class ControlClient {
 // Adds --socket PATH to a subcommand.
 void add_socket_option(CLI::App& cmd, std::string& path);
 
+// The real a drain, enable or check is about: REAL [--service NAME] [--socket PATH].
+struct RealTarget {
+  std::string real;
+  std::string service;
+  std::string socket;
+};
+void add_real_target_options(CLI::App& cmd, RealTarget& target);
+// {"command": COMMAND, "real": ..., "service": ... (when given)}.
+nlohmann::json real_request(const char* command, const RealTarget& target);
+
 // Connects, sends, and returns the reply; prints "lvsctl: ..." and returns an error when
 // the daemon cannot be reached or answers {"ok": false}. `refused` tells the two apart.
 lvs::Result<nlohmann::json> call_daemon(const std::string& socket, const nlohmann::json& request,
