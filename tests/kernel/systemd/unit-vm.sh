@@ -59,7 +59,7 @@ unshare --pid --fork --mount --mount-proc --propagation private bash -c \
     'mount -t tmpfs tmpfs /var/lib && exec env container=lvs-test /lib/systemd/systemd --unit=lvs-test.target' \
     > "$T/systemd.log" 2>&1 &
 upid=$!
-for _ in $(seq 50); do sd=$(pgrep -P "$upid" -x systemd) && break; sleep 0.2; done
+for _ in $(seq 150); do sd=$(pgrep -P "$upid" -x systemd) && break; sleep 0.2; done
 [ -n "$sd" ] || { cat "$T/systemd.log"; fail "systemd did not start"; }
 # -r -w: the root and working directory of systemd (the VM runs us chrooted).
 in_sd() { nsenter -t "$sd" -m -p -r -w "$@"; }
@@ -94,9 +94,10 @@ in_sd test -s /var/lib/lvsd/admin.json || { in_sd ls -la /var/lib/lvsd; fail "no
 echo "ok: lvsctl status, drain and enable over /run/lvsd/control.sock"
 
 in_sd systemctl reload lvsd || fail "systemctl reload failed"
-sleep 2
-[ "$(in_sd systemctl is-active lvsd)" = active ] || fail "lvsd is not active after reload"
+# ExecReload sends SIGHUP and returns: wait for lvsd to say it reloaded (up to 30 s).
+for _ in $(seq 60); do grep -q "descriptor: reloaded" "$T/lvsd.log" && break; sleep 0.5; done
 grep -q "descriptor: reloaded" "$T/lvsd.log" || { cat "$T/lvsd.log"; fail "the reload did not reach lvsd"; }
+[ "$(in_sd systemctl is-active lvsd)" = active ] || fail "lvsd is not active after reload"
 echo "ok: systemctl reload reloads the descriptor"
 
 in_sd systemctl stop lvsd || fail "systemctl stop failed"
