@@ -204,12 +204,6 @@ bool MailProbe::apply(const Step& step, TimePoint now) {
       finish(false, step.message, now);
       return false;
   }
-  // The server hung up and what it sent did not settle the check: read on to its end, so
-  // the close is reported now and not at the deadline.
-  if (peer_closed_ && !in_.empty()) {
-    readable_ = true;
-    return true;
-  }
   return false;
 }
 
