@@ -54,14 +54,12 @@ ProbeId ProbeRunner::add(std::unique_ptr<Probe> probe, Done done) {
   s.finished = false;
   s.forced.reset();
   s.deadline = s.probe->deadline();
-  ++running_;
   if (s.probe->done()) {
     s.finished = true;
     finished_.push_back(id);
     return id;
   }
-  deadlines_.push_back({s.deadline, id});
-  std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+  push_deadline(s.deadline, id);
   if (int fd = s.probe->fd(); fd >= 0) {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -78,8 +76,12 @@ void ProbeRunner::release(Slot& s) {
   s.done = nullptr;
   s.forced.reset();
   s.finished = false;
-  --running_;
   free_.push_back(static_cast<std::uint32_t>(&s - slots_.data()));
+}
+
+void ProbeRunner::push_deadline(TimePoint at, ProbeId id) {
+  deadlines_.push_back({at, id});
+  std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
 }
 
 void ProbeRunner::cancel(ProbeId id) {
@@ -113,8 +115,7 @@ void ProbeRunner::after_event(ProbeId id, Slot& s) {
   }
   if (s.probe->deadline() != s.deadline) {
     s.deadline = s.probe->deadline();
-    deadlines_.push_back({s.deadline, id});
-    std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+    push_deadline(s.deadline, id);
   }
 }
 
@@ -189,7 +190,7 @@ std::size_t ProbeRunner::dispatch(int max_wait_ms) {
 }
 
 void ProbeRunner::run_until_idle() {
-  while (running_ > 0) dispatch(-1);
+  while (running() > 0) dispatch(-1);
 }
 
 }  // namespace lvs::health

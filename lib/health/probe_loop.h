@@ -37,7 +37,7 @@ class ProbeRunner {
   ProbeId add(std::unique_ptr<Probe>, Done done);
   // Drops a running probe without calling its callback (e.g. its check was removed).
   void cancel(ProbeId);
-  std::size_t running() const { return running_; }
+  std::size_t running() const { return slots_.size() - free_.size(); }
   std::optional<TimePoint> next_deadline() const;
 
   // Waits up to `max_wait_ms` (-1: until the next deadline) for readiness, drives the
@@ -64,13 +64,13 @@ class ProbeRunner {
   Slot* find(ProbeId);
   void after_event(ProbeId, Slot&);
   void release(Slot&);
+  void push_deadline(TimePoint, ProbeId);
   void drop_stale_deadlines() const;
 
   const Clock& clock_;
   int epoll_fd_ = -1;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;  // indexes of free slots
-  std::size_t running_ = 0;
   mutable std::vector<Due> deadlines_;  // min-heap; entries of finished probes are stale
   std::vector<ProbeId> finished_;       // done, callbacks pending
 };
