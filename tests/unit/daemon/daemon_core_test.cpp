@@ -5,14 +5,11 @@
 
 using namespace std::chrono_literals;
 using lvsd::test::Harness;
+using lvsd::test::kA;
+using lvsd::test::kB;
+using lvsd::test::kVip;
 using lvsd::test::descriptor;
 using lvsd::test::write_file;
-
-namespace {
-const char* kVip = "192.0.2.10:25";
-const char* kA = "203.0.113.81:25";
-const char* kB = "203.0.113.82:25";
-}  // namespace
 
 TEST_CASE("start: an empty table gets the service, reals at weight 0 until their first check passes") {
   Harness h;

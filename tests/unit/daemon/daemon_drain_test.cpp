@@ -6,10 +6,10 @@
 
 using namespace std::chrono_literals;
 using lvsd::test::Harness;
+using lvsd::test::kA;
+using lvsd::test::kVip;
 
 namespace {
-const char* kVip = "192.0.2.10:25";
-const char* kA = "203.0.113.81:25";
 
 lvsd::Request drain(const std::string& real, std::uint32_t deadline_s = 0) {
   lvsd::Request r;

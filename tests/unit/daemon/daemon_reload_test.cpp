@@ -5,13 +5,10 @@
 
 using namespace std::chrono_literals;
 using lvsd::test::Harness;
+using lvsd::test::kA;
+using lvsd::test::kVip;
 using lvsd::test::descriptor;
 using lvsd::test::write_file;
-
-namespace {
-const char* kVip = "192.0.2.10:25";
-const char* kA = "203.0.113.81:25";
-}  // namespace
 
 TEST_CASE("reload: an invalid descriptor keeps the running configuration unchanged and reports the errors") {
   Harness h;

@@ -61,6 +61,10 @@ void write_file(const std::string& path, const std::string& text);
 // tcp check every 1 s, rise 2, fall 2; `service_extra` is added to the service object,
 // `more_services` after it.
 std::string descriptor(const std::string& service_extra = "", const std::string& more_services = "");
+// Its service and reals as the tests name them.
+inline constexpr const char* kVip = "192.0.2.10:25";
+inline constexpr const char* kA = "203.0.113.81:25";
+inline constexpr const char* kB = "203.0.113.82:25";
 
 struct Harness {
   Harness();
