@@ -20,16 +20,23 @@ MailProbe::MailProbe(const ProbeConfig& config, TlsContextCache& tls, TimePoint 
   if (config_.tls != TlsMode::none) {
     auto ctx = tls.get(config_);
     if (!ctx) {
-      finish(false, "TLS setup failed: " + ctx.error().describe(), now);
+      if (is_local_shortage(ctx.error().code)) not_run("TLS setup failed: " + ctx.error().describe(), now);
+      else finish(false, "TLS setup failed: " + ctx.error().describe(), now);
       return;
     }
     tls_ctx_ = *ctx;
   }
   dialogue_ = make_dialogue(config_);
   if (auto opened = transport_.open(config_); !opened) {
-    finish(false, opened.error().describe(), now);
+    if (is_local_shortage(opened.error().code)) not_run(opened.error().describe(), now);
+    else finish(false, opened.error().describe(), now);
     return;
   }
+}
+
+void MailProbe::not_run(std::string why, TimePoint now) {
+  finish(false, "check not run, this host is short of resources: " + why, now);
+  result_.local_error = true;
 }
 
 void MailProbe::on_ready(std::uint32_t events, TimePoint now) {
@@ -74,7 +81,8 @@ bool MailProbe::do_connect(std::uint32_t events, TimePoint now) {
 
 bool MailProbe::begin_tls(TimePoint now) {
   if (auto st = transport_.begin_tls(tls_ctx_, config_.server_name, config_.verify); !st) {
-    finish(false, "TLS setup failed: " + st.error().describe(), now);
+    if (is_local_shortage(st.error().code)) not_run("TLS setup failed: " + st.error().describe(), now);
+    else finish(false, "TLS setup failed: " + st.error().describe(), now);
     return false;
   }
   phase_ = Phase::handshaking;

@@ -32,6 +32,8 @@ class MailProbe final : public Probe {
   bool begin_tls(TimePoint now);
   void on_timeout(TimePoint now);
   void finish(bool ok, std::string message, TimePoint now);
+  // This host ran out of descriptors or memory: a result that says nothing about the server.
+  void not_run(std::string why, TimePoint now);
   // Transcript lines, only when config_.record_transcript (callers check recording()).
   bool recording() const { return config_.record_transcript; }
   void note(std::string text);

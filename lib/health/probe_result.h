@@ -19,6 +19,10 @@ struct ProbeResult {
   std::string message;  // e.g. "no greeting within 5 s", "STARTTLS refused: 454 TLS not available"
   std::chrono::microseconds latency{0};
   std::vector<TranscriptLine> transcript;
+  // The check could not be made for a reason on this host, not the server's: out of
+  // descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM). ok is false, yet the result
+  // says nothing about the server, so the registry retries it without counting it.
+  bool local_error = false;
   bool operator==(const ProbeResult&) const = default;
 };
 

@@ -17,8 +17,13 @@ std::size_t CheckKeyHash::operator()(const CheckKey& k) const {
   return h;
 }
 
-CheckRegistry::CheckRegistry(const Clock& clock, Random& random, ProbeRunner& runner, ProbeFactory factory)
-    : clock_(clock), random_(random), runner_(runner), factory_(std::move(factory)) {}
+CheckRegistry::CheckRegistry(const Clock& clock, Random& random, ProbeRunner& runner, ProbeFactory factory,
+                             ShortageListener shortage_listener)
+    : clock_(clock),
+      random_(random),
+      runner_(runner),
+      factory_(std::move(factory)),
+      shortage_listener_(std::move(shortage_listener)) {}
 
 CheckRegistry::~CheckRegistry() {
   for (auto& [key, check] : checks_)
@@ -61,6 +66,10 @@ Duration CheckRegistry::slack_for(std::chrono::milliseconds interval) {
   return std::min<Duration>(std::chrono::seconds(1), interval / 20);
 }
 
+Duration CheckRegistry::shortage_retry_for(std::chrono::milliseconds interval) {
+  return std::min<Duration>(std::chrono::seconds(1), interval);
+}
+
 void CheckRegistry::queue(Check& check) {
   due_.push_back({check.tracker.next_due(), check.serial});
   std::push_heap(due_.begin(), due_.end(), std::greater<>{});
@@ -91,11 +100,39 @@ std::optional<TimePoint> CheckRegistry::poll() {
   return due_.front().at + slack_for(first->key.tracking.interval);
 }
 
+void CheckRegistry::on_shortage(Check& check, const ProbeResult& result, TimePoint now) {
+  check.tracker.postpone(now + shortage_retry_for(check.key.tracking.interval));
+  queue(check);
+  ++put_off_total_;
+  bool starts = !shortage_;
+  if (starts) shortage_ = Shortage{{true, result.message, 0}, now};
+  shortage_->last = now;
+  ++shortage_->episode.retried;
+  if (starts && shortage_listener_) shortage_listener_(shortage_->episode);
+}
+
+void CheckRegistry::shortage_over(TimePoint now) {
+  if (!shortage_ || now - shortage_->last < kShortageQuiet) return;
+  ShortageEpisode over = std::move(shortage_->episode);
+  over.ongoing = false;
+  shortage_.reset();
+  if (shortage_listener_) shortage_listener_(over);
+}
+
 void CheckRegistry::on_result(Check& check, ProbeResult&& result) {
   check.running.reset();
-  auto edge = check.tracker.record(std::move(result), clock_.now());
+  const TimePoint now = clock_.now();
+  if (result.local_error) {
+    on_shortage(check, result, now);
+    return;
+  }
+  auto edge = check.tracker.record(std::move(result), now);
   queue(check);
-  if (!edge) return;
+  if (edge) tell(check, *edge);
+  shortage_over(now);  // last: `check` may be gone after the listeners
+}
+
+void CheckRegistry::tell(Check& check, const HealthEdge& edge) {
   // Listeners may subscribe or unsubscribe (even this check) while being told.
   CheckKey key = check.key;
   std::vector<SubscriptionId> ids;
@@ -106,7 +143,7 @@ void CheckRegistry::on_result(Check& check, ProbeResult&& result) {
     auto l = sub->second->listeners.find(id);
     if (l == sub->second->listeners.end()) continue;
     HealthListener listener = l->second;  // a copy: it may unsubscribe itself
-    if (listener) listener(key, *edge);
+    if (listener) listener(key, edge);
   }
 }
 

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 #include <unordered_map>
 
@@ -39,9 +40,21 @@ using SubscriptionId = std::uint64_t;
 // Called on health edges only.
 using HealthListener = std::function<void(const CheckKey&, const HealthEdge&)>;
 
+// A shortage on this host (out of descriptors or memory) that kept checks from running.
+// Such results are the balancer's fault, not the reals': they never reach the tracker,
+// the check is retried soon, and every real keeps its health. The listener hears an
+// episode twice, when it starts and when it is over, however many checks it hit, so
+// the daemon can log it once instead of once per check per interval.
+struct ShortageEpisode {
+  bool ongoing = false;       // true: it just started; false: it is over
+  std::string first_message;  // the first result of the episode, e.g. "... Too many open files"
+  std::uint64_t retried = 0;  // checks put off in the episode so far
+};
+using ShortageListener = std::function<void(const ShortageEpisode&)>;
+
 class CheckRegistry {
  public:
-  CheckRegistry(const Clock&, Random&, ProbeRunner&, ProbeFactory);
+  CheckRegistry(const Clock&, Random&, ProbeRunner&, ProbeFactory, ShortageListener = {});
   CheckRegistry(const CheckRegistry&) = delete;
   CheckRegistry& operator=(const CheckRegistry&) = delete;
   ~CheckRegistry();
@@ -60,6 +73,15 @@ class CheckRegistry {
 
   // How late a check with this interval may start to share a wakeup.
   static Duration slack_for(std::chrono::milliseconds interval);
+  // When a check that could not run on this host is tried again: soon, but not in a loop.
+  static Duration shortage_retry_for(std::chrono::milliseconds interval);
+  // A shortage episode is over once checks have run for this long without one, so a
+  // host hovering at its limit makes one episode, not one per flip.
+  static constexpr Duration kShortageQuiet = std::chrono::seconds(30);
+
+  // For status: whether checks are being put off now, and how many were in all.
+  bool short_of_resources() const { return shortage_.has_value(); }
+  std::uint64_t checks_put_off() const { return put_off_total_; }
 
  private:
   struct Check {
@@ -77,11 +99,21 @@ class CheckRegistry {
   void queue(Check&);
   void drop_stale();
   void on_result(Check&, ProbeResult&&);
+  void tell(Check&, const HealthEdge&);
+  void on_shortage(Check&, const ProbeResult&, TimePoint now);
+  void shortage_over(TimePoint now);
 
   const Clock& clock_;
   Random& random_;
   ProbeRunner& runner_;
   ProbeFactory factory_;
+  ShortageListener shortage_listener_;
+  struct Shortage {
+    ShortageEpisode episode;
+    TimePoint last;  // the latest check put off
+  };
+  std::optional<Shortage> shortage_;
+  std::uint64_t put_off_total_ = 0;
   SubscriptionId next_id_ = 1;
   std::unordered_map<CheckKey, std::unique_ptr<Check>, CheckKeyHash> checks_;
   std::map<SubscriptionId, Check*> subscriptions_;

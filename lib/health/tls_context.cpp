@@ -72,9 +72,11 @@ bool attach_socket(SSL* ssl, int fd) {
   return true;
 }
 
-std::string take_openssl_errors(std::string_view fallback) {
+std::string take_openssl_errors(std::string_view fallback, int* sys_errno) {
   std::string out;
+  if (sys_errno) *sys_errno = 0;
   while (unsigned long e = ERR_get_error()) {
+    if (sys_errno && *sys_errno == 0 && ERR_SYSTEM_ERROR(e)) *sys_errno = ERR_GET_REASON(e);
     char buf[256];
     ERR_error_string_n(e, buf, sizeof buf);
     if (!out.empty()) out += "; ";
@@ -101,7 +103,11 @@ Result<SslCtxPtr> make_client_context(const std::string& ca_file, bool verify, T
                      : SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr);
     if (loaded != 1) {
       std::string what = ca_file.empty() ? "the system CA store" : "CA file " + ca_file;
-      return make_error(0, "cannot load " + what + ": " + take_openssl_errors("unknown error"));
+      int sys = 0;
+      std::string why = take_openssl_errors("unknown error", &sys);
+      // A failed open says it best by its errno (OpenSSL's text repeats it as "system lib").
+      if (sys != 0) return make_error(sys, "cannot load " + what);
+      return make_error(0, "cannot load " + what + ": " + why);
     }
   } else {
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);

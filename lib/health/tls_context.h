@@ -23,7 +23,8 @@ struct SslDeleter {
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
 using SslPtr = std::unique_ptr<SSL, SslDeleter>;
 
-// Builds one client context. A CA file that cannot be read is an error naming the file.
+// Builds one client context. A CA file that cannot be read is an error naming the file,
+// with the errno of the failed open when there is one.
 Result<SslCtxPtr> make_client_context(const std::string& ca_file, bool verify, TlsVersion min);
 
 class TlsContextCache {
@@ -42,6 +43,8 @@ class TlsContextCache {
 bool attach_socket(SSL* ssl, int fd);
 
 // The pending OpenSSL error queue as one line, emptied; `fallback` when it is empty.
-std::string take_openssl_errors(std::string_view fallback);
+// `sys_errno`, when given, receives the errno of a failed system call in the queue (e.g.
+// EMFILE from opening the CA file), or 0.
+std::string take_openssl_errors(std::string_view fallback, int* sys_errno = nullptr);
 
 }  // namespace lvs::health

@@ -45,6 +45,9 @@ class Tracker {
   // Counts the result, schedules the next check from `now`, and returns the edge if the
   // state changed.
   std::optional<HealthEdge> record(ProbeResult, TimePoint now);
+  // No result this time (the check could not be made on this host): due again at `due`.
+  // Health, streaks and the last result stay as they were.
+  void postpone(TimePoint due) { next_due_ = due; }
 
   Health health() const { return health_; }
   const TrackerSettings& settings() const { return settings_; }

@@ -34,6 +34,8 @@ socklen_t fill_sockaddr(const net::IpAddress& a, std::uint16_t port, sockaddr_st
 
 }  // namespace
 
+bool is_local_shortage(int err) { return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM; }
+
 Transport::~Transport() {
   ssl_.reset();
   if (fd_ >= 0) ::close(fd_);

@@ -22,6 +22,10 @@ enum class Io {
   error,       // see the error text
 };
 
+// Errors that are this host's shortage, not the server's fault: out of descriptors
+// (EMFILE, ENFILE) or memory (ENOBUFS, ENOMEM).
+bool is_local_shortage(int err);
+
 class Transport {
  public:
   Transport() = default;

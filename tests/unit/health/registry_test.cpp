@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 
 #include "health/registry.h"
 #include "manual_clock.h"
@@ -33,14 +34,22 @@ struct Fixture {
   ReplayRandom random{{0.0, 0.5}};  // no start spread, then waits of exactly the interval
   ProbeRunner runner{clock};
   std::map<std::uint16_t, std::optional<bool>> outcome;  // port -> pass / fail / hang
+  std::set<std::uint16_t> short_of;  // ports whose probe finds this host out of descriptors
   std::map<std::uint16_t, int> started;
-  CheckRegistry registry{clock, random, runner, [this](const ProbeConfig& c, TimePoint now) {
+  std::vector<ShortageEpisode> told;
+  CheckRegistry registry{clock, random, runner,
+                         [this](const ProbeConfig& c, TimePoint now) {
                            ++started[c.port];
                            auto o = outcome[c.port];
                            std::optional<ProbeResult> r;
                            if (o) r = ProbeResult{*o, *o ? "ok" : "refused", 1ms, {}};
+                           if (short_of.count(c.port)) {
+                             r = ProbeResult{false, "port " + std::to_string(c.port) + ": out of descriptors", 0ms, {}};
+                             r->local_error = true;
+                           }
                            return std::make_unique<FakeProbe>(r, now);
-                         }};
+                         },
+                         [this](const ShortageEpisode& e) { told.push_back(e); }};
 
   // One round: start what is due, deliver results.
   void round() {
@@ -207,4 +216,71 @@ TEST_CASE("registry: checks falling due within the slack start in one wakeup, no
   registry.poll();
   CHECK(started == std::vector<std::uint16_t>{25, 110});  // one wakeup, both started
   CHECK_FALSE(registry.poll());                            // both running: nothing waits
+}
+
+TEST_CASE("registry: a check this host could not run is retried within a second and never counted") {
+  Fixture f;
+  f.outcome[25] = true;
+  std::vector<Health> heard;
+  f.registry.subscribe(key_for(25), [&](const CheckKey&, const HealthEdge& e) { heard.push_back(e.health); });
+  f.round();
+  REQUIRE(heard == std::vector<Health>{Health::up});
+  const Tracker* t = f.registry.tracker(key_for(25));
+  const ProbeResult last = *t->last_result();
+  f.short_of.insert(25);  // fall is 2: counted, these would bring it down
+  for (int i = 0; i < 5; ++i) {
+    f.clock.advance(i == 0 ? 2s : CheckRegistry::shortage_retry_for(2s));
+    f.round();
+  }
+  CHECK(f.started[25] == 6);  // retried each second, not each interval
+  CHECK(CheckRegistry::shortage_retry_for(2s) == 1s);
+  CHECK(CheckRegistry::shortage_retry_for(500ms) == 500ms);
+  CHECK(heard == std::vector<Health>{Health::up});
+  CHECK(t->health() == Health::up);
+  CHECK(t->failures_in_row() == 0);
+  CHECK(t->successes_in_row() == 1);
+  CHECK(*t->last_result() == last);
+  CHECK(f.registry.checks_put_off() == 5);
+}
+
+TEST_CASE("registry: a shortage is told once as it starts and once as it ends, however many checks it hits") {
+  Fixture f;
+  f.outcome[25] = f.outcome[110] = true;
+  f.registry.subscribe(key_for(25), nullptr);
+  f.registry.subscribe(key_for(110), nullptr);
+  f.round();
+  CHECK(f.told.empty());
+  CHECK_FALSE(f.registry.short_of_resources());
+  f.short_of = {25, 110};
+  f.clock.advance(2s);
+  f.round();
+  REQUIRE(f.told.size() == 1);
+  CHECK(f.told[0].ongoing);
+  CHECK(f.told[0].first_message.find("out of descriptors") != std::string::npos);
+  CHECK(f.told[0].retried == 1);
+  for (int i = 0; i < 10; ++i) {  // ten more seconds of both checks put off
+    f.clock.advance(1s);
+    f.round();
+  }
+  CHECK(f.told.size() == 1);
+  CHECK(f.registry.short_of_resources());
+  // Hovering at the limit: one check runs, the other not yet. Still the same episode.
+  f.short_of = {110};
+  f.clock.advance(1s);
+  f.round();
+  f.short_of.clear();
+  f.clock.advance(1s);
+  f.round();
+  CHECK(f.told.size() == 1);
+  // Checks run for the quiet time without a shortage: the episode is over, told once.
+  for (int i = 0; i < 20; ++i) {
+    f.clock.advance(2s);
+    f.round();
+  }
+  REQUIRE(f.told.size() == 2);
+  CHECK_FALSE(f.told[1].ongoing);
+  CHECK(f.told[1].retried == 2 + 2 * 10 + 1);
+  CHECK(f.told[1].first_message == f.told[0].first_message);
+  CHECK_FALSE(f.registry.short_of_resources());
+  CHECK(f.registry.checks_put_off() == 23);
 }
