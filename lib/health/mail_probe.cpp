@@ -80,7 +80,7 @@ bool MailProbe::do_connect(std::uint32_t events, TimePoint now) {
 }
 
 bool MailProbe::begin_tls(TimePoint now) {
-  if (auto st = transport_.begin_tls(tls_ctx_, config_.server_name, config_.verify); !st) {
+  if (auto st = transport_.begin_tls(tls_ctx_, config_); !st) {
     if (is_local_shortage(st.error().code)) not_run("TLS setup failed: " + st.error().describe(), now);
     else finish(false, "TLS setup failed: " + st.error().describe(), now);
     return false;
@@ -94,6 +94,10 @@ bool MailProbe::do_handshake(TimePoint now) {
   Io io = transport_.handshake(error);
   if (io == Io::want_read || io == Io::want_write) return false;
   if (io != Io::done) {
+    if (transport_.name_mismatch()) {
+      error += " (checked against " + verify_name(config_);
+      error += config_.server_name.empty() ? ", the address connected to; set server_name to check a name)" : ")";
+    }
     if (recording()) note("TLS handshake failed: " + error);
     finish(false, "TLS handshake failed: " + error, now);
     return false;
@@ -101,10 +105,8 @@ bool MailProbe::do_handshake(TimePoint now) {
   tls_summary_ = transport_.tls_summary();
   if (!config_.verify)
     tls_summary_ += ", certificate not verified";
-  else if (!config_.server_name.empty())
-    tls_summary_ += ", certificate verified for " + config_.server_name;
   else
-    tls_summary_ += ", certificate verified";
+    tls_summary_ += ", certificate verified for " + verify_name(config_);
   if (recording()) note("TLS established: " + tls_summary_);
   phase_ = Phase::talking;
   // The handshake's reads may have left application data in the socket with no edge to

@@ -28,7 +28,8 @@ struct ProbeConfig {
 
   TlsMode tls = TlsMode::none;
   std::string ca_file;      // empty: the system store
-  std::string server_name;  // checked against the certificate when verify is on; also SNI
+  std::string server_name;  // checked against the certificate when verify is on (empty: the
+                            // address, as an IP SAN); also SNI
   bool verify = true;
   TlsVersion min_tls_version = TlsVersion::tls1_2;
 

@@ -34,6 +34,10 @@ socklen_t fill_sockaddr(const net::IpAddress& a, std::uint16_t port, sockaddr_st
 
 }  // namespace
 
+std::string verify_name(const ProbeConfig& c) {
+  return c.server_name.empty() ? c.address.to_string() : c.server_name;
+}
+
 bool is_local_shortage(int err) { return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM; }
 
 Transport::~Transport() {
@@ -73,20 +77,27 @@ Status Transport::finish_connect(std::uint32_t events) {
   return ok();
 }
 
-Status Transport::begin_tls(SSL_CTX* ctx, const std::string& server_name, bool verify) {
+Status Transport::begin_tls(SSL_CTX* ctx, const ProbeConfig& c) {
   ERR_clear_error();
   ssl_.reset(SSL_new(ctx));
   if (!ssl_) return make_error(ENOMEM, "cannot create a TLS session: " + take_openssl_errors("?"));
   if (!attach_socket(ssl_.get(), fd_)) return make_error(0, "cannot attach TLS to the socket");
-  bool is_address = net::IpAddress::parse(server_name).has_value();
-  if (!server_name.empty() && !is_address) SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str());
-  if (verify && !server_name.empty()) {
-    int set = is_address ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), server_name.c_str())
-                         : SSL_set1_host(ssl_.get(), server_name.c_str());
-    if (set != 1) return make_error(EINVAL, "cannot check the server name " + server_name);
+  const std::string& sni = c.server_name;
+  if (!sni.empty() && !net::IpAddress::parse(sni)) SSL_set_tlsext_host_name(ssl_.get(), sni.c_str());
+  if (c.verify) {
+    const std::string name = verify_name(c);
+    int set = net::IpAddress::parse(name) ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), name.c_str())
+                                          : SSL_set1_host(ssl_.get(), name.c_str());
+    if (set != 1) return make_error(EINVAL, "cannot check the certificate against " + name);
   }
   SSL_set_connect_state(ssl_.get());
   return ok();
+}
+
+bool Transport::name_mismatch() const {
+  if (!ssl_) return false;
+  long v = SSL_get_verify_result(ssl_.get());
+  return v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH;
 }
 
 Io Transport::handshake(std::string& error) {

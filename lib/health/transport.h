@@ -22,6 +22,11 @@ enum class Io {
   error,       // see the error text
 };
 
+// What the certificate is checked against when verifying: `server_name`, or when that
+// is empty the address connected to (which must then be among its IP SANs). Without a
+// default, any certificate the CA ever signed, for any host, would pass.
+std::string verify_name(const ProbeConfig&);
+
 // Errors that are this host's shortage, not the server's fault: out of descriptors
 // (EMFILE, ENFILE) or memory (ENOBUFS, ENOMEM).
 bool is_local_shortage(int err);
@@ -45,9 +50,11 @@ class Transport {
   Status finish_connect(std::uint32_t events);
 
   // Sets up TLS over the connected socket. `server_name` is sent as SNI (if not an
-  // address) and, when verifying, checked against the certificate.
-  Status begin_tls(SSL_CTX*, const std::string& server_name, bool verify);
+  // address). When verifying, the certificate must be for the name `verify_name()` gives.
+  Status begin_tls(SSL_CTX*, const ProbeConfig&);
   Io handshake(std::string& error);
+  // After a failed handshake: the chain was fine but it is not for the name checked.
+  bool name_mismatch() const;
   bool tls() const { return ssl_ != nullptr; }
   // "TLSv1.3 TLS_AES_256_GCM_SHA384" once the handshake is done.
   std::string tls_summary() const;

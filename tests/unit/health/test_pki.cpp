@@ -44,8 +44,10 @@ void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 // A certificate valid from now+from_days to now+to_days, signed by issuer (or itself).
+constexpr const char* kMailNames = "DNS:mail.example.test,IP:127.0.0.1,IP:::1";
+
 CertPtr make_cert(EVP_PKEY* key, const char* cn, long serial, long from_days, long to_days, X509* issuer,
-                  EVP_PKEY* issuer_key, bool ca) {
+                  EVP_PKEY* issuer_key, bool ca, const char* alt_names = kMailNames) {
   CertPtr cert(X509_new());
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
@@ -63,7 +65,7 @@ CertPtr make_cert(EVP_PKEY* key, const char* cn, long serial, long from_days, lo
   } else {
     add_ext(cert.get(), signer, NID_basic_constraints, "CA:FALSE");
     add_ext(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-    add_ext(cert.get(), signer, NID_subject_alt_name, "DNS:mail.example.test,IP:127.0.0.1,IP:::1");
+    add_ext(cert.get(), signer, NID_subject_alt_name, alt_names);
   }
   need(X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) > 0, "signing");
   return cert;
@@ -122,6 +124,14 @@ TestPki generate(const std::string& dir) {
   p.stranger_key = dir + "/stranger.key";
   write_cert(p.stranger_cert, stranger.get());
   write_key(p.stranger_key, stranger_key.get());
+
+  KeyPtr other_key = new_key();
+  CertPtr other = make_cert(other_key.get(), "other.example.test", 6, -1, 30, ca.get(), ca_key.get(), false,
+                            "DNS:other.example.test");
+  p.other_cert = dir + "/other.pem";
+  p.other_key = dir + "/other.key";
+  write_cert(p.other_cert, other.get());
+  write_key(p.other_key, other_key.get());
   return p;
 }
 

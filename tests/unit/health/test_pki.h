@@ -1,6 +1,7 @@
 #pragma once
 // Certificates made at run time: a CA, a good server certificate for
-// mail.example.test / 127.0.0.1 / ::1, an expired one, and one from another CA.
+// mail.example.test / 127.0.0.1 / ::1, an expired one, one from another CA, and one
+// from the CA for another host.
 #include <string>
 
 #include "health/tls_context.h"
@@ -13,6 +14,7 @@ struct TestPki {
   std::string good_cert, good_key;
   std::string expired_cert, expired_key;
   std::string stranger_cert, stranger_key;  // signed by a CA nobody trusts
+  std::string other_cert, other_key;        // the trusted CA's, for other.example.test only (no IP SAN)
 };
 
 // Made once per test run, in a temporary folder removed at exit.

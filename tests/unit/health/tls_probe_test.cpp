@@ -54,7 +54,38 @@ TEST_CASE("tls: an expired certificate fails and says so") {
 TEST_CASE("tls: a certificate for another name fails with a hostname mismatch") {
   auto r = imaps_against(test_pki().good_cert, test_pki().good_key, trusting_test_ca("imap.example.org"));
   CHECK_FALSE(r.ok);
-  CHECK(r.message == "TLS handshake failed: certificate verify failed: hostname mismatch");
+  CHECK(r.message == "TLS handshake failed: certificate verify failed: hostname mismatch (checked against imap.example.org)");
+}
+
+TEST_CASE("tls: without server_name a trusted certificate for another host fails against the address") {
+  auto r = imaps_against(test_pki().other_cert, test_pki().other_key, trusting_test_ca(""));
+  CHECK_FALSE(r.ok);
+  CHECK(r.message == "TLS handshake failed: certificate verify failed: IP address mismatch (checked against "
+                     "127.0.0.1, the address connected to; set server_name to check a name)");
+}
+
+TEST_CASE("tls: without server_name a certificate whose IP SAN is the address connected to passes") {
+  auto r = imaps_against(test_pki().good_cert, test_pki().good_key, trusting_test_ca(""));
+  INFO(r.message);
+  CHECK(r.ok);
+  CHECK(r.message.find("certificate verified for 127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("tls: server_name overrides the address as the name checked") {
+  auto r = imaps_against(test_pki().other_cert, test_pki().other_key, trusting_test_ca("other.example.test"));
+  INFO(r.message);
+  CHECK(r.ok);
+  CHECK(r.message.find("certificate verified for other.example.test") != std::string::npos);
+  auto wrong = imaps_against(test_pki().good_cert, test_pki().good_key, trusting_test_ca("other.example.test"));
+  CHECK_FALSE(wrong.ok);  // the good certificate's IP SAN does not help once a name is given
+}
+
+TEST_CASE("tls: with verify off no name is checked") {
+  ProbeConfig c;
+  c.verify = false;
+  auto r = imaps_against(test_pki().other_cert, test_pki().other_key, c);
+  INFO(r.message);
+  CHECK(r.ok);
 }
 
 TEST_CASE("tls: a server name given as an address is checked against the IP SANs") {
@@ -63,7 +94,7 @@ TEST_CASE("tls: a server name given as an address is checked against the IP SANs
   CHECK(good.ok);
   auto bad = imaps_against(test_pki().good_cert, test_pki().good_key, trusting_test_ca("127.0.0.9"));
   CHECK_FALSE(bad.ok);
-  CHECK(bad.message == "TLS handshake failed: certificate verify failed: IP address mismatch");
+  CHECK(bad.message == "TLS handshake failed: certificate verify failed: IP address mismatch (checked against 127.0.0.9)");
 }
 
 TEST_CASE("tls: a certificate from an untrusted CA fails") {
