@@ -166,6 +166,17 @@ class Checker {
     if (!h.credentials_file.empty() && h.type != CheckType::pop3 && h.type != CheckType::imap)
       warning(cp + "/credentials_file", std::string("credentials_file is only used by pop3 and imap checks; ") +
                                             name + " has a " + to_string(h.type) + " check");
+    if (!h.credentials_file.empty() && h.tls == TlsMode::none &&
+        (h.type == CheckType::pop3 || h.type == CheckType::imap)) {
+      // Located where credentials_file was written: this service's check or its pool's.
+      bool in_service = spec.check && spec.check->credentials_file;
+      std::string at = in_service || pool == c_.pools.end() ? cp : pool_ptr(spec.pool) + "/check";
+      const char* command = h.type == CheckType::pop3 ? "USER/PASS" : "LOGIN";
+      warning(at + "/credentials_file", std::string("the ") + to_string(h.type) + " check of service " + name +
+                                            " sends " + command + " in clear text (tls: none); " +
+                                            "use tls: starttls, or implicit on port " +
+                                            (h.type == CheckType::pop3 ? "995" : "993"));
+    }
     if (h.source_address && h.source_address->family != v.family && v.reals.size() &&
         v.reals.front().address.family != h.source_address->family)
       error(cp + "/source_address", "source_address " + h.source_address->to_string() +

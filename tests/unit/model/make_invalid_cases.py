@@ -222,6 +222,10 @@ mutate("sem-credentials-file-missing.json", "warning", "/services/0/check/creden
        "credentials file /nonexistent/lvs-test/imap.cred does not exist",
        both(setp(["services", 0, "port"], 143),
             setp(["services", 0, "check"], {"credentials_file": "/nonexistent/lvs-test/imap.cred"})))
+mutate("sem-clear-text-login.json", "warning", "/services/0/check/credentials_file",
+       "the pop3 check of service mail sends USER/PASS in clear text (tls: none)",
+       both(setp(["services", 0, "port"], 110),
+            setp(["services", 0, "check"], {"credentials_file": "/nonexistent/lvs-test/pop3.cred"})))
 mutate("sem-hmac-without-key-file.json", "error", "/ha/authentication", "hmac-sha256 needs a key_file",
        setp(["ha", "authentication"], {"type": "hmac-sha256"}))
 mutate("sem-key-file-without-hmac.json", "error", "/ha/authentication/key_file",

@@ -173,3 +173,71 @@ TEST_CASE("expansion: ports become one service each, named name/port, reals on t
   CHECK(vs[0].source_pointer == "/services/0");
   CHECK(vs[0].check.type == CheckType::smtp);
 }
+
+namespace {
+
+// One mail service on `port` with a check written in the pool or in the service.
+std::string with_login(int port, const std::string& credentials, const std::string& check_in, const char* tls = nullptr) {
+  std::string check = R"({"credentials_file": ")" + credentials + "\"" +
+                      (tls ? std::string(R"(, "tls": ")") + tls + "\"" : std::string()) + "}";
+  std::string pool_check = check_in == "pool" ? R"(, "check": )" + check : "";
+  std::string service_check = check_in == "service" ? R"(, "check": )" + check : "";
+  return R"({"cluster": "t", "nodes": [{"name": "a", "address": "198.51.100.1", "priority": 1}],
+    "pools": {"p": {"reals": [{"address": "203.0.113.1"}])" + pool_check + R"(}},
+    "services": [{"name": "m", "address": "192.0.2.1", "port": )" + std::to_string(port) +
+         R"(, "scheduler": "rr", "pool": "p")" + service_check + "}]}";
+}
+
+std::vector<Diagnostic> clear_text_warnings(const LoadResult& r) {
+  std::vector<Diagnostic> out;
+  for (const auto& d : r.diagnostics)
+    if (d.message.find("clear text") != std::string::npos) out.push_back(d);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("credentials: a pop3 login without TLS is a warning at the check's credentials_file") {
+  test::TempDir dir;
+  std::string cred = dir.path() + "/pop3.cred";
+  std::ofstream(cred) << "probe\nsecret\n";
+  REQUIRE(::chmod(cred.c_str(), 0600) == 0);
+  auto r = load_cluster_text(with_login(110, cred, "service"), "c.json");
+  INFO(test::dump(r.diagnostics));
+  CHECK(r.ok());
+  auto w = clear_text_warnings(r);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].severity == Severity::warning);
+  CHECK(w[0].pointer == "/services/0/check/credentials_file");
+  CHECK(w[0].message == "the pop3 check of service m sends USER/PASS in clear text (tls: none); "
+                        "use tls: starttls, or implicit on port 995");
+  CHECK(w[0].line >= 1);
+}
+
+TEST_CASE("credentials: an imap login without TLS from a pool's check is located in the pool") {
+  test::TempDir dir;
+  std::string cred = dir.path() + "/imap.cred";
+  std::ofstream(cred) << "probe\nsecret\n";
+  REQUIRE(::chmod(cred.c_str(), 0600) == 0);
+  auto r = load_cluster_text(with_login(143, cred, "pool"), "c.json");
+  INFO(test::dump(r.diagnostics));
+  CHECK(r.ok());
+  auto w = clear_text_warnings(r);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].pointer == "/pools/p/check/credentials_file");
+  CHECK(w[0].message.find("imap check of service m sends LOGIN in clear text") != std::string::npos);
+}
+
+TEST_CASE("credentials: a login over STARTTLS or implicit TLS draws no clear-text warning") {
+  test::TempDir dir;
+  std::string cred = dir.path() + "/mail.cred";
+  std::ofstream(cred) << "probe\nsecret\n";
+  REQUIRE(::chmod(cred.c_str(), 0600) == 0);
+  for (auto [port, tls] : {std::pair<int, const char*>{110, "starttls"}, {143, "starttls"}, {995, nullptr},
+                           {993, nullptr}}) {
+    auto r = load_cluster_text(with_login(port, cred, "service", tls), "c.json");
+    INFO(port << "\n" << test::dump(r.diagnostics));
+    CHECK(r.ok());
+    CHECK(r.diagnostics.empty());
+  }
+}
