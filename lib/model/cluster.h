@@ -64,9 +64,9 @@ struct HealthCheck {
   CheckType type = CheckType::tcp;
   TlsMode tls = TlsMode::none;
   std::string ca_file;          // empty: the system trust store
-  std::string server_name;      // empty: no SNI / name check
-  bool verify = true;           // verify the certificate chain (and server_name if set)
-  std::string min_tls_version;  // empty: OpenSSL's default
+  std::string server_name;      // empty: no SNI; the certificate must name the address checked
+  bool verify = true;           // verify the certificate chain and name (server_name or the address)
+  std::string min_tls_version;  // empty: 1.2
   std::uint32_t interval_ms = 5000;
   std::uint32_t timeout_ms = 3000;
   std::uint32_t rise = 2;
