@@ -57,7 +57,8 @@ TEST_CASE("shortage: out of descriptors, a probe says the check did not run, not
   INFO(starved.message);
   CHECK_FALSE(starved.ok);
   CHECK(starved.local_error);
-  CHECK(starved.message.rfind("check not run, this host is short of resources: cannot create a socket for 127.0.0.1:", 0) == 0);
+  CHECK(starved.message.rfind(
+            "check not run, this host is short of resources: cannot create a socket for 127.0.0.1:", 0) == 0);
   CHECK(starved.message.find("Too many open files") != std::string::npos);
 
   // The same real, with descriptors to spare: it was healthy all along.
@@ -85,7 +86,8 @@ TEST_CASE("shortage: a CA file that cannot be opened for want of descriptors is 
   INFO(starved.message);
   CHECK_FALSE(starved.ok);
   CHECK(starved.local_error);
-  CHECK(starved.message.rfind("check not run, this host is short of resources: TLS setup failed: cannot load CA file " + ca, 0) == 0);
+  CHECK(starved.message.rfind(
+            "check not run, this host is short of resources: TLS setup failed: cannot load CA file " + ca, 0) == 0);
 }
 
 TEST_CASE("shortage: EMFILE, ENFILE, ENOBUFS and ENOMEM are this host's shortage; a server's refusal is not") {

@@ -54,7 +54,8 @@ TEST_CASE("tls: an expired certificate fails and says so") {
 TEST_CASE("tls: a certificate for another name fails with a hostname mismatch") {
   auto r = imaps_against(test_pki().good_cert, test_pki().good_key, trusting_test_ca("imap.example.org"));
   CHECK_FALSE(r.ok);
-  CHECK(r.message == "TLS handshake failed: certificate verify failed: hostname mismatch (checked against imap.example.org)");
+  CHECK(r.message ==
+        "TLS handshake failed: certificate verify failed: hostname mismatch (checked against imap.example.org)");
 }
 
 TEST_CASE("tls: without server_name a trusted certificate for another host fails against the address") {
@@ -94,7 +95,8 @@ TEST_CASE("tls: a server name given as an address is checked against the IP SANs
   CHECK(good.ok);
   auto bad = imaps_against(test_pki().good_cert, test_pki().good_key, trusting_test_ca("127.0.0.9"));
   CHECK_FALSE(bad.ok);
-  CHECK(bad.message == "TLS handshake failed: certificate verify failed: IP address mismatch (checked against 127.0.0.9)");
+  CHECK(bad.message ==
+        "TLS handshake failed: certificate verify failed: IP address mismatch (checked against 127.0.0.9)");
 }
 
 TEST_CASE("tls: a certificate from an untrusted CA fails") {

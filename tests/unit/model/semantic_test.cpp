@@ -177,7 +177,8 @@ TEST_CASE("expansion: ports become one service each, named name/port, reals on t
 namespace {
 
 // One mail service on `port` with a check written in the pool or in the service.
-std::string with_login(int port, const std::string& credentials, const std::string& check_in, const char* tls = nullptr) {
+std::string with_login(int port, const std::string& credentials, const std::string& check_in,
+                       const char* tls = nullptr) {
   std::string check = R"({"credentials_file": ")" + credentials + "\"" +
                       (tls ? std::string(R"(, "tls": ")") + tls + "\"" : std::string()) + "}";
   std::string pool_check = check_in == "pool" ? R"(, "check": )" + check : "";
