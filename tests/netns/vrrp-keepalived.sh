@@ -90,7 +90,7 @@ start_keepalived() {
 wait_for_vip() {
   local addr=$1 want=$2 limit=$3 i
   for i in $(seq 1 $((limit * 10))); do
-    if ip -n "$ka" addr show | grep -q "inet6\? $addr/"; then
+    if ip -n "$ka" addr show | grep "inet6\? $addr/" > /dev/null; then
       [ "$want" = present ] && return 0
     else
       [ "$want" = absent ] && return 0
