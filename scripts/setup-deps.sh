@@ -5,12 +5,14 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config
-  libnl-3-dev libnl-genl-3-dev nlohmann-json3-dev libvalijson-dev
+  libnl-3-dev libnl-genl-3-dev libnl-route-3-dev nlohmann-json3-dev libvalijson-dev
   libcli11-dev catch2 libssl-dev libsystemd-dev
   clang libclang-rt-14-dev
   qemu-system-x86 busybox-static kmod cpio iproute2 ipvsadm
   # kernel_systemd_unit runs packaging/lvsd.service under systemd inside the VM.
   systemd procps util-linux
+  # The HA netns tests ping a VIP after it moved.
+  iputils-ping
 )
 # Mail servers and keepalived are test peers: the tests start private instances of them
 # (tests/support/realservers); the system-wide services stay stopped (see the end).

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Builds the descriptor fuzzer with clang (libFuzzer + ASan + UBSan) in its own build
-# folder and runs it for a bounded time. Exits non-zero on any crash, leak, timeout,
-# out-of-memory or build failure.
+# Builds the fuzzers with clang (libFuzzer + ASan + UBSan) in their own build folder and
+# runs each for a bounded time: the descriptor loader for SECONDS, the VRRP advert parser
+# for half of that. Exits non-zero on any crash, leak, timeout, out-of-memory or build
+# failure.
 #   tests/fuzz/run.sh [SECONDS]        (default 60)
 # Environment: LVS_FUZZ_BUILD (build folder, default build-fuzz in the source tree).
 set -eu
@@ -22,7 +23,7 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DLVS_FUZZ=ON -DCMAKE_BUILD_TY
   echo "fuzz: configuring the clang build failed" >&2
   exit 1
 }
-cmake --build "$build" --target descriptor_fuzz -j2
+cmake --build "$build" --target descriptor_fuzz vrrp_fuzz -j2
 
 corpus=$build/fuzz/corpus
 artifacts=$build/fuzz/artifacts
@@ -48,3 +49,23 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 echo "fuzz: no crash in ${seconds}s"
+
+# VRRP adverts: seeds are valid packets (first byte: the envelope mode, see vrrp_fuzz.cpp).
+vrrp_seconds=$(( seconds / 2 > 0 ? seconds / 2 : 1 ))
+vcorpus=$build/fuzz/vrrp-corpus
+mkdir -p "$vcorpus"
+cp "$root"/tests/fuzz/vrrp-seeds/* "$vcorpus"/
+echo "fuzz: running vrrp_fuzz for ${vrrp_seconds}s"
+status=0
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  "$build/tests/fuzz/vrrp_fuzz" \
+    -max_total_time="$vrrp_seconds" -max_len=2048 -rss_limit_mb=1024 -timeout=10 \
+    -use_value_profile=1 -artifact_prefix="$artifacts/vrrp-" -print_final_stats=1 \
+    "$vcorpus" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "fuzz: vrrp_fuzz FAILED (exit $status); reproducer in $artifacts" >&2
+  ls -l "$artifacts" >&2 || true
+  exit 1
+fi
+echo "fuzz: vrrp_fuzz, no crash in ${vrrp_seconds}s"

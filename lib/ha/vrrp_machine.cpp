@@ -1,0 +1,152 @@
+#include "ha/vrrp_machine.h"
+
+namespace lvs::ha {
+namespace {
+
+Duration centiseconds(std::uint16_t cs) { return std::chrono::milliseconds(cs * 10); }
+
+// RFC 5798 6.4.3: the master wins a tie when its primary address is the higher one.
+bool outranks(const AdvertIn& in, const MachineConfig& self) {
+  if (in.priority != self.priority) return in.priority > self.priority;
+  return self.primary < in.source;
+}
+
+}  // namespace
+
+std::string_view to_string(State state) {
+  switch (state) {
+    case State::initialize: return "initialize";
+    case State::backup: return "backup";
+    case State::master: return "master";
+    case State::fault: return "fault";
+  }
+  return "unknown";
+}
+
+Duration VrrpMachine::own_interval() const { return centiseconds(config_.advert_interval_cs); }
+
+Duration VrrpMachine::skew() const {
+  return Duration((256 - config_.priority) * master_interval_.count() / 256);
+}
+
+Duration VrrpMachine::master_down_interval() const { return 3 * master_interval_ + skew(); }
+
+std::optional<TimePoint> VrrpMachine::next_deadline() const {
+  if (master_down_at_ && advert_at_) return std::min(*master_down_at_, *advert_at_);
+  return master_down_at_ ? master_down_at_ : advert_at_;
+}
+
+void VrrpMachine::arm_master_down(TimePoint now, Duration after) {
+  master_down_at_ = now + after;
+  advert_at_.reset();
+}
+
+bool VrrpMachine::may_preempt(TimePoint now) const {
+  return config_.preempt && !held_ && now >= started_ + config_.preempt_delay;
+}
+
+// Entry actions of each state; `actions` are the exit actions of the old one.
+std::vector<Action> VrrpMachine::enter(State next, TimePoint now, std::vector<Action> actions) {
+  const bool changed = next != state_;
+  state_ = next;
+  switch (next) {
+    case State::master:
+      master_down_at_.reset();
+      actions.push_back({ActionKind::take_vips});
+      actions.push_back({ActionKind::send_advert, config_.priority});
+      advert_at_ = now + own_interval();
+      break;
+    case State::backup:
+      actions.push_back({ActionKind::drop_vips});
+      arm_master_down(now, master_down_interval());
+      break;
+    case State::fault:
+    case State::initialize:
+      actions.push_back({ActionKind::drop_vips});
+      master_down_at_.reset();
+      advert_at_.reset();
+      break;
+  }
+  if (changed) actions.push_back({ActionKind::state_changed});
+  return actions;
+}
+
+std::vector<Action> VrrpMachine::start(TimePoint now, bool tracked_up) {
+  started_ = now;
+  master_interval_ = own_interval();
+  // Leaving Initialize always counts as a change, even into the same named state.
+  state_ = State::initialize;
+  return enter(tracked_up ? State::backup : State::fault, now, {});
+}
+
+std::vector<Action> VrrpMachine::advert(TimePoint now, const AdvertIn& in) {
+  switch (state_) {
+    case State::backup:
+      if (in.priority == 0) {
+        master_down_at_ = now + (config_.single_peer ? Duration(0) : skew());
+        return {};
+      }
+      if (in.priority >= config_.priority || !may_preempt(now)) {
+        master_interval_ = centiseconds(in.interval_cs);
+        master_down_at_ = now + master_down_interval();
+      }
+      // A lower-priority master we may preempt: let the master-down timer run out.
+      return {};
+    case State::master:
+      if (in.priority == 0) {
+        advert_at_ = now + own_interval();
+        return {{ActionKind::send_advert, config_.priority}};
+      }
+      if (outranks(in, config_)) {
+        master_interval_ = centiseconds(in.interval_cs);
+        return enter(State::backup, now, {});
+      }
+      return {};
+    case State::initialize:
+    case State::fault:
+      return {};
+  }
+  return {};
+}
+
+std::vector<Action> VrrpMachine::timers(TimePoint now) {
+  if (state_ == State::backup && master_down_at_ && now >= *master_down_at_)
+    return enter(State::master, now, {});
+  if (state_ == State::master && advert_at_ && now >= *advert_at_) {
+    advert_at_ = now + own_interval();
+    return {{ActionKind::send_advert, config_.priority}};
+  }
+  return {};
+}
+
+std::vector<Action> VrrpMachine::tracked(TimePoint now, bool all_up) {
+  if (!all_up) {
+    if (state_ == State::fault || state_ == State::initialize) return {};
+    std::vector<Action> exit;
+    if (state_ == State::master) exit.push_back({ActionKind::send_advert, 0});
+    return enter(State::fault, now, std::move(exit));
+  }
+  if (state_ != State::fault) return {};
+  master_interval_ = own_interval();
+  return enter(State::backup, now, {});
+}
+
+std::vector<Action> VrrpMachine::hand_over(TimePoint now) {
+  held_ = true;
+  if (state_ != State::master) return {};
+  return enter(State::backup, now, {{ActionKind::send_advert, 0}});
+}
+
+std::vector<Action> VrrpMachine::resume() {
+  held_ = false;
+  return {};
+}
+
+std::vector<Action> VrrpMachine::shutdown() {
+  std::vector<Action> exit;
+  if (state_ == State::master) exit.push_back({ActionKind::send_advert, 0});
+  if (state_ == State::initialize) return exit;
+  return enter(State::initialize, TimePoint{}, std::move(exit));
+}
+
+}  // namespace lvs::ha
