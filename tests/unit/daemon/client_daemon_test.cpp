@@ -36,7 +36,7 @@ struct Served {
     REQUIRE(server->listen(path));
     thread = std::thread([this] {
       while (!stop) {
-        loop.run_once(10);
+        (void)loop.run_once(10);
         h.daemon->poll();
       }
     });

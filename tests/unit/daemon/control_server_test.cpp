@@ -36,6 +36,7 @@ struct Server {
     path = dir.file("run/control.sock");
     REQUIRE(server.listen(path));
   }
+  void turn(int ms = 10) { REQUIRE(loop.run_once(ms)); }
 };
 
 int connect_to(const std::string& path) {
@@ -52,7 +53,7 @@ void send_all(int fd, const std::string& data, Server& s) {
   for (int i = 0; i < 2000 && done < data.size(); ++i) {
     ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
     if (n > 0) done += static_cast<std::size_t>(n);
-    else s.loop.run_once(10);
+    else s.turn();
   }
 }
 
@@ -61,7 +62,7 @@ void send_all(int fd, const std::string& data, Server& s) {
 std::string read_line(int fd, Server& s, bool* closed = nullptr) {
   std::string buf;
   for (int i = 0; i < 200; ++i) {
-    s.loop.run_once(10);
+    s.turn();
     char tmp[4096];
     ssize_t n = ::recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
     if (n > 0) buf.append(tmp, static_cast<std::size_t>(n));
@@ -139,11 +140,11 @@ TEST_CASE("control socket: an idle client is closed, a client with a pending rep
   Server s;
   int idle = connect_to(s.path);
   int waiting = connect_to(s.path);
-  s.loop.run_once(10);
-  s.loop.run_once(10);
+  s.turn();
+  s.turn();
   s.hold = true;
   send_all(waiting, "{\"command\":\"check\",\"real\":\"203.0.113.81\"}\n", s);
-  for (int i = 0; i < 20 && !s.held; ++i) s.loop.run_once(10);
+  for (int i = 0; i < 20 && !s.held; ++i) s.turn();
   REQUIRE(s.held);
   REQUIRE(s.server.clients() == 2);
   s.clock.advance(31s);
@@ -169,7 +170,7 @@ TEST_CASE("control socket: more clients than the limit are refused with an error
   limits.max_clients = 2;
   Server s(limits);
   int a = connect_to(s.path), b = connect_to(s.path);
-  for (int i = 0; i < 5; ++i) s.loop.run_once(10);
+  for (int i = 0; i < 5; ++i) s.turn();
   int c = connect_to(s.path);
   bool closed = false;
   CHECK(reply_of(read_line(c, s, &closed))["error"] == "too many clients");
@@ -184,7 +185,7 @@ TEST_CASE("control socket: requests sent together are answered one by one, in or
   send_all(fd, "{\"command\":\"status\"}\n{\"command\":\"reload\"}\nnot json\n{\"command\":\"status\"}\n", s);
   std::string all;
   for (int i = 0; i < 200 && std::count(all.begin(), all.end(), '\n') < 4; ++i) {
-    s.loop.run_once(10);
+    s.turn();
     char tmp[4096];
     ssize_t n = ::recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
     if (n > 0) all.append(tmp, static_cast<std::size_t>(n));
