@@ -152,6 +152,12 @@ TEST_CASE("control socket: a peer with no role is answered and closed at accept,
   CHECK(closed);
   CHECK(s.server.clients() == 0);
   ::close(fd);
+  // As lvsctl does it: the request is sent before the server accepts; the client still
+  // reads the refusal, not a reset.
+  fd = connect_to(s.path);
+  REQUIRE(::send(fd, "{\"command\":\"status\"}\n", 21, MSG_NOSIGNAL) == 21);
+  CHECK(reply_of(read_line(fd, s))["error"] == "permission denied: uid 1000 is in neither the admin nor the read group");
+  ::close(fd);
 }
 
 TEST_CASE("control socket: an idle client is closed, a client with a pending reply is not") {
