@@ -113,14 +113,16 @@ int run(const CliOptions& cli, Logger& log) {
       clock,
       [] { return static_cast<std::int64_t>(::time(nullptr)); },
       random,
-      [&tls, &probe_netns, &log](const lvs::health::ProbeConfig& c, health::TimePoint now) {
+      [&tls, &probe_netns, &log, logged = false](const lvs::health::ProbeConfig& c, health::TimePoint now) mutable {
         if (!probe_netns) return health::make_probe(c, tls, now);
         // The reals are reached from the balancer's namespace: the probe's socket is
-        // made there (and stays there after the thread returns). Never from the host's.
+        // made there (and stays there after the thread returns). Never from the host's:
+        // failing that, the check fails (each probe says why; the log says it once).
         std::unique_ptr<health::Probe> probe;
         auto entered = probe_netns->run([&] { probe = health::make_probe(c, tls, now); });
         if (!entered) {
-          log.error("health: " + entered.error().describe());
+          if (!logged) log.error("health: " + entered.error().describe() + "; checks fail until it works again");
+          logged = true;
           return failed_probe(entered.error().describe(), now);
         }
         return probe;
@@ -144,22 +146,10 @@ int run(const CliOptions& cli, Logger& log) {
     return kExitStartFailed;
   }
   Daemon& daemon = *daemon_holder;
-  if (auto failed = daemon.start()) return static_cast<int>(*failed);
 
+  // Listening before the start: if another lvsd answers on this socket, nothing has
+  // been touched yet. Clients wait in the queue until the loop runs.
   const ControlLimits control_limits;
-  // Checks come and go with reloads: warn whenever the need outgrows the limit.
-  std::optional<std::size_t> fd_checked_for;
-  auto check_fd_limit = [&] {
-    const std::size_t checks = daemon.check_count();
-    if (checks == fd_checked_for) return;
-    fd_checked_for = checks;
-    if (auto w = fd_limit_warning(checks, control_limits.max_clients, fd_limit)) log.warning(*w);
-    else
-      log.info("file descriptors: limit " + std::to_string(fd_limit.soft) + ", may need " +
-               std::to_string(fd_needed(checks, control_limits.max_clients)));
-  };
-  check_fd_limit();
-
   ControlServer server(*loop, clock, log, policy,
                        [&daemon, &notifier](const Request& r, ControlServer::Respond respond) {
                          // A reload from lvsctl is announced like one from SIGHUP.
@@ -172,6 +162,21 @@ int run(const CliOptions& cli, Logger& log) {
     log.error("control: " + l.error().describe());
     return kExitStartFailed;
   }
+
+  if (auto failed = daemon.start()) return static_cast<int>(*failed);
+
+  // Checks come and go with reloads: warn whenever the need outgrows the limit.
+  std::optional<std::size_t> fd_checked_for;
+  auto check_fd_limit = [&] {
+    const std::size_t checks = daemon.check_count();
+    if (checks == fd_checked_for) return;
+    fd_checked_for = checks;
+    if (auto w = fd_limit_warning(checks, control_limits.max_clients, fd_limit)) log.warning(*w);
+    else
+      log.info("file descriptors: limit " + std::to_string(fd_limit.soft) + ", may need " +
+               std::to_string(fd_needed(checks, control_limits.max_clients)));
+  };
+  check_fd_limit();
 
   bool stop = false;
   bool reload = false;
