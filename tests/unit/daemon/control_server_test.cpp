@@ -360,16 +360,16 @@ namespace {
 // Lowers the soft descriptor limit and fills the table up to it; undoes both on exit.
 struct FullFdTable {
   rlimit saved{};
-  std::vector<int> fds;
+  std::vector<int> fds;  // the first one is the /dev/null the others duplicate
   FullFdTable() {
     REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
-    int highest = ::fcntl(0, F_DUPFD_CLOEXEC, 0);
-    REQUIRE(highest >= 0);
-    ::close(highest);
-    rlimit low{static_cast<rlim_t>(highest + 64), saved.rlim_max};
+    const int base = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(base >= 0);
+    fds.push_back(base);
+    rlimit low{static_cast<rlim_t>(base + 64), saved.rlim_max};
     REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
     for (int i = 0; i < 4096; ++i) {
-      int fd = ::fcntl(0, F_DUPFD_CLOEXEC, 0);
+      int fd = ::fcntl(base, F_DUPFD_CLOEXEC, 0);
       if (fd < 0) break;
       fds.push_back(fd);
     }
@@ -391,7 +391,7 @@ TEST_CASE("control socket: out of descriptors at accept, it stops listening for 
   int fd = connect_to(s.path);
   {
     FullFdTable full;
-    REQUIRE(::fcntl(0, F_DUPFD_CLOEXEC, 0) < 0);
+    REQUIRE(::fcntl(full.fds.front(), F_DUPFD_CLOEXEC, 0) < 0);
     REQUIRE(errno == EMFILE);
     // The connection stays queued; the loop does not spin on the listener.
     auto first = s.loop.run_once(10);
