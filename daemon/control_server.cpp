@@ -6,7 +6,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace lvsd {
@@ -15,6 +17,49 @@ namespace {
 
 std::string dump_line(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// The socket's folder: created if missing; refused if someone else could replace the
+// socket in it (owned by another user, or writable by group or others).
+lvs::Status check_folder(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return lvs::Error{errno, "cannot create folder " + dir};
+  struct stat st{};
+  if (::lstat(dir.c_str(), &st) != 0) return lvs::Error{errno, "cannot inspect folder " + dir};
+  if (!S_ISDIR(st.st_mode)) return lvs::Error{ENOTDIR, dir + " is not a folder"};
+  if (st.st_uid != 0 && st.st_uid != ::geteuid())
+    return lvs::Error{EPERM, "folder " + dir + " is owned by uid " + std::to_string(st.st_uid) +
+                                 ", neither root nor this process; refusing to put the control socket there"};
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return lvs::Error{EPERM, "folder " + dir + " is writable by group or others (mode " + mode +
+                                 "); refusing to put the control socket there"};
+  }
+  return lvs::ok();
+}
+
+// A socket file at `path` is removed only when nothing listens on it.
+lvs::Status remove_stale_socket(const std::string& path, const sockaddr_un& addr) {
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return lvs::ok();
+    return lvs::Error{errno, "cannot inspect " + path};
+  }
+  if (!S_ISSOCK(st.st_mode)) return lvs::Error{EEXIST, path + " exists and is not a socket"};
+  int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (probe < 0) return lvs::Error{errno, "cannot create a socket to test " + path};
+  const int rc = ::connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int err = rc == 0 ? 0 : errno;
+  ::close(probe);
+  // EAGAIN: the listener's queue is full, so it is alive too.
+  if (rc == 0 || err == EAGAIN)
+    return lvs::Error{EADDRINUSE, "another process (another lvsd?) answers on " + path +
+                                      "; give each lvsd its own --control-socket"};
+  if (err == ENOENT) return lvs::ok();  // removed meanwhile
+  if (err != ECONNREFUSED) return lvs::Error{err, "cannot test whether something answers on " + path};
+  // Nothing listens: left over from a daemon that did not exit cleanly.
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return lvs::Error{errno, "cannot remove the stale socket " + path};
+  return lvs::ok();
 }
 
 }  // namespace
@@ -69,19 +114,15 @@ lvs::Status ControlServer::listen(const std::string& path) {
   if (path.empty() || path.size() >= sizeof addr.sun_path)
     return lvs::Error{ENAMETOOLONG, "control socket path \"" + path + "\" is empty or too long"};
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0) {
-    const std::string dir = path.substr(0, slash);
-    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return lvs::Error{errno, "cannot create folder " + dir};
-  }
-  struct stat st{};
-  if (::lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) return lvs::Error{EEXIST, path + " exists and is not a socket"};
-    ::unlink(path.c_str());  // left over from a daemon that did not exit cleanly
-  }
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (auto ready = check_folder(dir); !ready) return ready;
+  if (auto gone = remove_stale_socket(path, addr); !gone) return gone;
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return lvs::Error{errno, "cannot create the control socket"};
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    lvs::Error e{errno, "cannot bind the control socket " + path};
+    lvs::Error e{errno, "cannot bind the control socket " + path +
+                            (errno == EADDRINUSE ? " (another process created it meanwhile)" : "")};
     ::close(fd);
     return e;
   }
@@ -104,20 +145,40 @@ lvs::Status ControlServer::listen(const std::string& path) {
 }
 
 void ControlServer::on_accept() {
-  for (int round = 0; round < 64; ++round) {
+  for (int round = 0; round < 64 && !accept_paused_until_; ++round) {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN, or a client that went away before we got to it
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      // Out of descriptors or memory: the connection stays queued and the listener stays
+      // readable, so retrying now would spin. Leave it queued and try again later.
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause_accepting(errno);
+      return;  // EAGAIN: nothing more queued
+    }
+    if (accept_failing_) {
+      accept_failing_ = false;
+      log_.notice("control: accepting clients again");
+    }
+    PeerCred peer = peer_lookup_(fd);
+    const Access access = access_for(peer, policy_);
+    if (access == Access::none) {
+      refuse(fd, peer, "permission denied: uid " + std::to_string(peer.uid) + " is in neither the admin nor the read group");
+      continue;
+    }
     if (clients_.size() >= limits_.max_clients) {
-      const std::string line = error_reply("too many clients") + "\n";
-      [[maybe_unused]] auto n = ::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      ::close(fd);
-      log_.warning("control: client refused, " + std::to_string(clients_.size()) + " clients connected");
+      refuse(fd, peer, "too many clients");
+      continue;
+    }
+    const auto same_uid = std::count_if(clients_.begin(), clients_.end(),
+                                        [&](const auto& kv) { return kv.second->peer.uid == peer.uid; });
+    if (static_cast<std::size_t>(same_uid) >= limits_.max_clients_per_uid) {
+      refuse(fd, peer, "too many clients of uid " + std::to_string(peer.uid));
       continue;
     }
     auto c = std::make_unique<Client>();
     c->fd = fd;
     c->id = next_id_++;
-    c->peer = peer_lookup_(fd);
+    c->peer = std::move(peer);
+    c->access = access;
     c->last_activity = clock_.now();
     const std::uint64_t id = c->id;
     auto watched = loop_.add(fd, EPOLLIN, [this, id](std::uint32_t ev) { on_client(id, ev); });
@@ -127,6 +188,42 @@ void ControlServer::on_accept() {
     }
     clients_.emplace(id, std::move(c));
   }
+}
+
+void ControlServer::refuse(int fd, const PeerCred& peer, const std::string& message) {
+  const std::string line = error_reply(message) + "\n";
+  [[maybe_unused]] auto n = ::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::close(fd);
+  warn_peer(peer.uid, "control: client of uid " + std::to_string(peer.uid) + " refused: " + message + " (" +
+                          std::to_string(clients_.size()) + " clients connected)");
+}
+
+void ControlServer::pause_accepting(int error) {
+  loop_.remove(listen_fd_);
+  accept_paused_until_ = clock_.now() + limits_.accept_backoff;
+  if (accept_failing_) return;
+  accept_failing_ = true;
+  log_.error("control: cannot accept clients: " + std::string(std::strerror(error)) + "; retrying every " +
+             std::to_string(limits_.accept_backoff.count()) +
+             " ms (out of descriptors means RLIMIT_NOFILE is too low for this balancer: see the "
+             "start-up line on file descriptors)");
+}
+
+void ControlServer::warn_peer(uid_t uid, const std::string& line) {
+  const auto now = clock_.now();
+  if (warned_.size() > 1024)  // uids are few; this bounds the map against surprises
+    std::erase_if(warned_, [&](const auto& kv) { return now - kv.second.at >= limits_.warn_interval; });
+  auto [it, fresh] = warned_.try_emplace(uid, Warned{now, 0});
+  Warned& w = it->second;
+  if (!fresh && now - w.at < limits_.warn_interval) {
+    ++w.held_back;
+    return;
+  }
+  std::string text = line;
+  if (w.held_back > 0)
+    text += "; " + std::to_string(w.held_back) + " more such warnings for uid " + std::to_string(uid) + " held back";
+  w = Warned{now, 0};
+  log_.warning(text);
 }
 
 void ControlServer::on_client(std::uint64_t id, std::uint32_t events) {
@@ -148,8 +245,9 @@ void ControlServer::on_client(std::uint64_t id, std::uint32_t events) {
     for (int round = 0; round < 16; ++round) {
       ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
       if (n > 0) {
+        // Bytes alone are not activity (an empty line every few seconds would hold the
+        // slot forever): only a request line or a reply written out is.
         c.in.append(buf, static_cast<std::size_t>(n));
-        c.last_activity = clock_.now();
         // Stop buffering once a line cannot fit: the rest is not read.
         if (c.in.size() > limits_.max_line + 1 && c.in.find('\n') == std::string::npos) break;
         continue;
@@ -187,6 +285,7 @@ void ControlServer::process(Client& c) {
     c.in.erase(0, nl + 1);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
+    c.last_activity = clock_.now();
     if (line.size() > limits_.max_line) {
       c.close_after = true;
       if (!send(c, error_reply("request longer than " + std::to_string(limits_.max_line) + " bytes"))) return;
@@ -197,11 +296,10 @@ void ControlServer::process(Client& c) {
       if (!send(c, error_reply(request.error().message))) return;
       continue;
     }
-    const Access access = access_for(c.peer, policy_);
-    if (!allowed(request->command, access)) {
-      log_.warning("control: uid " + std::to_string(c.peer.uid) + " may not run " + to_string(request->command));
+    if (!allowed(request->command, c.access)) {
+      warn_peer(c.peer.uid, "control: uid " + std::to_string(c.peer.uid) + " may not run " + to_string(request->command));
       if (!send(c, error_reply(std::string("permission denied: ") + to_string(request->command) +
-                          (access == Access::read ? " needs the admin group" : " needs the read or admin group")))) return;
+                          (c.access == Access::read ? " needs the admin group" : " needs the read or admin group")))) return;
       continue;
     }
     if (request->command != Command::status)
@@ -231,6 +329,7 @@ void ControlServer::process(Client& c) {
 
 bool ControlServer::send(Client& c, const std::string& line) {
   const std::uint64_t id = c.id;
+  if (c.out.empty()) c.reply_since = clock_.now();
   c.out += line;
   if (c.out.empty() || c.out.back() != '\n') c.out += '\n';
   flush(c);
@@ -243,7 +342,7 @@ void ControlServer::flush(Client& c) {
     ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       c.out.erase(0, static_cast<std::size_t>(n));
-      c.last_activity = clock_.now();
+      if (c.out.empty()) c.last_activity = clock_.now();  // the idle time starts after the reply
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -271,7 +370,7 @@ void ControlServer::update_events(Client& c) {
 void ControlServer::drop(std::uint64_t id, const char* why) {
   auto it = clients_.find(id);
   if (it == clients_.end()) return;
-  if (why) log_.warning(std::string("control: client dropped: ") + why);
+  if (why) warn_peer(it->second->peer.uid, "control: client of uid " + std::to_string(it->second->peer.uid) + " dropped: " + why);
   loop_.remove(it->second->fd);
   ::close(it->second->fd);
   clients_.erase(it);
@@ -279,15 +378,27 @@ void ControlServer::drop(std::uint64_t id, const char* why) {
 
 std::optional<lvs::health::TimePoint> ControlServer::sweep() {
   const auto now = clock_.now();
-  std::vector<std::uint64_t> idle;
   std::optional<lvs::health::TimePoint> next;
+  auto earlier = [&next](lvs::health::TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  if (accept_paused_until_) {
+    if (*accept_paused_until_ <= now) {
+      // Level-triggered: a connection still queued makes the listener ready at once.
+      if (loop_.add(listen_fd_, EPOLLIN, [this](std::uint32_t) { on_accept(); })) accept_paused_until_.reset();
+      else accept_paused_until_ = now + limits_.accept_backoff;
+    }
+    if (accept_paused_until_) earlier(*accept_paused_until_);
+  }
+  std::vector<std::pair<std::uint64_t, const char*>> expired;
   for (auto& [id, c] : clients_) {
     if (c->busy) continue;  // waiting for us, not for the client
-    const auto expires = c->last_activity + limits_.idle_timeout;
-    if (expires <= now) idle.push_back(id);
-    else if (!next || expires < *next) next = expires;
+    const bool replying = !c->out.empty();
+    const auto expires = replying ? c->reply_since + limits_.reply_timeout : c->last_activity + limits_.idle_timeout;
+    if (expires <= now) expired.emplace_back(id, replying ? "did not read its reply in time" : "idle");
+    else earlier(expires);
   }
-  for (auto id : idle) drop(id, "idle");
+  for (auto [id, why] : expired) drop(id, why);
   return next;
 }
 

@@ -2,8 +2,10 @@
 // The control socket: a non-blocking Unix stream listener with per-client buffers.
 // One request line at a time per client (later lines wait in the buffer until the
 // reply has been written out, so at most one reply is buffered); bounded line length,
-// idle timeout (also for a client that stops reading its reply) and client count, so
-// no client can block the loop or grow memory without bound.
+// idle timeout, reply timeout (a client that does not read its reply), client count in
+// all and per uid, so no client can block the loop, grow memory or hold slots without
+// bound. A peer with no role is answered and closed at accept. Warnings about one
+// peer's refused requests are rate-limited per uid.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,8 +26,16 @@ namespace lvsd {
 
 struct ControlLimits {
   std::size_t max_clients = 64;
+  std::size_t max_clients_per_uid = 16;
   std::size_t max_line = kMaxRequestBytes;
+  // Since the last request line (empty lines do not count) or the last reply written.
   std::chrono::milliseconds idle_timeout{30000};
+  // From a reply's first byte queued to its last byte taken by the client.
+  std::chrono::milliseconds reply_timeout{10000};
+  // Not accepting for this long after accept() ran out of descriptors or memory.
+  std::chrono::milliseconds accept_backoff{1000};
+  // At most one warning per uid per interval about its refused requests or connections.
+  std::chrono::milliseconds warn_interval{60000};
 };
 
 class ControlServer {
@@ -41,10 +51,14 @@ class ControlServer {
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
-  // Binds and listens at `path` (a stale socket file is replaced; the folder is created
-  // 0755). Mode 0600 without groups in the policy, else 0666.
+  // Binds and listens at `path`. The folder is created 0755 if missing; an existing one
+  // must be owned by root or by us and not writable by group or others. A socket file
+  // already there is replaced only when nothing answers on it (left by a daemon that
+  // did not exit cleanly); a live one (another lvsd, say for another --netns) is an
+  // error. Mode 0600 without groups in the policy, else 0666 (the credentials decide).
   [[nodiscard]] lvs::Status listen(const std::string& path);
-  // Closes idle clients; returns when the next one would time out.
+  // Closes idle clients and those that do not read their reply, resumes accepting after
+  // a backoff; returns when it has work next.
   std::optional<lvs::health::TimePoint> sweep();
   std::size_t clients() const { return clients_.size(); }
   // Replaces SO_PEERCRED/SO_PEERGROUPS (tests).
@@ -55,6 +69,7 @@ class ControlServer {
     int fd = -1;
     std::uint64_t id = 0;
     PeerCred peer;
+    Access access = Access::none;
     std::string in;
     std::string out;
     bool busy = false;          // a request is being answered
@@ -62,9 +77,18 @@ class ControlServer {
     bool eof = false;           // the client shut down its side: answer, then close
     bool in_process = false;    // process() is on the stack for this client
     std::uint32_t events = 1u;  // EPOLLIN (0x001), as registered at accept
-    lvs::health::TimePoint last_activity;
+    lvs::health::TimePoint last_activity;  // accepted, last request line, last reply out
+    lvs::health::TimePoint reply_since;    // when `out` last became non-empty
+  };
+  struct Warned {
+    lvs::health::TimePoint at;    // last warning logged for this uid
+    std::size_t held_back = 0;    // warnings not logged since
   };
   void on_accept();
+  // Answers `message` (best effort, never blocks) and closes.
+  void refuse(int fd, const PeerCred& peer, const std::string& message);
+  void pause_accepting(int error);
+  void warn_peer(uid_t uid, const std::string& line);
   void on_client(std::uint64_t id, std::uint32_t events);
   void process(Client& c);
   // false when the client was dropped (its Client is gone).
@@ -84,6 +108,9 @@ class ControlServer {
   std::string path_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, std::unique_ptr<Client>> clients_;
+  std::map<uid_t, Warned> warned_;
+  std::optional<lvs::health::TimePoint> accept_paused_until_;  // listener out of the loop
+  bool accept_failing_ = false;  // an episode of failed accepts is on: logged once
 };
 
 // SO_PEERCRED + SO_PEERGROUPS of a connected Unix socket.

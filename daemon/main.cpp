@@ -1,4 +1,7 @@
 // lvsd: see daemon/README.md.
+#include <exception>
+#include <string>
+
 #include "daemon/options.h"
 #include "daemon/runtime.h"
 
@@ -7,5 +10,13 @@ int main(int argc, char** argv) {
   auto options = lvsd::parse_cli(argc, argv, exit_code);
   if (!options) return exit_code;
   lvsd::StderrLogger log(options->log_level);
-  return lvsd::run(*options, log);
+  try {
+    return lvsd::run(*options, log);
+  } catch (const std::exception& e) {
+    // Not expected: every failure the code knows of ends in its own line and status.
+    log.error(std::string("lvsd: fatal: ") + e.what());
+  } catch (...) {
+    log.error("lvsd: fatal: unknown exception");
+  }
+  return lvsd::kExitLoopFailed;
 }

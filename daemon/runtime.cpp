@@ -4,20 +4,22 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
+#include <system_error>
 
 #include "daemon/control_server.h"
 #include "daemon/daemon.h"
 #include "daemon/event_loop.h"
+#include "daemon/fd_limit.h"
 #include "daemon/notify.h"
+#include "daemon/probe_netns.h"
 #include "health/tls_context.h"
 #include "ipvs/netlink_ipvs.h"
-#include "ipvs/netns.h"
 
 namespace lvsd {
 
@@ -44,26 +46,13 @@ std::optional<gid_t> group_id(const std::string& name, Logger& log, bool& failed
   return std::nullopt;
 }
 
-// Sets the timer to `at` (nullopt: disarmed) unless it is set so already: the wake time
-// is unchanged on most turns of the loop, and each turn is one wakeup per batch of checks.
-void arm(int tfd, std::optional<health::TimePoint> at, std::optional<health::TimePoint>& armed) {
-  if (at == armed) return;
-  armed = at;
-  itimerspec its{};
-  if (at) {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count();
-    if (ns <= 0) ns = 1;  // 0 would disarm
-    its.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
-    its.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
-  }
-  // steady_clock is CLOCK_MONOTONIC: absolute deadlines carry over as they are.
-  ::timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, nullptr);
-}
-
 }  // namespace
 
 int run(const CliOptions& cli, Logger& log) {
   ::signal(SIGPIPE, SIG_IGN);
+  FdLimit fd_limit{};
+  if (auto raised = raise_fd_limit()) fd_limit = *raised;
+  else log.warning("file descriptors: " + raised.error().describe());
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGHUP);
@@ -71,21 +60,41 @@ int run(const CliOptions& cli, Logger& log) {
   sigaddset(&mask, SIGINT);
   ::sigprocmask(SIG_BLOCK, &mask, nullptr);
   Fd sfd(::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
-  Fd tfd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-  if (sfd.fd < 0 || tfd.fd < 0) {
-    log.error(std::string("cannot create signalfd/timerfd: ") + std::strerror(errno));
-    return 2;
+  if (sfd.fd < 0) {
+    log.error(std::string("lvsd: cannot create the signalfd: ") + std::strerror(errno));
+    return kExitStartFailed;
+  }
+  std::optional<EventLoop> loop;
+  std::optional<WakeTimer> timer;
+  try {
+    loop.emplace();
+    timer.emplace();
+  } catch (const std::system_error& e) {
+    log.error(std::string("lvsd: cannot create the event loop: ") + e.what());
+    return kExitStartFailed;
   }
 
   bool bad_group = false;
   AccessPolicy policy{group_id(cli.admin_group, log, bad_group), group_id(cli.read_group, log, bad_group)};
-  if (bad_group) return 2;
+  if (bad_group) return kExitStartFailed;
+
+  // Probes are made in the namespace too: enter it now, so a failure stops the start
+  // here instead of every probe silently running from the host's namespace.
+  std::optional<ProbeNetns> probe_netns;
+  if (!cli.netns.empty()) {
+    auto opened = ProbeNetns::open(cli.netns);
+    if (!opened) {
+      log.error("health: cannot make probes in the --netns namespace: " + opened.error().describe());
+      return kExitStartFailed;
+    }
+    probe_netns.emplace(std::move(*opened));
+  }
 
   auto backend = cli.netns.empty() ? lvs::ipvs::NetlinkIpvs::open() : lvs::ipvs::NetlinkIpvs::open_in_netns(cli.netns);
   if (!backend) {
     log.error("ipvs: cannot open IPVS" + (cli.netns.empty() ? std::string() : " in netns " + cli.netns) + ": " +
               backend.error().describe());
-    return 2;
+    return kExitStartFailed;
   }
 
   health::SteadyClock clock;
@@ -104,16 +113,18 @@ int run(const CliOptions& cli, Logger& log) {
       clock,
       [] { return static_cast<std::int64_t>(::time(nullptr)); },
       random,
-      [&tls, netns = cli.netns](const lvs::health::ProbeConfig& c, health::TimePoint now) {
-        if (netns.empty()) return health::make_probe(c, tls, now);
+      [&tls, &probe_netns, &log, logged = false](const lvs::health::ProbeConfig& c, health::TimePoint now) mutable {
+        if (!probe_netns) return health::make_probe(c, tls, now);
         // The reals are reached from the balancer's namespace: the probe's socket is
-        // made there (and stays there after the thread returns).
+        // made there (and stays there after the thread returns). Never from the host's:
+        // failing that, the check fails (each probe says why; the log says it once).
         std::unique_ptr<health::Probe> probe;
-        auto entered = lvs::ipvs::run_in_netns(netns, [&]() -> lvs::Status {
-          probe = health::make_probe(c, tls, now);
-          return lvs::ok();
-        });
-        if (!entered || !probe) probe = health::make_probe(c, tls, now);
+        auto entered = probe_netns->run([&] { probe = health::make_probe(c, tls, now); });
+        if (!entered) {
+          if (!logged) log.error("health: " + entered.error().describe() + "; checks fail until it works again");
+          logged = true;
+          return failed_probe(entered.error().describe(), now);
+        }
         return probe;
       },
       sysctls,
@@ -127,41 +138,62 @@ int run(const CliOptions& cli, Logger& log) {
       default_check_env(),
       [&tls] { tls.clear(); },
   };
-  Daemon daemon(dopt, deps);
-  if (auto failed = daemon.start()) return static_cast<int>(*failed);
+  std::optional<Daemon> daemon_holder;
+  try {
+    daemon_holder.emplace(dopt, deps);
+  } catch (const std::system_error& e) {
+    log.error(std::string("lvsd: cannot create the probe runner: ") + e.what());
+    return kExitStartFailed;
+  }
+  Daemon& daemon = *daemon_holder;
 
-  EventLoop loop;
-  ControlServer server(loop, clock, log, policy,
+  // Listening before the start: if another lvsd answers on this socket, nothing has
+  // been touched yet. Clients wait in the queue until the loop runs.
+  const ControlLimits control_limits;
+  ControlServer server(*loop, clock, log, policy,
                        [&daemon, &notifier](const Request& r, ControlServer::Respond respond) {
                          // A reload from lvsctl is announced like one from SIGHUP.
                          if (r.command == Command::reload) notifier.reloading();
                          daemon.handle(r, std::move(respond));
                          if (r.command == Command::reload) notifier.ready();
-                       });
+                       },
+                       control_limits);
   if (auto l = server.listen(cli.control_socket); !l) {
     log.error("control: " + l.error().describe());
-    return 2;
+    return kExitStartFailed;
   }
+
+  if (auto failed = daemon.start()) return static_cast<int>(*failed);
+
+  // Checks come and go with reloads: warn whenever the need outgrows the limit.
+  std::optional<std::size_t> fd_checked_for;
+  auto check_fd_limit = [&] {
+    const std::size_t checks = daemon.check_count();
+    if (checks == fd_checked_for) return;
+    fd_checked_for = checks;
+    if (auto w = fd_limit_warning(checks, control_limits.max_clients, fd_limit)) log.warning(*w);
+    else
+      log.info("file descriptors: limit " + std::to_string(fd_limit.soft) + ", may need " +
+               std::to_string(fd_needed(checks, control_limits.max_clients)));
+  };
+  check_fd_limit();
 
   bool stop = false;
   bool reload = false;
-  auto ok1 = loop.add(sfd.fd, EPOLLIN, [&](std::uint32_t) {
+  auto ok1 = loop->add(sfd.fd, EPOLLIN, [&](std::uint32_t) {
     signalfd_siginfo si{};
     while (::read(sfd.fd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
       if (si.ssi_signo == SIGHUP) reload = true;
       else stop = true;
     }
   });
-  std::optional<health::TimePoint> armed;  // what the timer is set to; reset once it fires
-  auto ok2 = loop.add(tfd.fd, EPOLLIN, [&](std::uint32_t) {
-    std::uint64_t expirations = 0;
-    [[maybe_unused]] auto n = ::read(tfd.fd, &expirations, sizeof expirations);
-    armed.reset();
-  });
-  auto ok3 = loop.add(daemon.probe_fd(), EPOLLIN, [](std::uint32_t) {});  // poll() below drives the probes
-  if (!ok1 || !ok2 || !ok3) {
-    log.error("cannot set up the event loop");
-    return 2;
+  auto ok2 = loop->add(timer->fd(), EPOLLIN, [&](std::uint32_t) { timer->fired(); });
+  auto ok3 = loop->add(daemon.probe_fd(), EPOLLIN, [](std::uint32_t) {});  // poll() below drives the probes
+  for (const lvs::Status* ok : {&ok1, &ok2, &ok3}) {
+    if (!*ok) {
+      log.error("lvsd: cannot set up the event loop: " + ok->error().describe());
+      return kExitStartFailed;
+    }
   }
 
   const auto watchdog_period = SdNotifier::watchdog_period();
@@ -186,14 +218,25 @@ int run(const CliOptions& cli, Logger& log) {
     };
     earlier(server.sweep());
     earlier(next_watchdog);
-    arm(tfd.fd, wake, armed);
-    loop.run_once(-1);
+    // Without its timer or its wait the loop would miss every deadline or spin: stop,
+    // and let the service manager restart lvsd (the table stays as it is).
+    if (auto armed = timer->arm(wake); !armed) {
+      log.error("lvsd: cannot set the wakeup timer: " + armed.error().describe() + "; exiting");
+      notifier.stopping();
+      return kExitLoopFailed;
+    }
+    if (auto ran = loop->run_once(-1); !ran) {
+      log.error("lvsd: the event loop failed: " + ran.error().describe() + "; exiting");
+      notifier.stopping();
+      return kExitLoopFailed;
+    }
     if (reload) {
       reload = false;
       notifier.reloading();
       nlohmann::json r = daemon.reload();
       notifier.ready();
     }
+    check_fd_limit();
     if (daemon.changes() != seen_changes) {
       seen_changes = daemon.changes();
       if (std::string s = daemon.status_line(); s != last_status) {
@@ -204,7 +247,7 @@ int run(const CliOptions& cli, Logger& log) {
   }
   notifier.stopping();
   log.notice("lvsd: exiting; the IPVS table stays as it is");
-  return 0;
+  return kExitStopped;
 }
 
 }  // namespace lvsd

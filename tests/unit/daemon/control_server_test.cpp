@@ -1,5 +1,8 @@
 // A real control socket in a temporary folder, driven by a client in the same thread.
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -22,6 +25,7 @@ struct Server {
   std::vector<lvsd::Request> seen;
   std::optional<lvsd::ControlServer::Respond> held;  // a reply the test sends later
   bool hold = false;
+  std::string pad;  // added to every reply, to make one larger than the socket buffer
   lvsd::ControlServer server;
   std::string path;
 
@@ -30,11 +34,18 @@ struct Server {
                [this](const lvsd::Request& r, lvsd::ControlServer::Respond respond) {
                  seen.push_back(r);
                  if (hold) held = respond;
-                 else respond(nlohmann::json{{"ok", true}, {"command", lvsd::to_string(r.command)}});
+                 else respond(nlohmann::json{{"ok", true}, {"command", lvsd::to_string(r.command)}, {"pad", pad}});
                },
                limits) {
+    // Root unless a test says otherwise, so the tests do not depend on who runs them.
+    server.set_peer_lookup([](int) { return lvsd::PeerCred{0, 0, {}}; });
     path = dir.file("run/control.sock");
     REQUIRE(server.listen(path));
+  }
+  void turn(int ms = 10) { REQUIRE(loop.run_once(ms)); }
+  std::size_t logged(const std::string& text) const {
+    return static_cast<std::size_t>(
+        std::count_if(log.lines.begin(), log.lines.end(), [&](const std::string& l) { return l.find(text) != l.npos; }));
   }
 };
 
@@ -52,7 +63,7 @@ void send_all(int fd, const std::string& data, Server& s) {
   for (int i = 0; i < 2000 && done < data.size(); ++i) {
     ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
     if (n > 0) done += static_cast<std::size_t>(n);
-    else s.loop.run_once(10);
+    else s.turn();
   }
 }
 
@@ -61,7 +72,7 @@ void send_all(int fd, const std::string& data, Server& s) {
 std::string read_line(int fd, Server& s, bool* closed = nullptr) {
   std::string buf;
   for (int i = 0; i < 200; ++i) {
-    s.loop.run_once(10);
+    s.turn();
     char tmp[4096];
     ssize_t n = ::recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
     if (n > 0) buf.append(tmp, static_cast<std::size_t>(n));
@@ -128,10 +139,24 @@ TEST_CASE("control socket: a peer outside the groups is denied, a reader may onl
   CHECK(reply_of(read_line(fd, s))["ok"] == true);
   CHECK(s.seen.size() == 1);
   ::close(fd);
+}
+
+TEST_CASE("control socket: a peer with no role is answered and closed at accept, holding no slot") {
+  Server s;
   s.server.set_peer_lookup([](int) { return lvsd::PeerCred{1000, 1000, {}}; });
+  int fd = connect_to(s.path);
+  bool closed = false;
+  CHECK(reply_of(read_line(fd, s, &closed))["error"] ==
+        "permission denied: uid 1000 is in neither the admin nor the read group");
+  read_line(fd, s, &closed);
+  CHECK(closed);
+  CHECK(s.server.clients() == 0);
+  ::close(fd);
+  // As lvsctl does it: the request is sent before the server accepts; the client still
+  // reads the refusal, not a reset.
   fd = connect_to(s.path);
-  send_all(fd, "{\"command\":\"status\"}\n", s);
-  CHECK(reply_of(read_line(fd, s))["error"] == "permission denied: status needs the read or admin group");
+  REQUIRE(::send(fd, "{\"command\":\"status\"}\n", 21, MSG_NOSIGNAL) == 21);
+  CHECK(reply_of(read_line(fd, s))["error"] == "permission denied: uid 1000 is in neither the admin nor the read group");
   ::close(fd);
 }
 
@@ -139,11 +164,11 @@ TEST_CASE("control socket: an idle client is closed, a client with a pending rep
   Server s;
   int idle = connect_to(s.path);
   int waiting = connect_to(s.path);
-  s.loop.run_once(10);
-  s.loop.run_once(10);
+  s.turn();
+  s.turn();
   s.hold = true;
   send_all(waiting, "{\"command\":\"check\",\"real\":\"203.0.113.81\"}\n", s);
-  for (int i = 0; i < 20 && !s.held; ++i) s.loop.run_once(10);
+  for (int i = 0; i < 20 && !s.held; ++i) s.turn();
   REQUIRE(s.held);
   REQUIRE(s.server.clients() == 2);
   s.clock.advance(31s);
@@ -169,7 +194,7 @@ TEST_CASE("control socket: more clients than the limit are refused with an error
   limits.max_clients = 2;
   Server s(limits);
   int a = connect_to(s.path), b = connect_to(s.path);
-  for (int i = 0; i < 5; ++i) s.loop.run_once(10);
+  for (int i = 0; i < 5; ++i) s.turn();
   int c = connect_to(s.path);
   bool closed = false;
   CHECK(reply_of(read_line(c, s, &closed))["error"] == "too many clients");
@@ -184,7 +209,7 @@ TEST_CASE("control socket: requests sent together are answered one by one, in or
   send_all(fd, "{\"command\":\"status\"}\n{\"command\":\"reload\"}\nnot json\n{\"command\":\"status\"}\n", s);
   std::string all;
   for (int i = 0; i < 200 && std::count(all.begin(), all.end(), '\n') < 4; ++i) {
-    s.loop.run_once(10);
+    s.turn();
     char tmp[4096];
     ssize_t n = ::recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
     if (n > 0) all.append(tmp, static_cast<std::size_t>(n));
@@ -198,5 +223,200 @@ TEST_CASE("control socket: requests sent together are answered one by one, in or
   CHECK(replies[1]["command"] == "reload");
   CHECK(replies[2]["error"] == "request is not valid JSON");
   CHECK(replies[3]["command"] == "status");
+  ::close(fd);
+}
+
+TEST_CASE("control socket: empty lines are not activity, so they do not keep an idle client") {
+  Server s;
+  int fd = connect_to(s.path);
+  s.turn();
+  REQUIRE(s.server.clients() == 1);
+  for (int i = 0; i < 4 && s.server.clients() == 1; ++i) {
+    send_all(fd, "\n\r\n", s);
+    s.turn();
+    s.clock.advance(29s);
+    s.server.sweep();
+  }
+  CHECK(s.server.clients() == 0);
+  ::close(fd);
+}
+
+TEST_CASE("control socket: a client that does not read its reply in time is dropped, even reading a little") {
+  lvsd::ControlLimits limits;
+  limits.reply_timeout = 10s;
+  Server s(limits);
+  s.pad.assign(8 * 1024 * 1024, 'p');  // far more than a Unix socket buffers
+  int fd = connect_to(s.path);
+  send_all(fd, "{\"command\":\"status\"}\n", s);
+  for (int i = 0; i < 5; ++i) s.turn();
+  REQUIRE(s.seen.size() == 1);
+  std::vector<char> chunk(256 * 1024);
+  for (int i = 0; i < 12 && s.server.clients() == 1; ++i) {
+    s.clock.advance(4s);
+    // Enough to free buffer space, so the server writes more of the reply.
+    [[maybe_unused]] auto n = ::recv(fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+    s.turn();
+    s.server.sweep();
+  }
+  CHECK(s.server.clients() == 0);
+  CHECK(s.logged("did not read its reply") == 1);
+  ::close(fd);
+}
+
+TEST_CASE("control socket: one uid's flood of denied requests is logged once per interval") {
+  lvsd::ControlLimits limits;
+  limits.warn_interval = 60s;
+  Server s(limits);
+  s.server.set_peer_lookup([](int) { return lvsd::PeerCred{1000, 1000, {991}}; });
+  int fd = connect_to(s.path);
+  for (int i = 0; i < 50; ++i) {
+    send_all(fd, "{\"command\":\"reload\"}\n", s);
+    REQUIRE(reply_of(read_line(fd, s))["error"] == "permission denied: reload needs the admin group");
+  }
+  CHECK(s.logged("may not run reload") == 1);
+  s.clock.advance(61s);
+  send_all(fd, "{\"command\":\"reload\"}\n", s);
+  read_line(fd, s);
+  CHECK(s.logged("may not run reload") == 2);
+  CHECK(s.logged("49 more such warnings for uid 1000 held back") == 1);
+  ::close(fd);
+}
+
+TEST_CASE("control socket: one uid cannot take every slot") {
+  lvsd::ControlLimits limits;
+  limits.max_clients = 10;
+  limits.max_clients_per_uid = 2;
+  Server s(limits);
+  int accepted = 0;
+  // The first three connections are uid 1000's, the fourth another reader's.
+  s.server.set_peer_lookup([&accepted](int) {
+    return lvsd::PeerCred{++accepted <= 3 ? uid_t{1000} : uid_t{1001}, 1000, {991}};
+  });
+  int a = connect_to(s.path);
+  s.turn();
+  int b = connect_to(s.path);
+  s.turn();
+  int c = connect_to(s.path);
+  bool closed = false;
+  CHECK(reply_of(read_line(c, s, &closed))["error"] == "too many clients of uid 1000");
+  int d = connect_to(s.path);
+  send_all(d, "{\"command\":\"status\"}\n", s);
+  CHECK(reply_of(read_line(d, s))["ok"] == true);
+  CHECK(s.server.clients() == 3);
+  for (int fd : {a, b, c, d}) ::close(fd);
+}
+
+TEST_CASE("control socket: a folder others could write to, or another user's, is refused") {
+  lvsd::test::TempDir dir;
+  lvsd::test::ManualClock clock;
+  lvsd::test::MemoryLog log;
+  lvsd::EventLoop loop;
+  lvsd::ControlServer server(loop, clock, log, {}, [](const lvsd::Request&, lvsd::ControlServer::Respond) {});
+  const std::string open_dir = dir.file("open");
+  REQUIRE(::mkdir(open_dir.c_str(), 0755) == 0);
+  REQUIRE(::chmod(open_dir.c_str(), 0777) == 0);
+  auto refused = server.listen(open_dir + "/control.sock");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("writable by group or others (mode 0777)") != std::string::npos);
+  CHECK(::access((open_dir + "/control.sock").c_str(), F_OK) != 0);
+  if (::geteuid() == 0) {
+    const std::string theirs = dir.file("theirs");
+    REQUIRE(::mkdir(theirs.c_str(), 0755) == 0);
+    REQUIRE(::chown(theirs.c_str(), 65534, 65534) == 0);
+    auto not_ours = server.listen(theirs + "/control.sock");
+    REQUIRE_FALSE(not_ours);
+    CHECK(not_ours.error().message.find("owned by uid 65534") != std::string::npos);
+  }
+}
+
+TEST_CASE("control socket: a socket something answers on is kept; a stale one is replaced") {
+  Server first;
+  lvsd::test::MemoryLog log;
+  lvsd::ControlServer second(first.loop, first.clock, log, {}, [](const lvsd::Request&, lvsd::ControlServer::Respond) {});
+  auto refused = second.listen(first.path);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == EADDRINUSE);
+  CHECK(refused.error().message.find("answers on " + first.path) != std::string::npos);
+  // The first one still serves on its socket.
+  int fd = connect_to(first.path);
+  send_all(fd, "{\"command\":\"status\"}\n", first);
+  CHECK(reply_of(read_line(fd, first))["ok"] == true);
+  ::close(fd);
+
+  // A socket file nobody listens on any more, as a killed daemon leaves it.
+  const std::string stale = first.dir.file("run/stale.sock");
+  int dead = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, stale.c_str(), sizeof addr.sun_path - 1);
+  REQUIRE(::bind(dead, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  ::close(dead);
+  lvsd::ControlServer third(first.loop, first.clock, log, {}, [](const lvsd::Request&, lvsd::ControlServer::Respond) {});
+  CHECK(third.listen(stale));
+}
+
+namespace {
+
+// Lowers the soft descriptor limit and fills the table up to it; undoes both on exit.
+struct FullFdTable {
+  rlimit saved{};
+  std::vector<int> fds;  // the first one is the /dev/null the others duplicate
+  FullFdTable() {
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    const int base = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(base >= 0);
+    fds.push_back(base);
+    rlimit low{static_cast<rlim_t>(base + 64), saved.rlim_max};
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    for (int i = 0; i < 4096; ++i) {
+      int fd = ::fcntl(base, F_DUPFD_CLOEXEC, 0);
+      if (fd < 0) break;
+      fds.push_back(fd);
+    }
+  }
+  void release() {
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+  }
+  ~FullFdTable() { release(); }
+};
+
+}  // namespace
+
+TEST_CASE("control socket: out of descriptors at accept, it stops listening for a while, logs once, then serves") {
+  lvsd::ControlLimits limits;
+  limits.accept_backoff = 1s;
+  Server s(limits);
+  int fd = connect_to(s.path);
+  {
+    FullFdTable full;
+    REQUIRE(::fcntl(full.fds.front(), F_DUPFD_CLOEXEC, 0) < 0);
+    REQUIRE(errno == EMFILE);
+    // The connection stays queued; the loop does not spin on the listener.
+    auto first = s.loop.run_once(10);
+    REQUIRE(first);
+    CHECK(*first == 1);
+    for (int i = 0; i < 20; ++i) {
+      auto ran = s.loop.run_once(0);
+      REQUIRE(ran);
+      CHECK(*ran == 0);
+    }
+    CHECK(s.logged("cannot accept clients: Too many open files") == 1);
+    CHECK(s.server.clients() == 0);
+    auto wake = s.server.sweep();
+    REQUIRE(wake);
+    CHECK(*wake - s.clock.now() == 1s);
+    // Still out of descriptors after the backoff: tried again, not logged again.
+    s.clock.advance(1s);
+    s.server.sweep();
+    REQUIRE(s.loop.run_once(10));
+    CHECK(s.logged("cannot accept clients") == 1);
+  }
+  s.clock.advance(1s);
+  s.server.sweep();
+  send_all(fd, "{\"command\":\"status\"}\n", s);
+  CHECK(reply_of(read_line(fd, s))["ok"] == true);
+  CHECK(s.logged("accepting clients again") == 1);
   ::close(fd);
 }
