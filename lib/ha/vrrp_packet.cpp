@@ -54,6 +54,7 @@ std::string_view to_string(DropReason reason) {
     case DropReason::auth_bad_key: return "auth_bad_key";
     case DropReason::auth_bad_mac: return "auth_bad_mac";
     case DropReason::auth_replay: return "auth_replay";
+    case DropReason::unknown_source: return "unknown_source";
   }
   return "unknown";
 }

@@ -62,8 +62,9 @@ enum class DropReason : std::uint8_t {
   auth_bad_key,       // trailer names a key we do not hold
   auth_bad_mac,
   auth_replay,        // counter not above the last one accepted from that peer
+  unknown_source,     // unicast: not one of the descriptor's other nodes
 };
-inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::auth_replay) + 1;
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::unknown_source) + 1;
 std::string_view to_string(DropReason reason);
 
 // The VRRP checksum: one's complement sum over the pseudo-header of the packet's family

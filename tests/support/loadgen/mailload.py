@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""mailload: a steady mail load through the VIPs, with client code this project did not
+write (Python's smtplib, poplib, imaplib and ssl), so lvsd's own protocol code never
+tests itself.
+
+Each session connects from one of the client addresses, reads the greeting, logs in where
+the protocol has a login, does a little work and logs out:
+  smtp   EHLO, STARTTLS when offered, MAIL/RCPT/DATA of a message with a unique id, QUIT
+  pop3   (STLS on 110, implicit TLS on 995) USER/PASS, STAT, RETR 1 when there is one, QUIT
+  imap   (STARTTLS on 143, implicit TLS on 993) LOGIN, SELECT INBOX, FETCH 1 header, LOGOUT;
+         as real IMAP clients do, `imap_parallel` connections of one client at once
+Every session is one JSON line in --out: start time, protocol, port, VIP, client, ok,
+error, the real that served it (from its greeting: Postfix's myhostname, Dovecot's
+login_greeting), latency, and for SMTP the id of an accepted message.
+
+  mailload.py --plan PLAN.json --out SESSIONS.jsonl [--duration S] [--rate R]
+
+PLAN.json:
+  {"targets": [{"vip": "192.0.2.10", "port": 25, "weight": 2}, ...],
+   "clients": ["192.0.2.100", "192.0.2.101"], "rate": 8, "duration_s": 30,
+   "user": "probe", "password": "probe-secret", "rcpt": "probe@example.test",
+   "cafile": "/path/ca.crt", "imap_parallel": 3, "timeout_s": 10}
+Exit status: 0 when every session succeeded, 1 when one failed, 2 on a usage error.
+"""
+import argparse
+import concurrent.futures
+import imaplib
+import json
+import poplib
+import random
+import re
+import smtplib
+import socket
+import ssl
+import sys
+import threading
+import time
+import uuid
+
+PROTO_BY_PORT = {25: "smtp", 587: "smtp", 110: "pop3", 995: "pop3", 143: "imap", 993: "imap"}
+IMPLICIT_TLS = {995, 993}
+REAL_RE = re.compile(r"\b(rs\d+|real\d+)[.\w-]*", re.I)
+
+
+def real_of(greeting):
+    """The real server's name from a greeting line, or 'unknown'."""
+    if isinstance(greeting, bytes):
+        greeting = greeting.decode("utf-8", "replace")
+    m = REAL_RE.search(greeting or "")
+    return m.group(1).lower() if m else "unknown"
+
+
+def tls_context(plan):
+    ctx = ssl.create_default_context(cafile=plan.get("cafile"))
+    # The reals' certificates name the reals, not the VIP the client dialled.
+    ctx.check_hostname = False
+    if not plan.get("cafile"):
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def smtp_session(plan, vip, port, client, rec):
+    timeout = plan.get("timeout_s", 10)
+    s = smtplib.SMTP(timeout=timeout, source_address=(client, 0))
+    try:
+        code, banner = s.connect(vip, port)
+        rec["real"] = real_of(banner)
+        if code != 220:
+            raise RuntimeError("greeting %d %r" % (code, banner))
+        s.ehlo("loadgen.example.test")
+        # connect() does not record the host, and starttls() names it in SNI.
+        s._host = vip
+        if s.has_extn("starttls"):
+            s.starttls(context=tls_context(plan))
+            s.ehlo("loadgen.example.test")
+        mid = str(uuid.uuid4())
+        rcpt = plan.get("rcpt", "probe@example.test")
+        body = ("From: loadgen@example.test\r\nTo: %s\r\nSubject: load %s\r\n"
+                "Message-ID: <%s@loadgen.example.test>\r\nX-Loadgen-Id: %s\r\n\r\n"
+                "A message from mailload.\r\n" % (rcpt, mid, mid, mid))
+        s.sendmail("loadgen@example.test", [rcpt], body)
+        rec["message_id"] = mid
+        s.quit()
+    finally:
+        s.close()
+
+
+class SourcePOP3(poplib.POP3):
+    """poplib with a source address; implicit TLS when `context` is given."""
+
+    def __init__(self, host, port, client, timeout, context=None):
+        self._client, self._context = client, context
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        sock = socket.create_connection((self.host, self.port), timeout=timeout,
+                                        source_address=(self._client, 0))
+        return self._context.wrap_socket(sock) if self._context else sock
+
+
+def pop3_session(plan, vip, port, client, rec):
+    ctx = tls_context(plan)
+    p = SourcePOP3(vip, port, client, plan.get("timeout_s", 10), ctx if port in IMPLICIT_TLS else None)
+    rec["real"] = real_of(p.welcome)
+    try:
+        if port not in IMPLICIT_TLS:
+            p.stls(context=ctx)
+        p.user(plan.get("user", "probe"))
+        p.pass_(plan.get("password", "probe-secret"))
+        count, _ = p.stat()
+        if count:
+            p.retr(1)
+        p.quit()
+    finally:
+        p.close()
+
+
+class SourceIMAP(imaplib.IMAP4):
+    """imaplib with a source address; implicit TLS when `context` is given."""
+
+    def __init__(self, host, port, client, timeout, context=None):
+        self._client, self._context = client, context
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        sock = socket.create_connection((self.host, self.port), timeout=timeout,
+                                        source_address=(self._client, 0))
+        return self._context.wrap_socket(sock) if self._context else sock
+
+
+def imap_one(plan, vip, port, client):
+    timeout = plan.get("timeout_s", 10)
+    ctx = tls_context(plan)
+    m = SourceIMAP(vip, port, client, timeout, ctx if port in IMPLICIT_TLS else None)
+    try:
+        real = real_of(m.welcome)
+        if port not in IMPLICIT_TLS:
+            m.starttls(ssl_context=ctx)
+        m.login(plan.get("user", "probe"), plan.get("password", "probe-secret"))
+        typ, data = m.select("INBOX", readonly=True)
+        if typ != "OK":
+            raise RuntimeError("SELECT %s %r" % (typ, data))
+        if int(data[0] or 0) > 0:
+            m.fetch("1", "(BODY.PEEK[HEADER])")
+        m.logout()
+        return real
+    finally:
+        try:
+            m.shutdown()
+        except OSError:
+            pass
+
+
+def imap_session(plan, vip, port, client, rec):
+    n = max(1, int(plan.get("imap_parallel", 1)))
+    reals, errors = [None] * n, []
+
+    def one(i):
+        try:
+            reals[i] = imap_one(plan, vip, port, client)
+        except Exception as e:  # noqa: BLE001 - every failure is a result here
+            errors.append("%s: %s" % (type(e).__name__, e))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seen = sorted({r for r in reals if r})
+    rec["real"] = seen[0] if len(seen) == 1 else ",".join(seen) or "unknown"
+    rec["connections"] = n
+    rec["reals_seen"] = seen
+    if errors:
+        raise RuntimeError("; ".join(errors))
+
+
+SESSIONS = {"smtp": smtp_session, "pop3": pop3_session, "imap": imap_session}
+
+
+def run_session(plan, target, client, t0):
+    port = int(target["port"])
+    proto = target.get("proto") or PROTO_BY_PORT[port]
+    rec = {"t": round(time.time() - t0, 3), "proto": proto, "port": port, "vip": target["vip"],
+           "client": client, "ok": False, "real": "unknown"}
+    start = time.monotonic()
+    try:
+        SESSIONS[proto](plan, target["vip"], port, client, rec)
+        rec["ok"] = True
+    except Exception as e:  # noqa: BLE001
+        rec["error"] = "%s: %s" % (type(e).__name__, e)
+    rec["latency_ms"] = round((time.monotonic() - start) * 1000, 1)
+    return rec
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--plan", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--duration", type=float)
+    ap.add_argument("--rate", type=float)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    try:
+        with open(args.plan) as f:
+            plan = json.load(f)
+        targets = plan["targets"]
+        clients = plan["clients"]
+        if not targets or not clients:
+            raise ValueError("targets and clients must not be empty")
+        for t in targets:
+            if (t.get("proto") or PROTO_BY_PORT.get(int(t["port"]))) not in SESSIONS:
+                raise ValueError("no protocol for port %s (give \"proto\")" % t["port"])
+    except (OSError, ValueError, KeyError) as e:
+        print("mailload: bad plan %s: %s" % (args.plan, e), file=sys.stderr)
+        return 2
+    duration = args.duration if args.duration is not None else plan.get("duration_s", 30)
+    rate = args.rate if args.rate is not None else plan.get("rate", 5)
+    rnd = random.Random(args.seed)
+    weights = [float(t.get("weight", 1)) for t in targets]
+    t0 = time.time()
+    start = time.monotonic()
+    futures = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=int(plan.get("workers", 32))) as pool, \
+            open(args.out, "a") as out:
+        n = 0
+        while True:
+            due = start + n / rate
+            if due - start >= duration:
+                break
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            target = rnd.choices(targets, weights)[0]
+            client = rnd.choice(clients)
+            futures.append(pool.submit(run_session, plan, target, client, t0))
+            n += 1
+        failed = 0
+        for fut in futures:
+            rec = fut.result()
+            failed += not rec["ok"]
+            out.write(json.dumps(rec, sort_keys=True) + "\n")
+    print("mailload: %d sessions, %d failed, %.0f s" % (len(futures), failed, time.monotonic() - start))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
