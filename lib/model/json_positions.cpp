@@ -178,10 +178,19 @@ class Reader {
   }
 
   void skip_ws() {
-    while (!at_end()) {
+    // advance() for these four bytes, without its UTF-8 test: most of a pretty-printed
+    // descriptor is indentation.
+    while (i_ < s_.size()) {
       char c = s_[i_];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
-      advance();
+      if (c == ' ' || c == '\t' || c == '\r') {
+        ++col_;
+      } else if (c == '\n') {
+        ++line_;
+        col_ = 1;
+      } else {
+        break;
+      }
+      ++i_;
     }
   }
 
@@ -224,17 +233,23 @@ class Reader {
     return out;
   }
 
-  // Closes a recorded container: its children's indices go to one shared vector, for a
-  // large object followed by the same indices sorted by name (see PositionedJson).
-  void close(std::uint32_t self, const std::vector<std::uint32_t>& kids) {
+  // Closes a recorded container whose children are kids_[base..]: their indices go to
+  // one shared vector, for a large object followed by the same indices sorted by name
+  // (see PositionedJson). kids_ is one stack for all open containers, so reading an
+  // object allocates no vector of its own.
+  void close(std::uint32_t self, std::size_t base) {
     if (!recording_) return;
+    const auto first = kids_.begin() + static_cast<std::ptrdiff_t>(base);
+    const std::size_t count = kids_.size() - base;
     entries_[self].first_child = static_cast<std::uint32_t>(children_.size());
-    entries_[self].child_count = static_cast<std::uint32_t>(kids.size());
-    children_.insert(children_.end(), kids.begin(), kids.end());
-    if (!entries_[self].is_object || kids.size() <= PositionedJson::kScanLimit) return;
-    auto sorted = children_.insert(children_.end(), kids.begin(), kids.end());
-    std::sort(sorted, children_.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return entries_[a].name < entries_[b].name; });
+    entries_[self].child_count = static_cast<std::uint32_t>(count);
+    children_.insert(children_.end(), first, kids_.end());
+    if (entries_[self].is_object && count > PositionedJson::kScanLimit) {
+      auto sorted = children_.insert(children_.end(), first, kids_.end());
+      std::sort(sorted, children_.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return entries_[a].name < entries_[b].name; });
+    }
+    kids_.resize(base);
   }
 
   nlohmann::json value(int depth, const Slot& slot) {
@@ -276,7 +291,7 @@ class Reader {
       advance();
       return obj;
     }
-    std::vector<std::uint32_t> kids;
+    const std::size_t base = kids_.size();
     std::optional<std::unordered_map<std::string, TextPosition>> first_keys;
     for (;;) {
       skip_ws();
@@ -294,14 +309,17 @@ class Reader {
         throw Fatal{here(), "expected ':' after field name \"" + key + "\", found " + describe_byte(peek())};
       advance();
       auto& members = obj.get_ref<nlohmann::json::object_t&>();
-      if (members.count(key)) {
+      // One search per member: reading the value leaves this map alone, so the hint holds.
+      auto hint = members.lower_bound(key);
+      if (hint != members.end() && hint->first == key) {
         if (recording_) {
           // Where the first one was: an index of this object's keys, made at its first
           // duplicate, so many duplicates cost one pass, not one pass each.
           if (!first_keys) {
             first_keys.emplace();
-            for (std::uint32_t k : kids) first_keys->emplace(entries_[k].name, entries_[k].key);
-            steps_ += kids.size();
+            for (std::size_t k = base; k < kids_.size(); ++k)
+              first_keys->emplace(entries_[kids_[k]].name, entries_[kids_[k]].key);
+            steps_ += kids_.size() - base;
           }
           ++steps_;
           auto it = first_keys->find(key);
@@ -318,9 +336,9 @@ class Reader {
       } else {
         auto child = static_cast<std::uint32_t>(entries_.size());
         nlohmann::json v = value(depth, Slot{self, 0, &key, key_pos});
-        if (recording_) kids.push_back(child);
+        if (recording_) kids_.push_back(child);
         if (first_keys) first_keys->emplace(key, key_pos);
-        members.emplace(std::move(key), std::move(v));
+        members.emplace_hint(hint, std::move(key), std::move(v));
       }
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("object", '}', open)};
@@ -333,7 +351,7 @@ class Reader {
       after_comma_ = false;
       if (peek() == '}') {
         advance();
-        close(self, kids);
+        close(self, base);
         return obj;
       }
       throw Fatal{here(), "expected ',' or '}' after a field, found " + describe_byte(peek())};
@@ -352,7 +370,7 @@ class Reader {
       advance();
       return arr;
     }
-    std::vector<std::uint32_t> kids;
+    const std::size_t base = kids_.size();
     for (std::uint32_t index = 0;; ++index) {
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("array", ']', open)};
@@ -360,7 +378,7 @@ class Reader {
       after_comma_ = false;
       auto child = static_cast<std::uint32_t>(entries_.size());
       arr.push_back(value(depth, Slot{self, index, nullptr, {}}));
-      if (recording_) kids.push_back(child);
+      if (recording_) kids_.push_back(child);
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("array", ']', open)};
       if (peek() == ',') {
@@ -372,7 +390,7 @@ class Reader {
       after_comma_ = false;
       if (peek() == ']') {
         advance();
-        close(self, kids);
+        close(self, base);
         return arr;
       }
       throw Fatal{here(), "expected ',' or ']' after an item, found " + describe_byte(peek())};
@@ -583,6 +601,7 @@ class Reader {
   std::vector<JsonProblem> problems_;
   std::vector<PositionEntry> entries_;
   std::vector<std::uint32_t> children_;
+  std::vector<std::uint32_t> kids_;  // children of the open containers, innermost last
 };
 
 }  // namespace
