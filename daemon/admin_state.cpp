@@ -1,5 +1,6 @@
 #include "daemon/admin_state.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,32 @@ bool AdminState::enable(const std::string& service, const DestKey& real) {
     }
   }
   return false;
+}
+
+namespace {
+
+bool before(const DrainEntry& d, const std::string& service, const DestKey& real) {
+  if (int c = d.service.compare(service); c != 0) return c < 0;
+  return d.real < real;
+}
+
+}  // namespace
+
+DrainIndex::DrainIndex(const AdminState& state) {
+  sorted_.reserve(state.drains.size());
+  for (const auto& d : state.drains) sorted_.push_back(&d);
+  // stable: of two entries for one pair, find() returns the first, as AdminState::find does.
+  std::stable_sort(sorted_.begin(), sorted_.end(),
+                   [](const DrainEntry* a, const DrainEntry* b) { return before(*a, b->service, b->real); });
+}
+
+const DrainEntry* DrainIndex::find(const std::string& service, const DestKey& real) const {
+  auto it = std::lower_bound(sorted_.begin(), sorted_.end(), nullptr, [&](const DrainEntry* d, std::nullptr_t) {
+    ++comparisons_;
+    return before(*d, service, real);
+  });
+  if (it == sorted_.end() || (*it)->service != service || (*it)->real != real) return nullptr;
+  return *it;
 }
 
 std::string admin_state_path(const std::string& state_dir, const std::string& netns) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "daemon/admin_state.h"
+#include "daemon/overlay_builder.h"
 #include "harness.h"
 
 namespace {
@@ -190,4 +191,68 @@ TEST_CASE("admin state: a state folder other users can write to is refused on lo
   auto again = lvsd::load_admin_state(path);
   REQUIRE(again);
   CHECK(again->drains.size() == 1);
+}
+
+TEST_CASE("admin state: the drain index finds what AdminState::find finds, first of duplicates included") {
+  lvsd::AdminState s;
+  auto key = [](const char* a, std::uint16_t p) { return lvs::ipvs::DestKey{*lvs::net::IpAddress::parse(a), p}; };
+  (void)s.drain("smtp", key("203.0.113.82", 25), 1, 0);
+  (void)s.drain("imap", key("203.0.113.81", 143), 2, 0);
+  (void)s.drain("smtp", key("203.0.113.81", 25), 3, 0);
+  (void)s.drain("smtp", key("2001:db8::81", 25), 4, 0);
+  s.drains.push_back(lvsd::DrainEntry{"smtp", key("203.0.113.81", 25), 5, 0, std::nullopt, {}});  // a duplicate
+  const lvsd::DrainIndex index(s);
+  for (const char* service : {"smtp", "imap", "pop3", ""})
+    for (const auto& k : {key("203.0.113.81", 25), key("203.0.113.82", 25), key("203.0.113.81", 143),
+                          key("2001:db8::81", 25), key("198.51.100.1", 25)}) {
+      INFO(service << " " << k.address.to_string() << ":" << k.port);
+      CHECK(index.find(service, k) == s.find(service, k));
+    }
+  CHECK(index.find("smtp", key("203.0.113.81", 25))->since == 3);
+}
+
+TEST_CASE("admin state: 40,000 drains looked up pair by pair cost n log n comparisons, not n squared") {
+  lvsd::AdminState s;
+  const int services = 10000;
+  for (int svc = 0; svc < services; ++svc)
+    for (int r = 1; r <= 4; ++r)
+      s.drains.push_back(lvsd::DrainEntry{
+          "s" + std::to_string(svc),
+          lvs::ipvs::DestKey{*lvs::net::IpAddress::parse("203.0.113." + std::to_string(r)), 1000}, 0, 0,
+          std::nullopt, {}});
+  const lvsd::DrainIndex index(s);
+  std::size_t found = 0;
+  for (const auto& d : s.drains) found += index.find(d.service, d.real) == &d ? 1 : 0;
+  CHECK(found == s.drains.size());
+  // log2(40,000) is about 15.3: at most 17 comparisons per lookup.
+  CHECK(index.comparisons() <= 17u * s.drains.size());
+}
+
+TEST_CASE("admin state: the overlay gives every drained real weight 0 at 10,000 services x 4 reals") {
+  lvs::model::Cluster cluster;
+  lvsd::AdminState admin;
+  for (int svc = 0; svc < 10000; ++svc) {
+    lvs::model::VirtualService vs;
+    vs.name = "s" + std::to_string(svc);
+    vs.address = *lvs::net::IpAddress::parse("192.0.2." + std::to_string(svc / 250 + 1));
+    vs.port = static_cast<std::uint16_t>(1000 + svc % 250);
+    for (int r = 1; r <= 4; ++r) {
+      lvs::model::Real real;
+      real.address = *lvs::net::IpAddress::parse("203.0.113." + std::to_string(r));
+      real.port = vs.port;
+      vs.reals.push_back(real);
+      // Every real but the last of every tenth service is drained.
+      if (!(svc % 10 == 0 && r == 4))
+        admin.drains.push_back(
+            lvsd::DrainEntry{vs.name, lvs::ipvs::DestKey{real.address, real.port}, 0, 0, std::nullopt, {}});
+    }
+    cluster.virtual_services.push_back(std::move(vs));
+  }
+  auto overlay = lvsd::build_overlay(
+      cluster, [](const lvs::model::VirtualService&, const lvs::model::Real&) { return true; }, admin);
+  std::size_t zero = 0;
+  for (const auto& [key, so] : overlay.services)
+    for (const auto& [dest, o] : so.reals) zero += o.weight == std::optional<std::uint32_t>(0) ? 1 : 0;
+  CHECK(zero == admin.drains.size());
+  CHECK(admin.drains.size() == 40000u - 1000u);
 }
