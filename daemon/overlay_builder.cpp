@@ -16,6 +16,7 @@ std::size_t healthy_count(const model::VirtualService& vs, const HealthOf& healt
 
 desired::Overlay build_overlay(const model::Cluster& cluster, const HealthOf& healthy, const AdminState& admin) {
   desired::Overlay overlay;
+  const DrainIndex drained(admin);
   for (const auto& vs : cluster.virtual_services) {
     desired::ServiceOverlay so;
     for (const auto& r : vs.reals) {
@@ -24,7 +25,7 @@ desired::Overlay build_overlay(const model::Cluster& cluster, const HealthOf& he
       const bool up = healthy(vs, r);
       if (!up && vs.on_failure == model::OnFailure::remove) {
         o.excluded = true;
-      } else if (!up || admin.find(vs.name, key) != nullptr) {
+      } else if (!up || drained.find(vs.name, key) != nullptr) {
         o.weight = 0;
       }
       if (o != desired::RealOverride{}) so.reals[key] = o;

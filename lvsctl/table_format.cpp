@@ -3,11 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <string_view>
 
+#include "common/file_io.h"
 #include "ipvs/reconcile.h"
 
 namespace lvsctl {
@@ -378,16 +378,9 @@ std::string format_table_json(const Info& info, const Table& table) {
 }
 
 bool write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
+  auto written = lvs::write_all(fd, text, fd == STDOUT_FILENO ? "the standard output" : "the output");
+  if (!written) std::fprintf(stderr, "lvsctl: %s\n", written.error().describe().c_str());
+  return written.ok();
 }
 
 }  // namespace lvsctl

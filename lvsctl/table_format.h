@@ -23,7 +23,8 @@ std::string format_table_text(const lvs::ipvs::Info& info, const lvs::ipvs::Tabl
 // Every field, stats and rates, as exact integers.
 std::string format_table_json(const lvs::ipvs::Info& info, const lvs::ipvs::Table& table);
 
-// Writes all of `text` to a file descriptor (retrying short writes); false on failure.
+// Writes all of `text` to a file descriptor through the file layer (lvs::write_all);
+// on failure says why on stderr and returns false.
 bool write_all(int fd, const std::string& text);
 
 }  // namespace lvsctl

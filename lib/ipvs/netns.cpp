@@ -8,38 +8,21 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/file_io.h"
+
 namespace lvs::ipvs {
-
-namespace {
-
-// Owns one file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 Status run_in_netns(const std::string& name, const std::function<Status()>& fn) {
   const std::string where = "network namespace '" + name + "'";
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
     return make_error(EINVAL, where + ": not a valid namespace name");
 
-  Fd original(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  UniqueFd original(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (original.get() < 0)
     return make_error(errno, "cannot remember the current network namespace (/proc/thread-self/ns/net)");
 
   const std::string path = "/run/netns/" + name;
-  Fd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (target.get() < 0) {
     int e = errno;
     if (e == ENOENT) return make_error(e, where + " does not exist (" + path + "; create it with `ip netns add " + name + "`)");

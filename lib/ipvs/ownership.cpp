@@ -2,11 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <nlohmann/json.hpp>
+
+#include "common/file_io.h"
 
 namespace lvs::ipvs {
 
@@ -34,18 +35,27 @@ std::optional<Protocol> protocol_from(const std::string& s) {
   return std::nullopt;
 }
 
-std::optional<ServiceKey> key_from_json(const json& j) {
-  if (!j.is_object()) return std::nullopt;
+// One /services item; `why` names the field that is missing or of the wrong type.
+std::optional<ServiceKey> key_from_json(const json& j, std::string& why) {
+  if (!j.is_object()) {
+    why = " must be an object";
+    return std::nullopt;
+  }
+  auto fail = [&](const char* field, const char* problem) {
+    why = std::string("/") + field + " " + problem;
+    return std::nullopt;
+  };
   ServiceKey k;
   auto fam = j.find("family");
-  if (fam == j.end() || !fam->is_string()) return std::nullopt;
+  if (fam == j.end()) return fail("family", "is missing");
+  if (!fam->is_string()) return fail("family", "must be a string");
   if (*fam == "inet") k.family = Family::inet;
   else if (*fam == "inet6") k.family = Family::inet6;
-  else return std::nullopt;
+  else return fail("family", "must be \"inet\" or \"inet6\"");
   auto mark = j.find("fwmark");
   if (mark != j.end()) {
     if (!mark->is_number_unsigned() || *mark == 0 || mark->get<std::uint64_t>() > 0xffffffffu)
-      return std::nullopt;
+      return fail("fwmark", "must be an integer from 1 to 4294967295");
     k.fwmark = mark->get<std::uint32_t>();
     k.address.family = k.family;
     return k;
@@ -53,53 +63,21 @@ std::optional<ServiceKey> key_from_json(const json& j) {
   auto proto = j.find("protocol");
   auto addr = j.find("address");
   auto port = j.find("port");
-  if (proto == j.end() || addr == j.end() || port == j.end()) return std::nullopt;
-  if (!proto->is_string() || !addr->is_string() || !port->is_number_unsigned()) return std::nullopt;
+  if (proto == j.end()) return fail("protocol", "is missing (and there is no fwmark)");
+  if (!proto->is_string()) return fail("protocol", "must be a string");
   auto p = protocol_from(proto->get<std::string>());
+  if (!p) return fail("protocol", "must be tcp, udp or sctp");
+  if (addr == j.end()) return fail("address", "is missing");
+  if (!addr->is_string()) return fail("address", "must be a string");
   auto a = net::IpAddress::parse(addr->get<std::string>());
-  if (!p || !a || a->family != k.family || port->get<std::uint64_t>() > 65535) return std::nullopt;
+  if (!a || a->family != k.family) return fail("address", "is not an address of the given family");
+  if (port == j.end()) return fail("port", "is missing");
+  if (!port->is_number_unsigned() || port->get<std::uint64_t>() > 65535)
+    return fail("port", "must be an integer from 0 to 65535");
   k.protocol = *p;
   k.address = *a;
   k.port = port->get<std::uint16_t>();
   return k;
-}
-
-Error sys_error(const std::string& what, const std::string& path) {
-  return make_error(errno, what + " " + path);
-}
-
-std::string parent_dir(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-Status make_dirs(const std::string& dir) {
-  if (dir.empty() || dir == "/" || dir == ".") return ok();
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return ok();
-    return make_error(ENOTDIR, "state folder " + dir + " is not a folder");
-  }
-  auto up = make_dirs(parent_dir(dir));
-  if (!up) return up;
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return sys_error("cannot create state folder", dir);
-  return ok();
-}
-
-Status write_all(int fd, const std::string& data, const std::string& path) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return sys_error("cannot write", path);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return ok();
 }
 
 }  // namespace
@@ -116,7 +94,7 @@ std::string to_json(const Ownership& owned) {
   json doc;
   doc["version"] = 1;
   doc["services"] = std::move(services);
-  return doc.dump(2) + "\n";
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Result<Ownership> ownership_from_json(std::string_view text, const std::string& origin) {
@@ -124,18 +102,19 @@ Result<Ownership> ownership_from_json(std::string_view text, const std::string& 
   if (doc.is_discarded() || !doc.is_object())
     return make_error(EINVAL, origin + ": not a valid ownership state file (JSON object expected)");
   auto v = doc.find("version");
-  if (v == doc.end() || *v != 1)
-    return make_error(EINVAL, origin + ": unsupported ownership state version");
+  if (v == doc.end() || !v->is_number_integer() || v->get<std::int64_t>() != 1)
+    return make_error(EINVAL, origin + ": /version must be the integer 1 (the only ownership state version known)");
   auto list = doc.find("services");
   if (list == doc.end() || !list->is_array())
-    return make_error(EINVAL, origin + ": \"services\" must be an array");
+    return make_error(EINVAL, origin + ": /services must be an array");
   Ownership owned;
   std::size_t i = 0;
   for (const auto& item : *list) {
-    auto key = key_from_json(item);
+    std::string why;
+    auto key = key_from_json(item, why);
     if (!key)
-      return make_error(EINVAL, origin + ": /services/" + std::to_string(i) +
-                                    " is not a service key (family + fwmark, or family + protocol + address + port)");
+      return make_error(EINVAL, origin + ": /services/" + std::to_string(i) + why +
+                                    " (a service key is family + fwmark, or family + protocol + address + port)");
     owned.services.insert(*key);
     ++i;
   }
@@ -143,79 +122,34 @@ Result<Ownership> ownership_from_json(std::string_view text, const std::string& 
 }
 
 Result<Ownership> load_ownership(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Ownership{};
-    return sys_error("cannot read ownership state", path);
+  auto text = read_state_file(path, kMaxOwnershipFileBytes);
+  if (!text) {
+    if (text.error().code == ENOENT) return Ownership{};
+    return make_error(text.error().code, "cannot read ownership state: " + text.error().message);
   }
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Error e = sys_error("cannot read ownership state", path);
-      ::close(fd);
-      return e;
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return ownership_from_json(text, path);
+  return ownership_from_json(*text, path);
 }
 
 Status save_ownership(const std::string& path, const Ownership& owned) {
-  const std::string dir = parent_dir(path);
-  auto made = make_dirs(dir);
-  if (!made) return made;
-
-  std::string tmp = path + ".tmp.XXXXXX";
-  int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return sys_error("cannot create temporary state file in", dir);
-  auto fail = [&](Error e) -> Status {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return e;
-  };
-  if (::fchmod(fd, 0644) != 0) return fail(sys_error("cannot set mode of", tmp));
-  auto w = write_all(fd, to_json(owned), tmp);
-  if (!w) return fail(w.error());
-  if (::fsync(fd) != 0) return fail(sys_error("cannot fsync", tmp));
-  if (::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return sys_error("cannot close", tmp);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = sys_error("cannot rename temporary state file onto", path);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  // Make the rename itself durable.
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return ok();
+  return write_file_atomic(path, to_json(owned), AtomicWriteOptions{kMaxOwnershipFileBytes, 0644, 0750});
 }
 
 Result<OwnershipLock> OwnershipLock::try_acquire(const std::string& ownership_file) {
-  auto made = make_dirs(parent_dir(ownership_file));
-  if (!made) return made.error();
+  auto dir = open_private_dir(parent_dir(ownership_file), 0750);
+  if (!dir) return dir.error();
   const std::string path = ownership_file + ".lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return sys_error("cannot open lock file", path);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  const std::string name = base_name(path);
+  // O_NOFOLLOW: the lock file is created, never a file a symlink points at.
+  UniqueFd fd(::openat(dir->get(), name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd) return make_error(errno, "cannot open lock file " + path);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     int e = errno;
-    ::close(fd);
     if (e == EWOULDBLOCK)
       return make_error(e, path + " is held by another process changing this IPVS table (lvsd, or another "
                                "lvsctl apply); with lvsd running, change the descriptor and use lvsctl reload");
-    errno = e;
-    return sys_error("cannot lock", path);
+    return make_error(e, "cannot lock " + path);
   }
-  return OwnershipLock(fd);
+  return OwnershipLock(fd.release());
 }
 
 OwnershipLock& OwnershipLock::operator=(OwnershipLock&& other) noexcept {

@@ -1,11 +1,13 @@
 #include "model/json_positions.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <unordered_map>
 
 namespace lvs::model {
 
@@ -28,19 +30,20 @@ std::string parent_pointer(const std::string& pointer) {
 
 namespace {
 
-// True when pointer token `token` (RFC 6901, escaped) names the member `key`.
-bool token_names(std::string_view token, std::string_view key) {
-  std::size_t t = 0;
-  for (char c : key) {
-    if (c == '~' || c == '/') {
-      if (t + 1 >= token.size() || token[t] != '~' || token[t + 1] != (c == '~' ? '0' : '1')) return false;
-      t += 2;
-    } else {
-      if (t >= token.size() || token[t] != c) return false;
-      ++t;
+// The member name an RFC 6901 token stands for ("~0" -> "~", "~1" -> "/"); false for a
+// "~" not followed by 0 or 1, which names no member.
+bool unescape_token(std::string_view token, std::string& out) {
+  out.clear();
+  for (std::size_t t = 0; t < token.size(); ++t) {
+    if (token[t] != '~') {
+      out += token[t];
+      continue;
     }
+    if (t + 1 >= token.size() || (token[t + 1] != '0' && token[t + 1] != '1')) return false;
+    out += token[t + 1] == '0' ? '~' : '/';
+    ++t;
   }
-  return t == token.size();
+  return true;
 }
 
 // An array index token as written by std::to_string: digits, no leading zero.
@@ -63,6 +66,7 @@ std::pair<std::uint32_t, bool> PositionedJson::find(const std::string& pointer) 
   if (pointer.empty()) return {0, true};
   if (pointer[0] != '/') return {0, false};
   std::string_view rest(pointer);
+  std::string name;
   while (!rest.empty()) {
     rest.remove_prefix(1);  // '/'
     std::size_t slash = rest.find('/');
@@ -76,18 +80,34 @@ std::pair<std::uint32_t, bool> PositionedJson::find(const std::string& pointer) 
         at = children[e.first_child + index];
         found = true;
       }
-    } else if (e.is_object) {
-      for (std::uint32_t k = 0; k < e.child_count && !found; ++k) {
-        std::uint32_t child = children[e.first_child + k];
-        if (token_names(token, entries[child].name)) {
-          at = child;
-          found = true;
-        }
+    } else if (e.is_object && unescape_token(token, name)) {
+      if (auto child = member(e, name)) {
+        at = *child;
+        found = true;
       }
     }
     if (!found) return {at, false};
   }
   return {at, true};
+}
+
+std::optional<std::uint32_t> PositionedJson::member(const PositionEntry& object, const std::string& name) const {
+  const std::uint32_t* first = children.data() + object.first_child;
+  if (object.child_count <= kScanLimit) {
+    for (std::uint32_t k = 0; k < object.child_count; ++k) {
+      ++lookup_steps;
+      if (entries[first[k]].name == name) return first[k];
+    }
+    return std::nullopt;
+  }
+  const std::uint32_t* sorted = first + object.child_count;
+  const std::uint32_t* end = sorted + object.child_count;
+  const std::uint32_t* it = std::lower_bound(sorted, end, name, [&](std::uint32_t child, const std::string& n) {
+    ++lookup_steps;
+    return entries[child].name < n;
+  });
+  if (it != end && entries[*it].name == name) return *it;
+  return std::nullopt;
 }
 
 TextPosition PositionedJson::position_of(const std::string& pointer) const {
@@ -132,6 +152,7 @@ class Reader {
         throw Fatal{here(), "unexpected " + describe_byte(peek()) + " after the end of the document"};
       out.entries = std::move(entries_);
       out.children = std::move(children_);
+      out.lookup_steps = steps_;
       result.json = std::move(out);
     } catch (const Fatal& f) {
       problems_.push_back(JsonProblem{f.position, "", f.message});
@@ -157,10 +178,19 @@ class Reader {
   }
 
   void skip_ws() {
-    while (!at_end()) {
+    // advance() for these four bytes, without its UTF-8 test: most of a pretty-printed
+    // descriptor is indentation.
+    while (i_ < s_.size()) {
       char c = s_[i_];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
-      advance();
+      if (c == ' ' || c == '\t' || c == '\r') {
+        ++col_;
+      } else if (c == '\n') {
+        ++line_;
+        col_ = 1;
+      } else {
+        break;
+      }
+      ++i_;
     }
   }
 
@@ -203,12 +233,23 @@ class Reader {
     return out;
   }
 
-  // Closes a recorded container: its children's indices go to one shared vector.
-  void close(std::uint32_t self, const std::vector<std::uint32_t>& kids) {
+  // Closes a recorded container whose children are kids_[base..]: their indices go to
+  // one shared vector, for a large object followed by the same indices sorted by name
+  // (see PositionedJson). kids_ is one stack for all open containers, so reading an
+  // object allocates no vector of its own.
+  void close(std::uint32_t self, std::size_t base) {
     if (!recording_) return;
+    const auto first = kids_.begin() + static_cast<std::ptrdiff_t>(base);
+    const std::size_t count = kids_.size() - base;
     entries_[self].first_child = static_cast<std::uint32_t>(children_.size());
-    entries_[self].child_count = static_cast<std::uint32_t>(kids.size());
-    children_.insert(children_.end(), kids.begin(), kids.end());
+    entries_[self].child_count = static_cast<std::uint32_t>(count);
+    children_.insert(children_.end(), first, kids_.end());
+    if (entries_[self].is_object && count > PositionedJson::kScanLimit) {
+      auto sorted = children_.insert(children_.end(), first, kids_.end());
+      std::sort(sorted, children_.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return entries_[a].name < entries_[b].name; });
+    }
+    kids_.resize(base);
   }
 
   nlohmann::json value(int depth, const Slot& slot) {
@@ -250,7 +291,8 @@ class Reader {
       advance();
       return obj;
     }
-    std::vector<std::uint32_t> kids;
+    const std::size_t base = kids_.size();
+    std::optional<std::unordered_map<std::string, TextPosition>> first_keys;
     for (;;) {
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("object", '}', open)};
@@ -267,11 +309,21 @@ class Reader {
         throw Fatal{here(), "expected ':' after field name \"" + key + "\", found " + describe_byte(peek())};
       advance();
       auto& members = obj.get_ref<nlohmann::json::object_t&>();
-      if (members.count(key)) {
+      // One search per member: reading the value leaves this map alone, so the hint holds.
+      auto hint = members.lower_bound(key);
+      if (hint != members.end() && hint->first == key) {
         if (recording_) {
-          TextPosition first;
-          for (std::uint32_t k : kids)
-            if (entries_[k].name == key) first = entries_[k].key;
+          // Where the first one was: an index of this object's keys, made at its first
+          // duplicate, so many duplicates cost one pass, not one pass each.
+          if (!first_keys) {
+            first_keys.emplace();
+            for (std::size_t k = base; k < kids_.size(); ++k)
+              first_keys->emplace(entries_[kids_[k]].name, entries_[kids_[k]].key);
+            steps_ += kids_.size() - base;
+          }
+          ++steps_;
+          auto it = first_keys->find(key);
+          TextPosition first = it != first_keys->end() ? it->second : TextPosition{};
           problems_.push_back(JsonProblem{
               key_pos, pointer_of(self) + "/" + escape_pointer_token(key),
               "duplicate field \"" + key + "\" (first written at line " + std::to_string(first.line) +
@@ -284,8 +336,9 @@ class Reader {
       } else {
         auto child = static_cast<std::uint32_t>(entries_.size());
         nlohmann::json v = value(depth, Slot{self, 0, &key, key_pos});
-        if (recording_) kids.push_back(child);
-        members.emplace(std::move(key), std::move(v));
+        if (recording_) kids_.push_back(child);
+        if (first_keys) first_keys->emplace(key, key_pos);
+        members.emplace_hint(hint, std::move(key), std::move(v));
       }
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("object", '}', open)};
@@ -298,7 +351,7 @@ class Reader {
       after_comma_ = false;
       if (peek() == '}') {
         advance();
-        close(self, kids);
+        close(self, base);
         return obj;
       }
       throw Fatal{here(), "expected ',' or '}' after a field, found " + describe_byte(peek())};
@@ -317,7 +370,7 @@ class Reader {
       advance();
       return arr;
     }
-    std::vector<std::uint32_t> kids;
+    const std::size_t base = kids_.size();
     for (std::uint32_t index = 0;; ++index) {
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("array", ']', open)};
@@ -325,7 +378,7 @@ class Reader {
       after_comma_ = false;
       auto child = static_cast<std::uint32_t>(entries_.size());
       arr.push_back(value(depth, Slot{self, index, nullptr, {}}));
-      if (recording_) kids.push_back(child);
+      if (recording_) kids_.push_back(child);
       skip_ws();
       if (at_end()) throw Fatal{here(), unclosed("array", ']', open)};
       if (peek() == ',') {
@@ -337,7 +390,7 @@ class Reader {
       after_comma_ = false;
       if (peek() == ']') {
         advance();
-        close(self, kids);
+        close(self, base);
         return arr;
       }
       throw Fatal{here(), "expected ',' or ']' after an item, found " + describe_byte(peek())};
@@ -541,12 +594,14 @@ class Reader {
   int line_ = 1;
   int col_ = 1;
   std::size_t values_ = 0;
+  std::uint64_t steps_ = 0;  // name comparisons finding duplicates' first positions
   bool recording_ = true;
   bool after_comma_ = false;
   TextPosition comma_;
   std::vector<JsonProblem> problems_;
   std::vector<PositionEntry> entries_;
   std::vector<std::uint32_t> children_;
+  std::vector<std::uint32_t> kids_;  // children of the open containers, innermost last
 };
 
 }  // namespace

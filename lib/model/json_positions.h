@@ -40,7 +40,15 @@ struct PositionEntry {
 struct PositionedJson {
   nlohmann::json value;
   std::vector<PositionEntry> entries;     // [0] is the root value
-  std::vector<std::uint32_t> children;    // entry indices, grouped per container
+  // Entry indices, grouped per container: children[first_child .. +child_count] in
+  // document order. An object of more than kScanLimit members has them once more right
+  // after, sorted by name, so a lookup is a binary search: a file with 200,000 unknown
+  // fields asks for 200,000 positions, and a scan each would be quadratic.
+  std::vector<std::uint32_t> children;
+  static constexpr std::uint32_t kScanLimit = 8;
+  // Name comparisons made while reading (duplicate keys) and in lookups; a test uses it
+  // to show that the work grows with the size of the file, not with its square.
+  mutable std::uint64_t lookup_steps = 0;
 
   // Where `pointer` was written; for a pointer that was not written (a missing field),
   // the nearest written ancestor.
@@ -51,6 +59,8 @@ struct PositionedJson {
  private:
   // The entry written deepest along `pointer`, and whether the whole pointer was found.
   std::pair<std::uint32_t, bool> find(const std::string& pointer) const;
+  // The child of `object` written with this (unescaped) name.
+  std::optional<std::uint32_t> member(const PositionEntry& object, const std::string& name) const;
 };
 
 struct JsonProblem {

@@ -1,8 +1,6 @@
 #include "model/loader.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "common/file_io.h"
 #include "model/json_positions.h"
 #include "model/model_from_json.h"
 #include "model/schema_check.h"
@@ -125,49 +124,18 @@ LoadResult load_cluster_text(std::string_view text, const std::string& filename,
 }
 
 LoadResult load_cluster_file(const std::string& path, const LoadOptions& options) {
+  // The file layer opens with O_NONBLOCK and checks the type before reading: a FIFO
+  // named as descriptor fails at once instead of blocking lvsd's event loop.
+  auto text = read_file_capped(path, kMaxDescriptorBytes, "the file");
+  if (text) return load_cluster_text(*text, path, options);
   LoadResult result;
-  auto fail = [&](const std::string& message) {
-    result.diagnostics.push_back(Diagnostic{Severity::error, path, 0, 0, "", message});
-    result.read_failed = true;
-    return result;
-  };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(std::string("cannot open: ") + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return fail("not a regular file");
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxDescriptorBytes) {
-    ::close(fd);
-    result.diagnostics.push_back(Diagnostic{
-        Severity::error, path, 0, 0, "",
-        "the file is " + std::to_string(st.st_size) + " bytes, more than the limit of " +
-            std::to_string(kMaxDescriptorBytes / (1024 * 1024)) + " MiB"});
-    return result;
-  }
-  // Read at most one byte past the limit: the file may grow between fstat and read.
-  // The buffer starts at the file's size (a 16 MiB buffer would cost a memset and page
-  // faults on every load) and grows only if the file grows meanwhile.
-  const std::size_t limit = kMaxDescriptorBytes + 1;
-  std::string text;
-  text.resize(std::min(limit, static_cast<std::size_t>(st.st_size) + 1));
-  std::size_t got = 0;
-  while (got < limit) {
-    if (got == text.size()) text.resize(std::min(limit, text.size() * 2));
-    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return fail(std::string("cannot read: ") + std::strerror(err));
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  text.resize(got);
-  return load_cluster_text(text, path, options);
+  const Error& e = text.error();
+  std::string message = e.message;
+  if (e.code != EFBIG && e.code != EINVAL) message += std::string(": ") + std::strerror(e.code);
+  result.diagnostics.push_back(Diagnostic{Severity::error, path, 0, 0, "", message});
+  // Too large is a finding about the descriptor (exit 1); the rest mean it was not read.
+  result.read_failed = e.code != EFBIG;
+  return result;
 }
 
 Result<Node> find_local_node(const Cluster& cluster, const std::string& name,

@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
-#include <sstream>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -15,10 +13,14 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "common/file_io.h"
 #include "model/json_positions.h"
 
 namespace lvs::model {
 namespace {
+
+// Ours is about 30 KiB; the cap only stops a wrong path (a log, a device) early.
+constexpr std::size_t kMaxSchemaBytes = 4 * kMiB;
 
 struct LoadedSchema {
   nlohmann::json document;
@@ -33,13 +35,11 @@ Result<const LoadedSchema*> load_schema(const std::string& path) {
   auto it = cache.find(path);
   if (it != cache.end()) return static_cast<const LoadedSchema*>(it->second.get());
 
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{errno ? errno : ENOENT, "cannot read the schema " + path};
-  std::stringstream buf;
-  buf << in.rdbuf();
+  auto text = read_file_capped(path, kMaxSchemaBytes, "it");
+  if (!text) return Error{text.error().code, "cannot read the schema " + path + ": " + text.error().message};
   auto loaded = std::make_unique<LoadedSchema>();
   try {
-    loaded->document = nlohmann::json::parse(buf.str());
+    loaded->document = nlohmann::json::parse(*text);
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::NlohmannJsonAdapter adapter(loaded->document);
     parser.populateSchema(adapter, loaded->schema);

@@ -91,3 +91,62 @@ TEST_CASE("json reader: invalid UTF-8 in strings is rejected: stray continuation
     CHECK(r.problems[0].position == TextPosition{1, 3});
   }
 }
+
+namespace {
+
+// {"k0": 0, "k1": 1, ...}, optionally followed by every key again (each a duplicate).
+std::string many_keys(int n, bool repeat) {
+  std::string text = "{";
+  for (int pass = 0; pass < (repeat ? 2 : 1); ++pass)
+    for (int i = 0; i < n; ++i) text += (text.size() > 1 ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  return text + "}";
+}
+
+// The work done finding every member's position once (reading included).
+std::uint64_t work_for(int n, bool repeat) {
+  auto r = read_json_with_positions(many_keys(n, repeat));
+  REQUIRE(r.json);
+  REQUIRE(r.problems.size() == (repeat ? static_cast<std::size_t>(n) : 0u));
+  for (int i = 0; i < n; i += 1) {
+    auto key = "/k" + std::to_string(i);
+    REQUIRE(r.json->key_position_of(key).line == 1);
+  }
+  return r.json->lookup_steps;
+}
+
+}  // namespace
+
+TEST_CASE("json reader: finding positions in an object of many members grows about linearly, not quadratically") {
+  // Each lookup was a scan of all members: 4x the members cost 16x the work.
+  const int n = 20000;
+  for (bool repeat : {false, true}) {
+    INFO((repeat ? "every key written twice" : "distinct keys"));
+    const std::uint64_t small = work_for(n, repeat);
+    const std::uint64_t large = work_for(4 * n, repeat);
+    INFO(small << " steps for " << n << " members, " << large << " for " << 4 * n);
+    CHECK(large < 6 * small);
+    CHECK(large < 40u * 4 * n);  // a few dozen comparisons per member at most
+  }
+}
+
+TEST_CASE("json reader: member lookups by escaped pointer tokens find sorted and unsorted objects alike") {
+  // Enough members that the object is looked up through its sorted index.
+  std::string text = "{";
+  for (int i = 0; i < 40; ++i) text += "\"m" + std::to_string(39 - i) + "\": " + std::to_string(i) + ", ";
+  text += "\"a/b\": 1, \"c~d\": 2, \"\": 3, \"m~1\": 4}";
+  auto r = read_json_with_positions(text);
+  REQUIRE(r.json);
+  for (int i = 0; i < 40; ++i) {
+    auto p = r.json->position_of("/m" + std::to_string(39 - i));
+    CHECK(r.json->value["m" + std::to_string(39 - i)] == i);
+    CHECK(p.column > 1);
+  }
+  CHECK(r.json->key_position_of("/a~1b").column == static_cast<int>(text.find("\"a/b\"")) + 1);
+  CHECK(r.json->key_position_of("/c~0d").column == static_cast<int>(text.find("\"c~d\"")) + 1);
+  CHECK(r.json->key_position_of("/").column == static_cast<int>(text.find("\"\": 3")) + 1);
+  CHECK(r.json->key_position_of("/m~01").column == static_cast<int>(text.find("\"m~1\"")) + 1);
+  // Not there: "m~1" unescapes to "m/", and a bad escape names nothing; both fall back to the object.
+  CHECK(r.json->key_position_of("/m~1") == TextPosition{1, 1});
+  CHECK(r.json->key_position_of("/m~2") == TextPosition{1, 1});
+  CHECK(r.json->key_position_of("/zz") == TextPosition{1, 1});
+}

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "model/loader.h"
@@ -76,7 +80,7 @@ TEST_CASE("limits: an unreadable path is a read failure, not an invalid descript
   test::TempDir dir;
   auto directory = load_cluster_file(dir.path());
   CHECK(directory.read_failed);
-  CHECK(directory.diagnostics.at(0).message == "not a regular file");
+  CHECK(directory.diagnostics.at(0).message == "the file is not a regular file");
 }
 
 TEST_CASE("limits: a schema that cannot be found is a read failure naming the path") {
@@ -88,4 +92,41 @@ TEST_CASE("limits: a schema that cannot be found is a read failure naming the pa
   CHECK(r.diagnostics[0].message.find("cannot read the schema /nonexistent/lvs-model-test.schema.json") !=
         std::string::npos);
   CHECK(find_schema_path(o) == o.schema_path);
+}
+
+TEST_CASE("limits: a FIFO given as descriptor is refused at once, not waited on") {
+  test::TempDir dir;
+  const std::string fifo = dir.path() + "/cluster.json";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // A child does the load, so a blocking open (no writer will ever come) fails this test
+  // through the alarm instead of hanging the whole run.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::alarm(20);
+    auto r = load_cluster_file(fifo);
+    bool right = r.read_failed && r.diagnostics.size() == 1 &&
+                 r.diagnostics[0].message == "the file is not a regular file";
+    ::_exit(right ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  INFO("child status " << status);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("limits: an object with 200,000 unknown fields is read and every field reported") {
+  std::string text = test::read_file(test::examples_dir() + "/minimal.json");
+  const std::size_t brace = text.find('{');
+  std::string extra;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) extra += "\"unknown" + std::to_string(i) + "\": 0, ";
+  text.insert(brace + 1, extra);
+  auto r = load_cluster_text(text, "wide.json");
+  CHECK_FALSE(r.ok());
+  std::size_t unknown = 0;
+  for (const auto& d : r.diagnostics)
+    if (d.message.rfind("unknown field \"unknown", 0) == 0 && d.line > 0) ++unknown;
+  CHECK(unknown == static_cast<std::size_t>(n));
 }

@@ -110,3 +110,67 @@ TEST_CASE("ownership lock: a second writer of the same table is refused until th
   }
   CHECK(OwnershipLock::try_acquire(path).ok());
 }
+
+TEST_CASE("ownership: a field of the wrong type is an error naming the file and the field") {
+  struct Case {
+    const char* text;
+    const char* field;
+  };
+  const Case cases[] = {
+      {R"({"version":"1","services":[]})", "/version"},
+      {R"({"version":1,"services":{}})", "/services must"},
+      {R"({"version":1,"services":[5]})", "/services/0 "},
+      {R"({"version":1,"services":[{"family":4}]})", "/services/0/family"},
+      {R"({"version":1,"services":[{"family":"inet","fwmark":"7"}]})", "/services/0/fwmark"},
+      {R"({"version":1,"services":[{"family":"inet","protocol":6,"address":"192.0.2.1","port":25}]})",
+       "/services/0/protocol"},
+      {R"({"version":1,"services":[{"family":"inet","protocol":"tcp","address":["192.0.2.1"],"port":25}]})",
+       "/services/0/address"},
+      {R"({"version":1,"services":[{"family":"inet","protocol":"tcp","address":"192.0.2.1","port":"25"}]})",
+       "/services/0/port"},
+      {R"({"version":1,"services":[{"family":"inet","protocol":"tcp","address":"2001:db8::1","port":25}]})",
+       "/services/0/address"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    lvs::Result<Ownership> r = Ownership{};
+    REQUIRE_NOTHROW(r = ownership_from_json(c.text, "/x/owned.json"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.rfind("/x/owned.json: ", 0) == 0);
+    CHECK(r.error().message.find(c.field) != std::string::npos);
+  }
+}
+
+TEST_CASE("ownership: a state file above the cap is refused without reading it") {
+  TempDir dir;
+  const std::string path = dir.path + "/owned.json";
+  REQUIRE(save_ownership(path, sample()).ok());
+  REQUIRE(::truncate(path.c_str(), static_cast<off_t>(kMaxOwnershipFileBytes) + 1) == 0);
+  auto r = load_ownership(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == EFBIG);
+  CHECK(r.error().message.find(path) != std::string::npos);
+}
+
+TEST_CASE("ownership lock: a symlink planted at the lock file is not followed") {
+  TempDir dir;
+  const std::string path = dir.path + "/owned.json";
+  const std::string victim = dir.path + "/victim";
+  REQUIRE(::symlink(victim.c_str(), (path + ".lock").c_str()) == 0);
+  auto lock = OwnershipLock::try_acquire(path);
+  REQUIRE_FALSE(lock.ok());
+  CHECK(lock.error().code == ELOOP);
+  CHECK(lock.error().message.find(path + ".lock") != std::string::npos);
+  CHECK(::access(victim.c_str(), F_OK) != 0);  // not created through the link
+}
+
+TEST_CASE("ownership: a state folder other users can write to is refused") {
+  TempDir dir;
+  const std::string folder = dir.path + "/lvsd";
+  const std::string path = ownership_path(folder, "");
+  REQUIRE(save_ownership(path, sample()).ok());
+  REQUIRE(::chmod(folder.c_str(), 0775) == 0);
+  CHECK(load_ownership(path).error().code == EPERM);
+  CHECK(save_ownership(path, sample()).error().code == EPERM);
+  CHECK(OwnershipLock::try_acquire(path).error().code == EPERM);
+}
