@@ -218,6 +218,12 @@ struct Ha {
   Authentication authentication;
   std::vector<Vip> vips;
   std::optional<Sync> sync;
+  // Gratuitous ARP / unsolicited NA: a burst on takeover, then again every this many
+  // seconds while master (0: only the burst).
+  std::uint32_t garp_refresh_s = 60;
+  // Run on every state change with the new state appended as the last argument
+  // ("master", "backup", "fault", "initialize"); never through a shell. Empty: none.
+  std::vector<std::string> notify;
   bool operator==(const Ha&) const = default;
 };
 

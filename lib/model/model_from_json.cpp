@@ -184,6 +184,10 @@ class Converter {
         str(v, "interface", vip.interface);
         h.vips.push_back(vip);
       }
+    integer(j, "garp_refresh_s", h.garp_refresh_s);
+    if (auto* notify = array_at(j, "notify"))
+      for (const auto& arg : *notify)
+        if (arg.is_string()) h.notify.push_back(arg.get<std::string>());
     if (auto* sync = object_at(j, "sync")) {
       Sync s;
       str(*sync, "interface", s.interface);
