@@ -22,13 +22,6 @@
 
 namespace lvs::ha {
 
-class PacketIo {
- public:
-  virtual ~PacketIo() = default;
-  virtual Status send(std::span<const std::uint8_t> payload, const net::IpAddress& destination) = 0;
-  virtual Result<std::optional<Datagram>> receive() = 0;
-};
-
 // What survives a restart: our epoch for the HMAC counter, the operator's hold, and
 // each peer's last epoch. Stored by the caller (STATE_DIR/ha.json in lvsd).
 struct PersistentHa {

@@ -28,20 +28,30 @@ struct Datagram {
   Envelope envelope;
 };
 
-class VrrpSocket {
+// How HaNode sends and receives: the raw socket below, or a fake wire in tests.
+class PacketIo {
+ public:
+  virtual ~PacketIo() = default;
+  virtual Status send(std::span<const std::uint8_t> payload, const net::IpAddress& destination) = 0;
+  // One datagram, or nullopt when none is waiting.
+  virtual Result<std::optional<Datagram>> receive() = 0;
+  virtual int fd() const { return -1; }  // for the event loop; -1 when there is none
+};
+
+class VrrpSocket final : public PacketIo {
  public:
   static Result<VrrpSocket> open(const SocketConfig& config);
   VrrpSocket(VrrpSocket&& other) noexcept;
   VrrpSocket& operator=(VrrpSocket&& other) noexcept;
   VrrpSocket(const VrrpSocket&) = delete;
   VrrpSocket& operator=(const VrrpSocket&) = delete;
-  ~VrrpSocket();
+  ~VrrpSocket() override;
 
-  int fd() const { return fd_; }
-  Status send(std::span<const std::uint8_t> payload, const net::IpAddress& destination);
+  int fd() const override { return fd_; }
+  Status send(std::span<const std::uint8_t> payload, const net::IpAddress& destination) override;
   // One datagram, or nullopt when none is waiting (the socket is non-blocking). A
   // datagram too short to hold an IPv4 header is returned with an empty payload.
-  Result<std::optional<Datagram>> receive();
+  Result<std::optional<Datagram>> receive() override;
 
  private:
   VrrpSocket(int fd, SocketConfig config) : fd_(fd), config_(std::move(config)) {}

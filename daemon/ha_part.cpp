@@ -1,0 +1,225 @@
+#include "daemon/ha_part.h"
+
+#include <net/if.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/file_io.h"
+#include "ha/ha_state.h"
+#include "ha/node_select.h"
+
+extern char** environ;
+
+namespace lvsd {
+namespace {
+
+using lvs::ha::TimePoint;
+using namespace std::chrono_literals;
+
+constexpr auto kLinkCheckEvery = 200ms;  // how soon a dead link moves the VIPs away
+constexpr auto kSyncCheckEvery = 30s;    // a stopped sync daemon is started again
+
+std::string describe(const lvs::ipvs::SyncDaemon& d) {
+  return std::string(lvs::ipvs::to_string(d.state)) + " on " + d.interface + " id " + std::to_string(d.sync_id);
+}
+
+}  // namespace
+
+lvs::Result<std::unique_ptr<HaPart>> HaPart::create(const lvs::model::Cluster& cluster, const std::string& node_flag,
+                                                    HaPartDeps deps) {
+  if (!cluster.ha) return std::unique_ptr<HaPart>{};
+  auto self = lvs::ha::select_node(cluster.nodes, node_flag, deps.local_addresses);
+  if (!self) return self.error();
+  lvs::ha::HaSettings s;
+  s.self = *self;
+  for (const auto& n : cluster.nodes)
+    if (n.name != self->name) s.peers.push_back(n);
+  if (s.peers.empty()) return lvs::make_error(0, "ha needs at least one other node in `nodes`");
+  s.ha = *cluster.ha;
+  s.announce_refresh = std::chrono::seconds(s.ha.garp_refresh_s);
+  if (s.ha.authentication.type == lvs::model::AuthType::hmac_sha256) {
+    auto text = deps.read_key_file(s.ha.authentication.key_file);
+    if (!text) return text.error();
+    auto keys = lvs::ha::parse_key_file(*text, s.ha.authentication.key_file);
+    if (!keys) return keys.error();
+    s.keys = std::move(*keys);
+  }
+  const bool multicast = s.ha.peers == lvs::model::PeerMode::multicast;
+  auto io = deps.open_io({s.self.address, s.ha.interface, multicast});
+  if (!io) return io.error();
+  const int fd = (*io)->fd();
+  return std::unique_ptr<HaPart>(new HaPart(std::move(deps), std::move(s), std::move(*io), fd));
+}
+
+HaPart::HaPart(HaPartDeps deps, lvs::ha::HaSettings settings, std::unique_ptr<lvs::ha::PacketIo> io, int fd)
+    : deps_(std::move(deps)), settings_(std::move(settings)), io_(std::move(io)), fd_(fd) {
+  lvs::ha::HaEvents events;
+  events.state_changed = [this](lvs::ha::State from, lvs::ha::State to, const std::string& why) { on_state(from, to, why); };
+  events.log = [this](const std::string& line) { deps_.log.warning("ha: " + line); };
+  events.persist = [this](const lvs::ha::PersistentHa& p) { persist(p); };
+  node_ = std::make_unique<lvs::ha::HaNode>(settings_, *io_, deps_.addresses, deps_.announcer, std::move(events));
+}
+
+std::vector<std::string> HaPart::tracked_interfaces() const {
+  std::vector<std::string> out{settings_.ha.interface};
+  for (const auto& v : settings_.ha.vips)
+    if (std::find(out.begin(), out.end(), v.interface) == out.end()) out.push_back(v.interface);
+  return out;
+}
+
+void HaPart::persist(const lvs::ha::PersistentHa& state) {
+  if (deps_.state_file.empty()) return;
+  if (auto s = lvs::ha::save_ha_state(deps_.state_file, state); !s)
+    deps_.log.error("ha: cannot save " + deps_.state_file + ": " + s.error().describe());
+}
+
+lvs::Status HaPart::start(TimePoint now) {
+  lvs::ha::PersistentHa saved;
+  if (!deps_.state_file.empty()) {
+    auto loaded = lvs::ha::load_ha_state(deps_.state_file);
+    // A wrong epoch would reuse HMAC counters: refuse to start rather than guess.
+    if (!loaded) return loaded.error();
+    saved = *loaded;
+  }
+  ensure_sync();
+  down_.clear();
+  for (const auto& i : tracked_interfaces())
+    if (!deps_.link_up(i)) down_.push_back(i);
+  const bool up = down_.empty() && table_fault_.empty();
+  deps_.log.notice("ha: node " + settings_.self.name + " (" + settings_.self.address.to_string() + ", priority " +
+                   std::to_string(settings_.self.priority) + "), virtual router " +
+                   std::to_string(settings_.ha.virtual_router_id) + " on " + settings_.ha.interface +
+                   (saved.held ? ", held as standby since an operator hand-over" : ""));
+  if (auto s = node_->start(now, up, saved); !s) return s;
+  next_link_check_ = now + kLinkCheckEvery;
+  next_sync_check_ = now + kSyncCheckEvery;
+  return lvs::ok();
+}
+
+void HaPart::ensure_sync() {
+  if (!settings_.ha.sync) return;
+  auto running = deps_.backend.sync_daemons();
+  if (!running) {
+    deps_.log.warning("ha: cannot read the sync daemons: " + running.error().describe());
+    return;
+  }
+  // Both on every node: the master daemon sends the connections this node serves, the
+  // backup daemon learns the peer's, so either node can take over established sessions.
+  for (auto state : {lvs::ipvs::SyncState::master, lvs::ipvs::SyncState::backup}) {
+    lvs::ipvs::SyncDaemon want;
+    want.state = state;
+    want.interface = settings_.ha.sync->interface;
+    want.sync_id = settings_.ha.sync->sync_id;
+    auto it = std::find_if(running->begin(), running->end(), [&](const auto& d) { return d.state == state; });
+    if (it != running->end() && it->interface == want.interface && it->sync_id == want.sync_id) continue;
+    if (it != running->end()) {
+      if (auto s = deps_.backend.stop_sync_daemon(state); !s) {
+        deps_.log.warning("ha: cannot stop the sync daemon " + describe(*it) + ": " + s.error().describe());
+        continue;
+      }
+    }
+    if (auto s = deps_.backend.start_sync_daemon(want); !s)
+      deps_.log.warning("ha: cannot start the sync daemon " + describe(want) + ": " + s.error().describe());
+    else
+      deps_.log.notice("ha: sync daemon " + describe(want) + " started");
+  }
+}
+
+void HaPart::check_links(TimePoint now) {
+  std::vector<std::string> down;
+  for (const auto& i : tracked_interfaces())
+    if (!deps_.link_up(i)) down.push_back(i);
+  if (down == down_) return;
+  down_ = down;
+  for (const auto& i : down) deps_.log.warning("ha: tracked interface " + i + " is down");
+  const bool up = down_.empty() && table_fault_.empty();
+  std::string why = !down_.empty() ? "tracked interface " + down_.front() + " is down"
+                    : !table_fault_.empty() ? table_fault_
+                                           : "tracked interfaces are up again";
+  node_->tracked(now, up, why);
+}
+
+void HaPart::table_fault(TimePoint now, bool failed, const std::string& why) {
+  const std::string next = failed ? "the IPVS table cannot be programmed: " + why : "";
+  if (next == table_fault_) return;
+  table_fault_ = next;
+  const bool up = down_.empty() && table_fault_.empty();
+  node_->tracked(now, up, failed ? table_fault_ : "the IPVS table is programmed again");
+}
+
+void HaPart::readable(TimePoint now) { node_->readable(now); }
+
+void HaPart::timers(TimePoint now) {
+  node_->timers(now);
+  if (next_link_check_ && now >= *next_link_check_) {
+    check_links(now);
+    next_link_check_ = now + kLinkCheckEvery;
+  }
+  if (next_sync_check_ && now >= *next_sync_check_) {
+    ensure_sync();
+    next_sync_check_ = now + kSyncCheckEvery;
+  }
+}
+
+void HaPart::hand_over(TimePoint now) { node_->hand_over(now); }
+void HaPart::resume() { node_->resume(); }
+void HaPart::shutdown() { node_->shutdown(); }
+
+std::optional<TimePoint> HaPart::next_deadline() const {
+  std::optional<TimePoint> next = node_->next_deadline();
+  for (const auto& t : {next_link_check_, next_sync_check_})
+    if (t && (!next || *t < *next)) next = t;
+  return next;
+}
+
+void HaPart::on_state(lvs::ha::State from, lvs::ha::State to, const std::string& why) {
+  const std::string to_word(lvs::ha::to_string(to));
+  deps_.log.notice("ha: " + std::string(lvs::ha::to_string(from)) + " -> " + to_word + " (" + why + ")");
+  if (settings_.ha.notify.empty()) return;
+  auto argv = settings_.ha.notify;
+  argv.push_back(to_word);
+  if (auto s = deps_.spawn(argv); !s) deps_.log.warning("ha: notify command: " + s.error().describe());
+}
+
+HaPartStatus HaPart::status() const {
+  HaPartStatus s;
+  s.node = settings_.self.name;
+  s.ha = node_->status();
+  s.tracked_down = down_;
+  if (settings_.ha.sync) {
+    auto running = deps_.backend.sync_daemons();
+    if (running)
+      for (const auto& d : *running) s.sync.push_back(describe(d));
+  }
+  return s;
+}
+
+bool kernel_link_up(const std::string& interface) {
+  lvs::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return true;  // cannot tell: do not fault the node for our own shortage
+  ifreq req{};
+  if (interface.size() >= sizeof req.ifr_name) return false;
+  std::memcpy(req.ifr_name, interface.c_str(), interface.size());
+  if (::ioctl(fd.get(), SIOCGIFFLAGS, &req) != 0) return false;  // gone counts as down
+  return (req.ifr_flags & IFF_UP) && (req.ifr_flags & IFF_RUNNING);
+}
+
+lvs::Status spawn_detached(const std::vector<std::string>& argv) {
+  if (argv.empty()) return lvs::make_error(EINVAL, "no command");
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  // lvsd ignores SIGCHLD while HA runs, so the kernel reaps these children.
+  const int rc = ::posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ);
+  if (rc != 0) return lvs::make_error(rc, "cannot run " + argv[0]);
+  return lvs::ok();
+}
+
+}  // namespace lvsd

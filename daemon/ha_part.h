@@ -1,0 +1,94 @@
+#pragma once
+// lvsd's HA part: the descriptor's `ha` section brought to life. It picks this node,
+// opens the VRRP socket, runs lib/ha's HaNode, keeps both IPVS sync daemons running,
+// watches the tracked interfaces, keeps ha.json, and runs the notify command. The
+// daemon only wires it: the socket's fd into the event loop, deadlines into the timer,
+// status and the `ha` commands through the control socket. Every outside effect goes
+// through HaPartDeps, so tests run it with fakes.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "daemon/log.h"
+#include "ha/ha_node.h"
+#include "ipvs/backend.h"
+#include "model/cluster.h"
+
+namespace lvsd {
+
+// An interface's state as the tracker needs it: up and running (carrier).
+using LinkProbe = std::function<bool(const std::string& interface)>;
+// Starts `argv` without a shell and without waiting for it.
+using Spawner = std::function<lvs::Status(const std::vector<std::string>& argv)>;
+using PacketIoFactory =
+    std::function<lvs::Result<std::unique_ptr<lvs::ha::PacketIo>>(const lvs::ha::SocketConfig& config)>;
+
+struct HaPartDeps {
+  lvs::ipvs::IpvsBackend& backend;  // sync daemons only
+  lvs::ha::AddressBackend& addresses;
+  lvs::ha::Announcer& announcer;
+  PacketIoFactory open_io;
+  LinkProbe link_up;
+  Spawner spawn;
+  Logger& log;
+  // Reads the HMAC key file (a secret: the daemon reads it with the file layer's cap).
+  std::function<lvs::Result<std::string>(const std::string& path)> read_key_file;
+  std::string state_file;  // ha.json (empty: not persisted, for tests)
+  std::vector<lvs::net::IpAddress> local_addresses;  // for picking the node without --node
+};
+
+struct HaPartStatus {
+  std::string node;
+  lvs::ha::HaStatus ha;
+  std::vector<std::string> sync;  // "master on eth1 id 51", ...
+  std::vector<std::string> tracked_down;
+};
+
+class HaPart {
+ public:
+  // Nullptr (and no error) when the descriptor has no `ha` section.
+  static lvs::Result<std::unique_ptr<HaPart>> create(const lvs::model::Cluster& cluster, const std::string& node_flag,
+                                                     HaPartDeps deps);
+
+  // Stray VIPs first, then sync daemons, then the state machine.
+  lvs::Status start(lvs::ha::TimePoint now);
+  void readable(lvs::ha::TimePoint now);
+  void timers(lvs::ha::TimePoint now);
+  // The IPVS table could not (or again could) be programmed: a node in Fault holds no VIP.
+  void table_fault(lvs::ha::TimePoint now, bool failed, const std::string& why);
+  void hand_over(lvs::ha::TimePoint now);
+  void resume();
+  void shutdown();
+
+  std::optional<lvs::ha::TimePoint> next_deadline() const;
+  int fd() const { return fd_; }
+  HaPartStatus status() const;
+  const lvs::ha::HaSettings& settings() const { return settings_; }
+
+ private:
+  HaPart(HaPartDeps deps, lvs::ha::HaSettings settings, std::unique_ptr<lvs::ha::PacketIo> io, int fd);
+  void check_links(lvs::ha::TimePoint now);
+  void ensure_sync();
+  void on_state(lvs::ha::State from, lvs::ha::State to, const std::string& why);
+  void persist(const lvs::ha::PersistentHa& state);
+  std::vector<std::string> tracked_interfaces() const;
+
+  HaPartDeps deps_;
+  lvs::ha::HaSettings settings_;
+  std::unique_ptr<lvs::ha::PacketIo> io_;
+  int fd_ = -1;
+  std::unique_ptr<lvs::ha::HaNode> node_;
+  std::vector<std::string> down_;
+  std::string table_fault_;
+  std::optional<lvs::ha::TimePoint> next_link_check_;
+  std::optional<lvs::ha::TimePoint> next_sync_check_;
+};
+
+// The kernel's side of HaPartDeps: IFF_UP and IFF_RUNNING, posix_spawn.
+bool kernel_link_up(const std::string& interface);
+lvs::Status spawn_detached(const std::vector<std::string>& argv);
+
+}  // namespace lvsd

@@ -1,0 +1,253 @@
+#include <deque>
+#include <map>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "common/file_io.h"
+#include "daemon/ha_part.h"
+#include "ha/ha_state.h"
+#include "ipvs/fake_ipvs.h"
+#include "temp_dir.h"
+
+using namespace std::chrono_literals;
+using lvs::ha::State;
+using lvs::ha::TimePoint;
+using lvs::net::IpAddress;
+
+namespace {
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+class NullIo final : public lvs::ha::PacketIo {
+ public:
+  lvs::Status send(std::span<const std::uint8_t>, const IpAddress&) override {
+    ++sent;
+    return lvs::ok();
+  }
+  lvs::Result<std::optional<lvs::ha::Datagram>> receive() override { return std::optional<lvs::ha::Datagram>{}; }
+  int fd() const override { return 42; }
+  int sent = 0;
+};
+
+struct NoAnnounce final : lvs::ha::Announcer {
+  lvs::Status announce(const lvs::ha::VipAddress&) override { return lvs::ok(); }
+};
+
+struct MemoryLog final : lvsd::Logger {
+  void write(lvsd::Level, std::string_view line) override { lines.emplace_back(line); }
+  bool enabled(lvsd::Level) const override { return true; }
+  bool has(const std::string& text) const {
+    for (const auto& l : lines)
+      if (l.find(text) != std::string::npos) return true;
+    return false;
+  }
+  std::vector<std::string> lines;
+};
+
+lvs::model::Cluster cluster() {
+  lvs::model::Cluster c;
+  c.name = "mail";
+  c.nodes = {{"lb1", ip("198.51.100.1"), 200}, {"lb2", ip("198.51.100.2"), 100}};
+  lvs::model::Ha ha;
+  ha.virtual_router_id = 51;
+  ha.interface = "eth1";
+  ha.vips = {{*lvs::net::IpPrefix::parse("192.0.2.10/24"), "eth0"}};
+  ha.sync = lvs::model::Sync{"eth1", 51};
+  ha.notify = {"/usr/local/sbin/notify", "--cluster", "mail"};
+  c.ha = ha;
+  return c;
+}
+
+struct Rig {
+  lvs::ipvs::FakeIpvs ipvs;
+  lvs::ha::FakeAddresses addresses;
+  NoAnnounce announcer;
+  MemoryLog log;
+  std::map<std::string, bool> links{{"eth0", true}, {"eth1", true}};
+  std::vector<std::vector<std::string>> spawned;
+  NullIo* io = nullptr;
+  lvs::test::TempDir dir;
+  std::string key_text = std::string(64, 'e');
+
+  Rig() { ipvs.add_interface("eth1", 1500); }
+
+  lvsd::HaPartDeps deps(std::vector<IpAddress> local = {ip("198.51.100.1")}) {
+    return {ipvs,
+            addresses,
+            announcer,
+            [this](const lvs::ha::SocketConfig&) -> lvs::Result<std::unique_ptr<lvs::ha::PacketIo>> {
+              auto p = std::make_unique<NullIo>();
+              io = p.get();
+              return std::unique_ptr<lvs::ha::PacketIo>(std::move(p));
+            },
+            [this](const std::string& i) { return links.count(i) ? links.at(i) : false; },
+            [this](const std::vector<std::string>& argv) {
+              spawned.push_back(argv);
+              return lvs::ok();
+            },
+            log,
+            [this](const std::string&) -> lvs::Result<std::string> { return key_text; },
+            dir.file("ha.json"),
+            std::move(local)};
+  }
+};
+
+std::unique_ptr<lvsd::HaPart> make(Rig& rig, const lvs::model::Cluster& c = cluster(), const std::string& node = "") {
+  auto part = lvsd::HaPart::create(c, node, rig.deps());
+  REQUIRE(part.ok());
+  REQUIRE(*part);
+  return std::move(*part);
+}
+
+void run(lvsd::HaPart& part, TimePoint& now, std::chrono::milliseconds span) {
+  const auto end = now + span;
+  while (now < end) {
+    now += 10ms;
+    part.timers(now);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("ha part: no ha section, no part") {
+  Rig rig;
+  auto c = cluster();
+  c.ha.reset();
+  auto part = lvsd::HaPart::create(c, "", rig.deps());
+  REQUIRE(part.ok());
+  CHECK_FALSE(*part);
+}
+
+TEST_CASE("ha part: the node is the one whose address is local, or a clear start error") {
+  Rig rig;
+  auto part = make(rig);
+  CHECK(part->settings().self.name == "lb1");
+  CHECK(part->fd() == 42);
+  auto none = lvsd::HaPart::create(cluster(), "", rig.deps({ip("127.0.0.1")}));
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().message.find("no node's address is configured on this host") != std::string::npos);
+}
+
+TEST_CASE("ha part: start runs both sync daemons on the sync interface, and only once") {
+  Rig rig;
+  auto part = make(rig);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  auto daemons = rig.ipvs.sync_daemons();
+  REQUIRE(daemons.ok());
+  REQUIRE(daemons->size() == 2);
+  for (const auto& d : *daemons) {
+    CHECK(d.interface == "eth1");
+    CHECK(d.sync_id == 51);
+  }
+  const auto writes = rig.ipvs.writes();
+  run(*part, now, 61s);  // two sync checks
+  CHECK(rig.ipvs.writes() == writes);
+  CHECK(part->status().sync.size() == 2);
+}
+
+TEST_CASE("ha part: a stopped sync daemon is started again") {
+  Rig rig;
+  auto part = make(rig);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  REQUIRE(rig.ipvs.stop_sync_daemon(lvs::ipvs::SyncState::backup).ok());
+  run(*part, now, 31s);
+  CHECK(rig.ipvs.sync_daemons()->size() == 2);
+}
+
+TEST_CASE("ha part: alone, the node becomes master, takes the VIP and runs notify with the state, no shell") {
+  Rig rig;
+  auto part = make(rig);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  run(*part, now, 5s);
+  CHECK(part->status().ha.state == State::master);
+  CHECK(rig.addresses.configured.size() == 1);
+  REQUIRE(rig.spawned.size() == 2);
+  CHECK(rig.spawned[0] == std::vector<std::string>{"/usr/local/sbin/notify", "--cluster", "mail", "backup"});
+  CHECK(rig.spawned[1] == std::vector<std::string>{"/usr/local/sbin/notify", "--cluster", "mail", "master"});
+  CHECK(rig.log.has("ha: backup -> master (no advert from the master for the master-down interval)"));
+}
+
+TEST_CASE("ha part: a tracked interface going down is Fault within the link check, and up again is Backup") {
+  Rig rig;
+  auto part = make(rig);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  run(*part, now, 5s);
+  REQUIRE(part->status().ha.state == State::master);
+  rig.links["eth0"] = false;  // a VIP's interface
+  run(*part, now, 200ms);
+  CHECK(part->status().ha.state == State::fault);
+  CHECK(part->status().ha.fault == "tracked interface eth0 is down");
+  CHECK(part->status().tracked_down == std::vector<std::string>{"eth0"});
+  CHECK(rig.addresses.configured.empty());
+  CHECK(rig.spawned.back().back() == "fault");
+  rig.links["eth0"] = true;
+  run(*part, now, 200ms);
+  CHECK(part->status().ha.state == State::backup);
+}
+
+TEST_CASE("ha part: a table that cannot be programmed is Fault") {
+  Rig rig;
+  auto part = make(rig);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  run(*part, now, 5s);
+  part->table_fault(now, true, "add service tcp 192.0.2.10:25: Cannot allocate memory");
+  CHECK(part->status().ha.state == State::fault);
+  CHECK(rig.addresses.configured.empty());
+  part->table_fault(now, false, "");
+  CHECK(part->status().ha.state == State::backup);
+}
+
+TEST_CASE("ha part: the hand-over hold is kept in ha.json and honoured after a restart") {
+  Rig rig;
+  TimePoint now{};
+  {
+    auto part = make(rig);
+    REQUIRE(part->start(now).ok());
+    run(*part, now, 5s);
+    part->hand_over(now);
+    CHECK(part->status().ha.held);
+  }
+  auto saved = lvs::ha::load_ha_state(rig.dir.file("ha.json"));
+  REQUIRE(saved.ok());
+  CHECK(saved->held);
+  auto again = make(rig);
+  REQUIRE(again->start(now).ok());
+  CHECK(again->status().ha.held);
+  CHECK(rig.log.has("held as standby since an operator hand-over"));
+}
+
+TEST_CASE("ha part: a corrupt ha.json stops the start instead of guessing an epoch") {
+  Rig rig;
+  {
+    lvs::AtomicWriteOptions o;
+    o.max_bytes = 1024;
+    REQUIRE(lvs::write_file_atomic(rig.dir.file("ha.json"), "{\"version\":1}", o).ok());
+  }
+  auto part = make(rig);
+  auto s = part->start(TimePoint{});
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message.find("/epoch") != std::string::npos);
+}
+
+TEST_CASE("ha part: hmac-sha256 reads its key file; a bad one is a start error naming the file") {
+  Rig rig;
+  auto c = cluster();
+  c.ha->authentication = {lvs::model::AuthType::hmac_sha256, "/etc/lvs/vrrp.key"};
+  auto part = make(rig, c);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  run(*part, now, 5s);
+  auto saved = lvs::ha::load_ha_state(rig.dir.file("ha.json"));
+  REQUIRE(saved.ok());
+  CHECK(saved->epoch == 1);
+  rig.key_text = "too short";
+  auto bad = lvsd::HaPart::create(c, "", rig.deps());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.rfind("/etc/lvs/vrrp.key:1:", 0) == 0);
+}
