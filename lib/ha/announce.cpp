@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ha/send_from.h"
+
 namespace lvs::ha {
 namespace {
 
@@ -94,24 +96,8 @@ Status KernelAnnouncer::neighbour_advert(const VipAddress& vip) {
   inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
   to.sin6_scope_id = ifindex;
   // Sent from the VIP itself, on its interface (the kernel fills in the checksum).
-  alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
-  iovec iov{msg.data(), msg.size()};
-  msghdr m{};
-  m.msg_name = &to;
-  m.msg_namelen = sizeof to;
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = control;
-  m.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = IPPROTO_IPV6;
-  c->cmsg_type = IPV6_PKTINFO;
-  c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-  in6_pktinfo info{};
-  std::memcpy(&info.ipi6_addr, vip.address.address.bytes.data(), 16);
-  info.ipi6_ifindex = ifindex;
-  std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  if (::sendmsg(icmp6_fd_, &m, 0) < 0) return make_error(errno, "cannot send a neighbour advert for " + describe(vip));
+  if (send_from(icmp6_fd_, msg, reinterpret_cast<sockaddr*>(&to), sizeof to, vip.address.address, ifindex) < 0)
+    return make_error(errno, "cannot send a neighbour advert for " + describe(vip));
   return ok();
 }
 

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ha/send_from.h"
+
 namespace lvs::ha {
 namespace {
 
@@ -123,33 +125,7 @@ Status VrrpSocket::send(std::span<const std::uint8_t> payload, const net::IpAddr
   auto to = to_sockaddr(destination, len);
   // The source must be the node's address: the checksum's pseudo-header and the peer's
   // checks are about it, and the kernel would otherwise pick one by route.
-  alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
-  iovec iov{const_cast<std::uint8_t*>(payload.data()), payload.size()};
-  msghdr msg{};
-  msg.msg_name = &to;
-  msg.msg_namelen = len;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
-  if (config_.source.is_v6()) {
-    in6_pktinfo info{};
-    std::memcpy(&info.ipi6_addr, config_.source.bytes.data(), 16);
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof info);
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
-    msg.msg_controllen = CMSG_SPACE(sizeof info);
-  } else {
-    in_pktinfo info{};
-    std::memcpy(&info.ipi_spec_dst, config_.source.bytes.data(), 4);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof info);
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
-    msg.msg_controllen = CMSG_SPACE(sizeof info);
-  }
-  const ssize_t n = ::sendmsg(fd_, &msg, 0);
+  const ssize_t n = send_from(fd_, payload, reinterpret_cast<sockaddr*>(&to), len, config_.source);
   if (n < 0) return sys_error("cannot send a VRRP advert to " + destination.to_string());
   return ok();
 }

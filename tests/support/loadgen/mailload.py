@@ -85,8 +85,9 @@ def smtp_session(plan, vip, port, client, rec):
         s.close()
 
 
-class SourcePOP3(poplib.POP3):
-    """poplib with a source address; implicit TLS when `context` is given."""
+class FromClient:
+    """Connects from the client address given, with implicit TLS when `context` is set.
+    poplib and imaplib open their own sockets: this replaces their _create_socket."""
 
     def __init__(self, host, port, client, timeout, context=None):
         self._client, self._context = client, context
@@ -96,6 +97,10 @@ class SourcePOP3(poplib.POP3):
         sock = socket.create_connection((self.host, self.port), timeout=timeout,
                                         source_address=(self._client, 0))
         return self._context.wrap_socket(sock) if self._context else sock
+
+
+class SourcePOP3(FromClient, poplib.POP3):
+    pass
 
 
 def pop3_session(plan, vip, port, client, rec):
@@ -115,17 +120,8 @@ def pop3_session(plan, vip, port, client, rec):
         p.close()
 
 
-class SourceIMAP(imaplib.IMAP4):
-    """imaplib with a source address; implicit TLS when `context` is given."""
-
-    def __init__(self, host, port, client, timeout, context=None):
-        self._client, self._context = client, context
-        super().__init__(host, port, timeout=timeout)
-
-    def _create_socket(self, timeout):
-        sock = socket.create_connection((self.host, self.port), timeout=timeout,
-                                        source_address=(self._client, 0))
-        return self._context.wrap_socket(sock) if self._context else sock
+class SourceIMAP(FromClient, imaplib.IMAP4):
+    pass
 
 
 def imap_one(plan, vip, port, client):

@@ -119,6 +119,20 @@ void run(Balancer& a, Balancer& b, TimePoint& now, std::chrono::milliseconds spa
 
 const std::string kKey(64, 'c');
 
+// lb1 (200) and lb2 (100) started together and run until lb1 is master.
+struct ElectedPair {
+  Wire wire;
+  Balancer a{wire, kLb1, kLb2};
+  Balancer b{wire, kLb2, kLb1};
+  TimePoint now{};
+  ElectedPair() {
+    REQUIRE(a.node.start(now, true, {}).ok());
+    REQUIRE(b.node.start(now, true, {}).ok());
+    run(a, b, now, 10s);
+    REQUIRE(a.node.status().state == State::master);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("ha node: a VIP left on the host by a crashed lvsd is removed before anything else") {
@@ -154,14 +168,8 @@ TEST_CASE("ha node: the pair elects the higher priority; only the master holds V
 }
 
 TEST_CASE("ha node: an operator hand-over moves the VIPs in the same instant and the node stays standby") {
-  Wire wire;
-  Balancer a(wire, kLb1, kLb2), b(wire, kLb2, kLb1);
-  TimePoint now{};
-  (void)a.node.start(now, true, {});
-  (void)b.node.start(now, true, {});
-  run(a, b, now, 10s);
-  REQUIRE(a.node.status().state == State::master);
-
+  ElectedPair pair;
+  auto& [wire, a, b, now] = pair;
   a.node.hand_over(now);
   b.node.readable(now);
   b.node.timers(now);  // no time passes
@@ -200,12 +208,8 @@ TEST_CASE("ha node: the hold survives a restart") {
 }
 
 TEST_CASE("ha node: when the master's host dies the backup takes over after the master-down interval") {
-  Wire wire;
-  Balancer a(wire, kLb1, kLb2), b(wire, kLb2, kLb1);
-  TimePoint now{};
-  (void)a.node.start(now, true, {});
-  (void)b.node.start(now, true, {});
-  run(a, b, now, 10s);
+  ElectedPair pair;
+  auto& [wire, a, b, now] = pair;
   wire.cut = true;  // a's adverts no longer arrive
   const auto died = now;
   while (b.node.status().state != State::master && now < died + 10s) run(a, b, now, 10ms);
@@ -219,12 +223,8 @@ TEST_CASE("ha node: when the master's host dies the backup takes over after the 
 }
 
 TEST_CASE("ha node: SIGTERM on the master sends priority 0 and the backup takes over at once") {
-  Wire wire;
-  Balancer a(wire, kLb1, kLb2), b(wire, kLb2, kLb1);
-  TimePoint now{};
-  (void)a.node.start(now, true, {});
-  (void)b.node.start(now, true, {});
-  run(a, b, now, 10s);
+  ElectedPair pair;
+  auto& [wire, a, b, now] = pair;
   a.node.shutdown();
   CHECK(a.addresses.configured.empty());
   b.node.readable(now);
@@ -233,12 +233,8 @@ TEST_CASE("ha node: SIGTERM on the master sends priority 0 and the backup takes 
 }
 
 TEST_CASE("ha node: a tracked interface down is Fault: no VIP and no advert") {
-  Wire wire;
-  Balancer a(wire, kLb1, kLb2), b(wire, kLb2, kLb1);
-  TimePoint now{};
-  (void)a.node.start(now, true, {});
-  (void)b.node.start(now, true, {});
-  run(a, b, now, 10s);
+  ElectedPair pair;
+  auto& [wire, a, b, now] = pair;
   const auto sent = a.node.status().counters.sent;
   a.node.tracked(now, false, "eth0 is down");
   CHECK(a.node.status().state == State::fault);
