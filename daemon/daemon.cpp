@@ -246,14 +246,22 @@ void Daemon::reconcile_now() {
       *cluster_, [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); },
       admin_);
   auto desired = lvs::desired::desired_from_model(*cluster_, overlay);
-  auto table = deps_.backend.read_table();
   dirty_ = false;
-  if (!table) {
-    deps_.log.error("ipvs: cannot read the table: " + table.error().describe());
+  if (ownership_unsaved_) {
+    auto saved = ipvs::save_ownership(ownership_file_, owned_);
+    if (saved) ownership_unsaved_ = false;
+    else deps_.log.error("state: ownership record still not saved: " + saved.error().describe());
+  }
+  ipvs::ReconcileOptions options;
+  options.read_back = true;  // observed_ is the table after the changes
+  options.save = [this](const ipvs::Ownership& owned) { return ipvs::save_ownership(ownership_file_, owned); };
+  auto run = ipvs::reconcile(deps_.backend, desired, owned_, options);
+  if (!run) {
+    deps_.log.error("ipvs: " + run.error().describe());
     retry_at_ = now + options_.retry_interval;
     return;
   }
-  ipvs::Plan plan = ipvs::diff(desired, *table, owned_);
+  const ipvs::Plan& plan = run->plan;
   if (plan.left_alone != left_alone_) {
     left_alone_ = plan.left_alone;
     std::string keys;
@@ -263,29 +271,26 @@ void Daemon::reconcile_now() {
   ReconcileReport report;
   report.at = deps_.wall_clock();
   report.operations = plan.operations.size();
-  retry_at_.reset();
-  if (!plan.empty() || !plan.adopted.empty()) {
-    ipvs::ApplyResult result;
-    if (!plan.empty()) result = deps_.backend.apply(plan.operations);
-    for (std::size_t i = 0; i < plan.operations.size(); ++i)
-      if (i < result.applied.size() && result.applied[i]) deps_.log.notice("ipvs: " + ipvs::describe(plan.operations[i]));
-    for (const auto& e : result.errors) {
-      report.errors.push_back(e.describe());
-      deps_.log.error("ipvs: " + e.describe());
-    }
-    report.failed = result.errors.size();
-    if (ipvs::record_outcome(owned_, plan, result)) {
-      auto saved = ipvs::save_ownership(ownership_file_, owned_);
-      if (!saved) deps_.log.error("state: ownership record not saved: " + saved.error().describe());
-    }
-    if (!result.ok()) retry_at_ = now + options_.retry_interval;
-    if (!plan.empty()) {
-      auto again = deps_.backend.read_table();
-      if (again) table = std::move(again);
+  for (const auto& o : run->outcomes) {
+    if (o.applied) {
+      deps_.log.notice("ipvs: " + ipvs::describe(o.operation) +
+                       (o.read_back ? " (its acknowledgement was lost; the table shows it applied)" : ""));
+    } else {
+      report.errors.push_back(o.error->describe());
+      deps_.log.error("ipvs: " + o.error->describe());
     }
   }
+  report.failed = run->failed();
+  if (run->read_back_error) deps_.log.warning("ipvs: cannot read the table back: " + run->read_back_error->describe());
+  if (run->save_error) {
+    ownership_unsaved_ = true;
+    deps_.log.error("state: ownership record not saved: " + run->save_error->describe());
+  }
+  retry_at_.reset();
+  if (!run->ok()) retry_at_ = now + options_.retry_interval;
+  ipvs::Table table = run->after ? std::move(*run->after) : std::move(run->observed);
   last_reconcile_ = report;
-  observed_ = std::move(*table);
+  observed_ = std::move(table);
   counts_read_at_ = now;
   next_counts_ = now + (admin_.drains.empty() ? options_.counts_interval : options_.counts_interval_draining);
   update_drains();

@@ -24,6 +24,7 @@
 #include "ipvs/backend.h"
 #include "ipvs/ownership.h"
 #include "ipvs/reconcile.h"
+#include "ipvs/reconcile_run.h"
 #include "model/loader.h"
 
 namespace lvsd {
@@ -174,6 +175,7 @@ class Daemon {
   std::optional<lvs::ipvs::OwnershipLock> lock_;  // held for the daemon's lifetime
   lvs::ipvs::Ownership owned_;
   std::string ownership_file_;
+  bool ownership_unsaved_ = false;  // the last save failed: tried again at the next reconcile
   AdminState admin_;
   std::string admin_file_;
   lvs::ipvs::Table observed_;
