@@ -183,7 +183,17 @@ nlohmann::json Daemon::reload() {
   auto slots = build_slots(cluster);
   if (!slots) return refuse({slots.error().describe()});
   auto table = deps_.backend.read_table();
-  if (table) observed_ = *table;
+  if (!table) {
+    // Without the table, checks of serving reals cannot start up and the plan would be
+    // guessed: keep running what runs and say so.
+    const std::string why = "cannot read the IPVS table: " + table.error().describe();
+    load_failed(result, {why});
+    deps_.log.error("descriptor: not reloaded, still running the one loaded before");
+    return nlohmann::json{{"ok", false},
+                          {"error", "cannot read the IPVS table, still running the previous descriptor"},
+                          {"errors", nlohmann::json::array({why})}};
+  }
+  observed_ = std::move(*table);
   cluster_ = std::move(cluster);
   resubscribe(*slots, observed_);
   set_slots(std::move(*slots));

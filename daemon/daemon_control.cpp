@@ -43,18 +43,25 @@ nlohmann::json Daemon::admin_command(const Request& request) {
   auto slots = select(request);
   if (!slots) return nlohmann::json{{"ok", false}, {"error", slots.error().message}};
   const std::int64_t now = deps_.wall_clock();
-  bool changed = false;
+  const bool drain = request.command == Command::drain;
+  AdminState before = admin_;
+  std::vector<std::string> done;
   for (const Slot* s : *slots) {
     const std::string& name = cluster_->virtual_services[s->service].name;
-    const bool c = request.command == Command::drain ? admin_.drain(name, s->real, now, request.deadline_s)
-                                                     : admin_.enable(name, s->real);
-    if (c)
-      deps_.log.notice(std::string("admin: ") + (request.command == Command::drain ? "drain " : "enable ") +
-                       endpoint(s->real) + " (" + name + ")");
-    changed |= c;
+    if (drain ? admin_.drain(name, s->real, now, request.deadline_s) : admin_.enable(name, s->real))
+      done.push_back(endpoint(s->real) + " (" + name + ")");
   }
-  if (changed) {
-    save_admin();
+  if (!done.empty()) {
+    // What is on disk is what a restart runs: a change that cannot be saved is not made.
+    auto saved = save_admin_state(admin_file_, admin_);
+    if (!saved) {
+      admin_ = std::move(before);
+      const std::string why = "admin state not saved, nothing changed: " + saved.error().describe();
+      deps_.log.error(std::string("admin: ") + (drain ? "drain" : "enable") + " refused: " + why);
+      return nlohmann::json{{"ok", false}, {"error", why}};
+    }
+    ++changes_;
+    for (const auto& what : done) deps_.log.notice(std::string("admin: ") + (drain ? "drain " : "enable ") + what);
     dirty_ = true;
     reconcile_now();  // the weight changes now, not at the next tick
   }

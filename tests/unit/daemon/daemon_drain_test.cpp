@@ -1,6 +1,8 @@
 // Drain and enable: weight 0, connection counts, deadline, persistence across restarts.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "daemon/admin_state.h"
 #include "harness.h"
 
@@ -174,4 +176,25 @@ TEST_CASE("status: counters are read when asked if older than a second; idle, th
   CHECK(h.request(status)["status"]["services"][0]["reals"][0]["active_conns"] == 4);
   h.run_for(1000ms);
   CHECK(h.request(status)["status"]["services"][0]["reals"][0]["active_conns"] == 1);
+}
+
+TEST_CASE("drain: when the admin state cannot be saved the reply is an error and nothing changes") {
+  Harness h;
+  healthy(h);
+  // The state folder becomes a regular file: the admin file's folder is unusable.
+  const std::string state = h.dir.file("state");
+  REQUIRE(std::rename(state.c_str(), h.dir.file("state.moved").c_str()) == 0);
+  lvsd::test::write_file(state, "not a folder\n");
+  auto reply = h.request(drain("203.0.113.81"));
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"].get<std::string>().find("not saved") != std::string::npos);
+  CHECK(h.daemon->admin().drains.empty());  // as on disk: a restart would not drain it either
+  CHECK(h.weight(kVip, kA) == 1u);
+  CHECK(admin_of(h) == "enabled");
+  CHECK(h.log.contains("admin: drain refused"));
+
+  REQUIRE(std::remove(state.c_str()) == 0);  // the folder is back: the drain goes through
+  REQUIRE(std::rename(h.dir.file("state.moved").c_str(), state.c_str()) == 0);
+  CHECK(h.request(drain("203.0.113.81"))["ok"] == true);
+  CHECK(h.weight(kVip, kA) == 0u);
 }

@@ -1,6 +1,8 @@
 // Reload: a bad descriptor keeps the running one; a good one reconciles and keeps health.
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+
 #include "harness.h"
 
 using namespace std::chrono_literals;
@@ -73,4 +75,24 @@ TEST_CASE("reload: after a failed reload a fixed descriptor loads and clears the
   write_file(h.config, descriptor());
   REQUIRE(h.daemon->reload()["ok"] == true);
   CHECK(h.daemon->status()["descriptor"]["errors"].empty());
+}
+
+TEST_CASE("reload: a table that cannot be read is reported, and the running descriptor stays") {
+  Harness h;
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  write_file(h.config, descriptor("", R"(,
+    { "name": "smtp2", "address": "192.0.2.11", "port": 25, "scheduler": "rr", "pool": "mail" })"));
+  h.ipvs.fail_next_read(EIO);
+  auto reply = h.daemon->reload();
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"].get<std::string>().find("cannot read the IPVS table") != std::string::npos);
+  CHECK(h.log.contains("cannot read the IPVS table"));
+  REQUIRE(h.daemon->cluster());
+  CHECK(h.daemon->cluster()->virtual_services.size() == 1);  // still the one loaded before
+  CHECK_FALSE(h.daemon->descriptor().ok);
+  h.run_for(2000ms);
+  CHECK_FALSE(h.has_real("192.0.2.11:25", kA));
+  CHECK(h.daemon->reload()["ok"] == true);  // the next reload, with the table readable
+  CHECK(h.has_real("192.0.2.11:25", kA));
 }
