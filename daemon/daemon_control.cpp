@@ -34,42 +34,29 @@ lvs::Result<std::vector<const Daemon::Slot*>> Daemon::select(const Request& requ
 }
 
 std::string Daemon::admin_word(const std::string& service, const ipvs::DestKey& real) const {
-  const DrainEntry* d = admin_.find(service, real);
-  if (!d) return "enabled";
-  return d->drained_at ? "drained" : "draining";
+  return drains_.word(service, real);
 }
 
 nlohmann::json Daemon::admin_command(const Request& request) {
   auto slots = select(request);
   if (!slots) return nlohmann::json{{"ok", false}, {"error", slots.error().message}};
-  const std::int64_t now = deps_.wall_clock();
   const bool drain = request.command == Command::drain;
-  AdminState before = admin_;
-  std::vector<std::string> done;
-  for (const Slot* s : *slots) {
-    const std::string& name = cluster_->virtual_services[s->service].name;
-    if (drain ? admin_.drain(name, s->real, now, request.deadline_s) : admin_.enable(name, s->real))
-      done.push_back(endpoint(s->real) + " (" + name + ")");
+  std::vector<DrainTarget> targets;
+  for (const Slot* s : *slots) targets.push_back({cluster_->virtual_services[s->service].name, s->real});
+  // What is on disk is what a restart runs: a change that cannot be saved is not made.
+  auto changed = drains_.set(targets, drain, deps_.wall_clock(), request.deadline_s);
+  if (!changed) {
+    deps_.log.error(std::string("admin: ") + (drain ? "drain" : "enable") + " refused: " + changed.error().describe());
+    return nlohmann::json{{"ok", false}, {"error", changed.error().describe()}};
   }
-  if (!done.empty()) {
-    // What is on disk is what a restart runs: a change that cannot be saved is not made.
-    auto saved = save_admin_state(admin_file_, admin_);
-    if (!saved) {
-      admin_ = std::move(before);
-      const std::string why = "admin state not saved, nothing changed: " + saved.error().describe();
-      deps_.log.error(std::string("admin: ") + (drain ? "drain" : "enable") + " refused: " + why);
-      return nlohmann::json{{"ok", false}, {"error", why}};
-    }
+  if (*changed != 0) {
     ++changes_;
-    for (const auto& what : done) deps_.log.notice(std::string("admin: ") + (drain ? "drain " : "enable ") + what);
     dirty_ = true;
     reconcile_now();  // the weight changes now, not at the next tick
   }
   nlohmann::json reals = nlohmann::json::array();
-  for (const Slot* s : *slots) {
-    const std::string& name = cluster_->virtual_services[s->service].name;
-    reals.push_back({{"service", name}, {"real", endpoint(s->real)}, {"admin", admin_word(name, s->real)}});
-  }
+  for (const auto& t : targets)
+    reals.push_back({{"service", t.service}, {"real", endpoint(t.real)}, {"admin", admin_word(t.service, t.real)}});
   return nlohmann::json{{"ok", true}, {"reals", std::move(reals)}};
 }
 
@@ -104,8 +91,7 @@ void Daemon::run_check(const Request& request, Reply reply) {
     deps_.log.info("check: running " + probe_name + " on request");
     health::ProbeConfig shown = key.probe;
     shown.record_transcript = true;  // the operator asked to see the dialogue
-    runner_.add(deps_.probe_factory(shown, deps_.clock.now()),
-                [this, pid, covers, probe_name](health::ProbeId, const health::ProbeResult& r) {
+    health_.probe_once(shown, [this, pid, covers, probe_name](const health::ProbeResult& r) {
                   auto it = pending_.find(pid);
                   if (it == pending_.end()) return;
                   for (const auto& [service, real] : covers)
@@ -132,12 +118,26 @@ void Daemon::run_check(const Request& request, Reply reply) {
   }
 }
 
+void to_json(nlohmann::json& j, const ReloadOutcome& o) {
+  if (!o.ok) {
+    j = nlohmann::json{{"ok", false}, {"error", o.error}, {"errors", o.errors}};
+    return;
+  }
+  j = nlohmann::json{{"ok", true},
+                     {"operations", o.operations},
+                     {"failed", o.failed},
+                     {"errors", o.errors},
+                     {"warnings", o.warnings}};
+}
+
 void Daemon::handle(const Request& request, Reply reply) {
   switch (request.command) {
-    case Command::status:
-      if (!counts_read_at_ || deps_.clock.now() - *counts_read_at_ >= options_.counts_fresh_for) refresh_table();
+    case Command::status: {
+      const auto read_at = table_.read_at();
+      if (!read_at || deps_.clock.now() - *read_at >= options_.counts_fresh_for) refresh_table();
       reply(nlohmann::json{{"ok", true}, {"status", status()}});
       return;
+    }
     case Command::reload: reply(reload()); return;
     case Command::drain:
     case Command::enable: reply(admin_command(request)); return;

@@ -31,16 +31,14 @@ nlohmann::json Daemon::status() const {
     sysctls.push_back(std::move(j));
   }
   doc["sysctls"] = std::move(sysctls);
-  doc["reconcile"] = {{"at", last_reconcile_.at},
-                      {"operations", last_reconcile_.operations},
-                      {"failed", last_reconcile_.failed},
-                      {"errors", last_reconcile_.errors}};
+  const ReconcileReport& last = table_.last_reconcile();
+  doc["reconcile"] = {{"at", last.at}, {"operations", last.operations}, {"failed", last.failed}, {"errors", last.errors}};
   json services = json::array();
   if (cluster_) {
-    const TableIndex index(observed_);
+    const TableIndex index(table_.observed());
     const auto now = deps_.clock.now();
     auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
-    const auto overlay = build_overlay(*cluster_, healthy, admin_);
+    const auto overlay = build_overlay(*cluster_, healthy, drains_.state());
     for (const auto& vs : cluster_->virtual_services) {
       const ipvs::ServiceKey key = lvs::desired::service_key(vs);
       const ipvs::DesiredService want = lvs::desired::desired_service(vs, overlay);
@@ -74,7 +72,7 @@ nlohmann::json Daemon::status() const {
         const auto* st = index.find(key, dk);
         j["current_weight"] = st ? json(st->dest.weight) : json(nullptr);
         j["admin"] = admin_word(vs.name, dk);
-        if (const DrainEntry* d = admin_.find(vs.name, dk)) {
+        if (const DrainEntry* d = drains_.state().find(vs.name, dk)) {
           j["drain"] = {{"since", d->since}, {"deadline_s", d->deadline_s}};
           if (d->drained_at) j["drain"]["drained_at"] = *d->drained_at;
           if (!d->drained_note.empty()) j["drain"]["note"] = d->drained_note;
