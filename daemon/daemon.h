@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control/replies.h"
 #include "daemon/control_protocol.h"
 #include "daemon/drains.h"
 #include "daemon/health_bindings.h"
@@ -139,7 +140,7 @@ class Daemon {
   };
   struct PendingCheck {
     Reply reply;
-    nlohmann::json results = nlohmann::json::array();
+    lvs::control::CheckReply results;
     std::size_t outstanding = 0;
   };
 

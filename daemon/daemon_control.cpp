@@ -1,11 +1,13 @@
 // The daemon's side of the control commands: drain, enable, check, reload, status.
 #include <set>
 
+#include "control/replies.h"
 #include "daemon/daemon.h"
 #include "daemon/table_lookup.h"
 
 namespace lvsd {
 
+namespace control = lvs::control;
 namespace health = lvs::health;
 namespace ipvs = lvs::ipvs;
 
@@ -39,7 +41,7 @@ std::string Daemon::admin_word(const std::string& service, const ipvs::DestKey& 
 
 nlohmann::json Daemon::admin_command(const Request& request) {
   auto slots = select(request);
-  if (!slots) return nlohmann::json{{"ok", false}, {"error", slots.error().message}};
+  if (!slots) return control::ErrorReply{slots.error().message, {}};
   const bool drain = request.command == Command::drain;
   std::vector<DrainTarget> targets;
   for (const Slot* s : *slots) targets.push_back({cluster_->virtual_services[s->service].name, s->real});
@@ -47,23 +49,22 @@ nlohmann::json Daemon::admin_command(const Request& request) {
   auto changed = drains_.set(targets, drain, deps_.wall_clock(), request.deadline_s);
   if (!changed) {
     deps_.log.error(std::string("admin: ") + (drain ? "drain" : "enable") + " refused: " + changed.error().describe());
-    return nlohmann::json{{"ok", false}, {"error", changed.error().describe()}};
+    return control::ErrorReply{changed.error().describe(), {}};
   }
   if (*changed != 0) {
     ++changes_;
     dirty_ = true;
     reconcile_now();  // the weight changes now, not at the next tick
   }
-  nlohmann::json reals = nlohmann::json::array();
-  for (const auto& t : targets)
-    reals.push_back({{"service", t.service}, {"real", endpoint(t.real)}, {"admin", admin_word(t.service, t.real)}});
-  return nlohmann::json{{"ok", true}, {"reals", std::move(reals)}};
+  control::AdminReply reply;
+  for (const auto& t : targets) reply.reals.push_back({t.service, endpoint(t.real), admin_word(t.service, t.real)});
+  return reply;
 }
 
 void Daemon::run_check(const Request& request, Reply reply) {
   auto slots = select(request);
   if (!slots) {
-    reply(nlohmann::json{{"ok", false}, {"error", slots.error().message}});
+    reply(control::ErrorReply{slots.error().message, {}});
     return;
   }
   const std::uint64_t pid = next_pending_++;
@@ -73,11 +74,11 @@ void Daemon::run_check(const Request& request, Reply reply) {
   std::vector<health::CheckKey> distinct;
   for (const Slot* s : *slots) {
     if (!s->check) {
-      pending.results.push_back({{"service", cluster_->virtual_services[s->service].name},
-                                 {"real", endpoint(s->real)},
-                                 {"probe", nullptr},
-                                 {"ok", nullptr},
-                                 {"message", "no check configured"}});
+      control::CheckResult none;
+      none.service = cluster_->virtual_services[s->service].name;
+      none.real = endpoint(s->real);
+      none.message = "no check configured";
+      pending.results.checks.push_back(std::move(none));
       continue;
     }
     if (std::find(distinct.begin(), distinct.end(), *s->check) == distinct.end()) distinct.push_back(*s->check);
@@ -94,40 +95,28 @@ void Daemon::run_check(const Request& request, Reply reply) {
     health_.probe_once(shown, [this, pid, covers, probe_name](const health::ProbeResult& r) {
                   auto it = pending_.find(pid);
                   if (it == pending_.end()) return;
-                  for (const auto& [service, real] : covers)
-                    it->second.results.push_back({{"service", service},
-                                                  {"real", real},
-                                                  {"probe", probe_name},
-                                                  {"ok", r.ok},
-                                                  {"message", r.message},
-                                                  {"latency_ms", r.latency.count() / 1000.0},
-                                                  {"transcript", health::format_transcript(r.transcript)}});
-                  if (--it->second.outstanding == 0) {
-                    Reply done = std::move(it->second.reply);
-                    nlohmann::json results = std::move(it->second.results);
-                    pending_.erase(it);
-                    done(nlohmann::json{{"ok", true}, {"checks", std::move(results)}});
-                  }
+      for (const auto& [service, real] : covers)
+        it->second.results.checks.push_back({service, real, probe_name, r.ok, r.message, r.latency.count() / 1000.0,
+                                             health::format_transcript(r.transcript)});
+      if (--it->second.outstanding == 0) {
+        Reply done = std::move(it->second.reply);
+        control::CheckReply results = std::move(it->second.results);
+        pending_.erase(it);
+        done(results);
+      }
                 });
   }
   if (pending.outstanding == 0) {
     Reply done = std::move(pending.reply);
-    nlohmann::json results = std::move(pending.results);
+    control::CheckReply results = std::move(pending.results);
     pending_.erase(pid);
-    done(nlohmann::json{{"ok", true}, {"checks", std::move(results)}});
+    done(results);
   }
 }
 
 void to_json(nlohmann::json& j, const ReloadOutcome& o) {
-  if (!o.ok) {
-    j = nlohmann::json{{"ok", false}, {"error", o.error}, {"errors", o.errors}};
-    return;
-  }
-  j = nlohmann::json{{"ok", true},
-                     {"operations", o.operations},
-                     {"failed", o.failed},
-                     {"errors", o.errors},
-                     {"warnings", o.warnings}};
+  if (o.ok) j = control::ReloadReply{o.operations, o.failed, o.errors, o.warnings};
+  else j = control::ErrorReply{o.error, o.errors};
 }
 
 void Daemon::handle(const Request& request, Reply reply) {

@@ -22,13 +22,13 @@ struct DrainArgs {
 };
 
 // The status rows of the reals the drain named, by (service, real).
-std::vector<json> rows_for(const json& status, const json& drained) {
+std::vector<json> rows_for(const json& status, const std::vector<lvs::control::AdminReal>& drained) {
   std::vector<json> rows;
   for (const auto& d : drained)
     for (const auto& svc : status.value("services", json::array()))
-      if (svc.value("name", "") == d.value("service", ""))
+      if (svc.value("name", "") == d.service)
         for (const auto& r : svc.value("reals", json::array()))
-          if (r.value("real", "") == d.value("real", "") && r.value("role", "") == "real") {
+          if (r.value("real", "") == d.real && r.value("role", "") == "real") {
             json row = r;
             row["service"] = svc["name"];
             rows.push_back(row);
@@ -37,20 +37,18 @@ std::vector<json> rows_for(const json& status, const json& drained) {
 }
 
 int run_drain(const DrainArgs& a) {
-  json req = real_request("drain", a.target);
-  if (a.timeout_s) req["deadline_s"] = a.timeout_s;
+  auto req = real_request(lvs::control::Command::drain, a.target);
+  req.deadline_s = a.timeout_s;
   auto reply = call_daemon(a.target.socket, req);
-  if (!reply) return kExitError;
-  const json drained = (*reply)["reals"];
-  for (const auto& r : drained)
-    std::printf("%s %s: %s\n", r.value("service", "").c_str(), r.value("real", "").c_str(),
-                r.value("admin", "").c_str());
+  auto admin = reply ? decode_reply(*reply, lvs::control::decode_admin) : std::nullopt;
+  if (!admin) return kExitError;
+  for (const auto& r : admin->reals) std::printf("%s %s: %s\n", r.service.c_str(), r.real.c_str(), r.admin.c_str());
   if (!a.wait) return kExitOk;
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    auto st = call_daemon(a.target.socket, {{"command", "status"}});
+    auto st = call_daemon(a.target.socket, lvs::control::request_for(lvs::control::Command::status));
     if (!st) return kExitError;
-    auto rows = rows_for((*st)["status"], drained);
+    auto rows = rows_for((*st)["status"], admin->reals);
     bool all = !rows.empty();
     for (const auto& r : rows) {
       const std::string admin = r.value("admin", "");

@@ -90,7 +90,7 @@ void add_status_command(CLI::App& app, int& exit_code) {
   add_socket_option(*cmd, *socket);
   cmd->add_flag("--json", *as_json, "print the status document as JSON");
   cmd->callback([socket, as_json, &exit_code] {
-    auto reply = call_daemon(*socket, {{"command", "status"}});
+    auto reply = call_daemon(*socket, lvs::control::request_for(lvs::control::Command::status));
     if (!reply) {
       exit_code = kExitError;
       return;
