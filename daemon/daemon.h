@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/replies.h"
+#include "control/status.h"
 #include "daemon/control_protocol.h"
 #include "daemon/drains.h"
 #include "daemon/health_bindings.h"
@@ -114,7 +115,7 @@ class Daemon {
   // (check waits for its probes).
   void handle(const Request& request, Reply reply);
 
-  nlohmann::json status() const;
+  lvs::control::StatusReport status() const;
   // One line for systemd's STATUS=.
   std::string status_line() const;
   // Goes up whenever status_line() may have changed (health, admin state, descriptor):

@@ -42,7 +42,7 @@ void set_conns(Harness& h, std::uint32_t active, std::uint32_t inactive, std::ui
 }
 
 std::string admin_of(Harness& h) {
-  return h.daemon->status()["services"][0]["reals"][0]["admin"].get<std::string>();
+  return nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["admin"].get<std::string>();
 }
 
 Harness& healthy(Harness& h) {
@@ -92,7 +92,7 @@ TEST_CASE("drain: the deadline ends the wait with connections left, and says so"
   h.wall += 31;
   h.run_for(3000ms);
   CHECK(admin_of(h) == "drained");
-  auto st = h.daemon->status();
+  const nlohmann::json st = h.daemon->status();
   CHECK(st["services"][0]["reals"][0]["drain"]["note"] == "deadline passed with 3 connection(s) left");
 }
 
@@ -103,7 +103,7 @@ TEST_CASE("drain: health checks go on while drained, and enable gives the weight
   const int before = h.probes_run[kA];
   h.run_for(3000ms);
   CHECK(h.probes_run[kA] > before);
-  CHECK(h.daemon->status()["services"][0]["reals"][0]["health"] == "up");
+  CHECK(nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["health"] == "up");
   CHECK(h.weight(kVip, kA) == 0u);
   auto reply = h.request(enable(kA));
   CHECK(reply["reals"][0]["admin"] == "enabled");
@@ -165,7 +165,7 @@ TEST_CASE("status: counters are read when asked if older than a second; idle, th
   status.command = lvsd::Command::status;
   // Nothing drains: no periodic read within the idle interval...
   h.run_for(5000ms);
-  CHECK(h.daemon->status()["services"][0]["reals"][0]["active_conns"] == 0);
+  CHECK(nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["active_conns"] == 0);
   // ...but a status request reads the kernel's counters itself.
   auto reply = h.request(status);
   REQUIRE(reply["ok"] == true);

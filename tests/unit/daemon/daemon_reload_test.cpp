@@ -24,7 +24,7 @@ TEST_CASE("reload: an invalid descriptor keeps the running configuration unchang
   CHECK_FALSE(reply.ok);
   REQUIRE_FALSE(reply.errors.empty());
   CHECK(h.ipvs.writes() == 0);
-  auto st = h.daemon->status();
+  const nlohmann::json st = h.daemon->status();
   CHECK(st["descriptor"]["status"] == "error");
   CHECK_FALSE(st["descriptor"]["errors"].empty());
   CHECK(st["services"].size() == 1);
@@ -74,7 +74,7 @@ TEST_CASE("reload: after a failed reload a fixed descriptor loads and clears the
   REQUIRE_FALSE(h.daemon->reload().ok);
   write_file(h.config, descriptor());
   REQUIRE(h.daemon->reload().ok);
-  CHECK(h.daemon->status()["descriptor"]["errors"].empty());
+  CHECK(nlohmann::json(h.daemon->status())["descriptor"]["errors"].empty());
 }
 
 TEST_CASE("reload: a table that cannot be read is reported, and the running descriptor stays") {
