@@ -3,33 +3,18 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <variant>
 
 #include "commands.h"
 #include "descriptor_commands.h"
 #include "ipvs/fake_ipvs.h"
+#include "support/temp_dir.h"
 
 namespace ipvs = lvs::ipvs;
 using lvsctl::ApplyArgs;
 using lvsctl::TableAccess;
 
 namespace {
-
-struct Folder {
-  std::string path;
-  Folder() {
-    std::string t = std::filesystem::temp_directory_path().string() + "/lvsctl-apply-XXXXXX";
-    path = ::mkdtemp(t.data());
-  }
-  ~Folder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 std::string descriptor(bool with_pop) {
   std::string services = R"({ "name": "smtp", "address": "192.0.2.10", "port": 25, "scheduler": "rr",
@@ -42,25 +27,20 @@ std::string descriptor(bool with_pop) {
 }
 
 struct Setup {
-  Folder dir;
+  lvs::testing::TempDir dir;
   ipvs::FakeIpvs fake;
   ApplyArgs args;
   Setup() {
-    args.request.file = dir.path + "/cluster.json";
-    args.request.state_dir = dir.path + "/state";
+    args.request.file = dir.file("cluster.json");
+    args.request.state_dir = dir.file("state");
     write(true);
   }
-  void write(bool with_pop) { std::ofstream(args.request.file, std::ios::trunc) << descriptor(with_pop); }
+  void write(bool with_pop) { lvs::testing::write_file(args.request.file, descriptor(with_pop)); }
   TableAccess table() {
     return {[this]() -> lvs::Result<ipvs::IpvsBackend*> { return &fake; }, [this] { return fake.writes(); }};
   }
   lvsctl::CommandOutput apply() { return lvsctl::apply_descriptor(args, table()); }
-  std::string owned_file() const {
-    std::ifstream in(args.request.state_dir + "/owned.json");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string owned_file() const { return lvs::testing::read_file(args.request.state_dir + "/owned.json"); }
 };
 
 ipvs::ServiceKey pop_key() {
@@ -132,7 +112,7 @@ TEST_CASE("lvsctl apply: a refused operation exits 2 and names the object and er
 
 TEST_CASE("lvsctl apply: an invalid descriptor changes nothing and exits 2") {
   Setup s;
-  std::ofstream(s.args.request.file, std::ios::trunc) << R"({"cluster": "t", "services": [{"port": 70000}]})";
+  lvs::testing::write_file(s.args.request.file, R"({"cluster": "t", "services": [{"port": 70000}]})");
   auto out = s.apply();
   CHECK(out.exit_code == lvsctl::kExitError);
   CHECK(out.err.find("nothing changed") != std::string::npos);

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "builders.h"
+#include "support/ipvs_builders.h"
 
 using namespace lvs::ipvs;
 using namespace lvs::ipvs::test;

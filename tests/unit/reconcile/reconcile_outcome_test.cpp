@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "builders.h"
+#include "support/ipvs_builders.h"
 #include "ipvs/fake_ipvs.h"
 #include "ipvs/reconcile_run.h"
 

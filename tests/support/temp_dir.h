@@ -1,0 +1,25 @@
+#pragma once
+// A temporary folder removed with everything in it, and small file helpers for tests.
+#include <string>
+
+namespace lvs::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Replaces the file's content.
+void write_file(const std::string& path, const std::string& text);
+// The whole file; empty when it cannot be read.
+std::string read_file(const std::string& path);
+
+}  // namespace lvs::testing
