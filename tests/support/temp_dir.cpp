@@ -28,4 +28,9 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+std::string source_file(const std::string& relative) {
+  const char* root = std::getenv("LVS_SOURCE_DIR");
+  return root ? read_file(std::string(root) + "/" + relative) : std::string();
+}
+
 }  // namespace lvs::testing

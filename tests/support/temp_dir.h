@@ -21,5 +21,8 @@ class TempDir {
 void write_file(const std::string& path, const std::string& text);
 // The whole file; empty when it cannot be read.
 std::string read_file(const std::string& path);
+// A file of the source tree (LVS_SOURCE_DIR, which ctest sets), e.g. "daemon/README.md";
+// empty when it cannot be read.
+std::string source_file(const std::string& relative);
 
 }  // namespace lvs::testing

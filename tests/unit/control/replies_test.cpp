@@ -2,11 +2,9 @@
 // examples of daemon/README.md, and requests as lvsctl sends them.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "control/replies.h"
+#include "support/temp_dir.h"
 #include "control/request.h"
 
 namespace control = lvs::control;
@@ -16,12 +14,8 @@ namespace {
 
 // Every `{"ok":...}` example of the README's "Replies" section.
 std::vector<std::string> documented_replies() {
-  const char* root = std::getenv("LVS_SOURCE_DIR");
-  REQUIRE(root);
-  std::ifstream in(std::string(root) + "/daemon/README.md");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string doc = text.str();
+  const std::string doc = lvs::testing::source_file("daemon/README.md");
+  REQUIRE_FALSE(doc.empty());
   const auto from = doc.find("### Replies");
   const auto to = doc.find("### Status document");
   REQUIRE(from != std::string::npos);

@@ -1,13 +1,11 @@
 // lib/control's status document: round trip, and the field names daemon/README.md shows.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "control/status.h"
+#include "support/temp_dir.h"
 
 namespace control = lvs::control;
 using nlohmann::json;
@@ -64,12 +62,8 @@ TEST_CASE("status: the document decodes back to the same report") {
 }
 
 TEST_CASE("status: the field names are exactly those daemon/README.md documents") {
-  const char* root = std::getenv("LVS_SOURCE_DIR");
-  REQUIRE(root);
-  std::ifstream in(std::string(root) + "/daemon/README.md");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string doc = text.str();
+  const std::string doc = lvs::testing::source_file("daemon/README.md");
+  REQUIRE_FALSE(doc.empty());
   const auto from = doc.find("### Status document");
   REQUIRE(from != std::string::npos);
   const auto open = doc.find("```", from);
