@@ -1,35 +1,24 @@
 #pragma once
-// The control socket's protocol: one JSON request per line, one JSON reply per line,
-// and who may ask what (SO_PEERCRED). See daemon/README.md.
+// The control socket's side of the protocol: who may ask what (SO_PEERCRED). The
+// requests and replies themselves, and their JSON, are lib/control's (shared with
+// lvsctl); they are named here too so the daemon's code reads lvsd::Request.
 #include <sys/types.h>
 
-#include <cstddef>
-#include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "common/result.h"
+#include "control/request.h"
 
 namespace lvsd {
 
-inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
-
-enum class Command { status, drain, enable, check, reload };
-const char* to_string(Command);
-
-struct Request {
-  Command command = Command::status;
-  std::string real;        // drain/enable/check: "ADDR", "ADDR:PORT" or "[V6]:PORT"
-  std::string service;     // optional service name (expanded or as written)
-  std::uint32_t deadline_s = 0;  // drain only; 0: none
-  bool operator==(const Request&) const = default;
-};
-
-// A line (without its newline) -> a request; the error's message is what the client
-// is told.
-[[nodiscard]] lvs::Result<Request> parse_request(std::string_view line);
+using lvs::control::Command;
+using lvs::control::kMaxRequestBytes;
+using lvs::control::parse_real_selector;
+using lvs::control::parse_request;
+using lvs::control::RealSelector;
+using lvs::control::Request;
+using lvs::control::to_string;
 
 struct PeerCred {
   uid_t uid = static_cast<uid_t>(-1);
@@ -49,12 +38,5 @@ bool allowed(Command command, Access access);
 
 // {"ok":false,"error":"..."} as one line, without the newline.
 std::string error_reply(const std::string& message);
-
-// "ADDR", "ADDR:PORT", "[V6]:PORT", "V6" -> address and port (0: any port).
-struct RealSelector {
-  std::string address_text;
-  std::uint16_t port = 0;
-};
-[[nodiscard]] lvs::Result<RealSelector> parse_real_selector(std::string_view text);
 
 }  // namespace lvsd

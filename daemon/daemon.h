@@ -1,5 +1,5 @@
 #pragma once
-// The daemon core: descriptor, health checks, admin state and the IPVS table, driven by
+// The daemon: the descriptor and its parts (health bindings, table keeper, drains), driven by
 // the event loop (runtime.h) through poll() and the control commands. Every dependency
 // is injected, so unit tests run it with FakeIpvs, a manual clock and fake probes.
 #include <chrono>
@@ -14,16 +14,18 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/admin_state.h"
+#include "control/replies.h"
+#include "control/status.h"
 #include "daemon/control_protocol.h"
+#include "daemon/drains.h"
+#include "daemon/health_bindings.h"
 #include "daemon/health_wiring.h"
 #include "daemon/log.h"
 #include "daemon/sysctl.h"
-#include "health/probe_loop.h"
+#include "daemon/table_keeper.h"
 #include "health/registry.h"
 #include "ipvs/backend.h"
 #include "ipvs/ownership.h"
-#include "ipvs/reconcile.h"
 #include "model/loader.h"
 
 namespace lvsd {
@@ -43,7 +45,6 @@ struct DaemonOptions {
 };
 
 using DescriptorLoader = std::function<lvs::model::LoadResult(const std::string& path)>;
-using WallClock = std::function<std::int64_t()>;  // unix seconds
 
 struct DaemonDeps {
   lvs::ipvs::IpvsBackend& backend;
@@ -71,15 +72,26 @@ struct DescriptorStatus {
   std::vector<std::string> warnings;
 };
 
-struct ReconcileReport {
-  std::int64_t at = 0;
+// What a reload did. Refused (ok false): `error` says why and `errors` lists the
+// descriptor's errors (or the table read's); the previous descriptor still runs.
+// Done: the reconcile's counts and errors, and the descriptor's warnings.
+struct ReloadOutcome {
+  bool ok = false;
+  std::string error;
+  std::vector<std::string> errors;
   std::size_t operations = 0;
   std::size_t failed = 0;
-  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+  bool operator==(const ReloadOutcome&) const = default;
 };
+// The reload reply of the control socket (daemon/README.md).
+void to_json(nlohmann::json& j, const ReloadOutcome& outcome);
 
 using Reply = std::function<void(const nlohmann::json&)>;
 
+// Wires the parts: health bindings (checks), the table keeper (the IPVS table and its
+// ownership), drains (admin state). It holds the descriptor and which check each
+// (service, real) uses; each part holds its own state.
 class Daemon {
  public:
   Daemon(DaemonOptions options, DaemonDeps deps);
@@ -95,15 +107,15 @@ class Daemon {
   void poll();
   // When poll() has work next (nullopt: nothing scheduled).
   std::optional<lvs::health::TimePoint> next_wakeup() const;
-  int probe_fd() const { return runner_.fd(); }
+  int probe_fd() const { return health_.fd(); }
 
-  // SIGHUP / `lvsctl reload`. The reply document is what the control socket sends.
-  nlohmann::json reload();
+  // SIGHUP / `lvsctl reload`.
+  ReloadOutcome reload();
   // A control request from a peer already authorized. `reply` may be called later
   // (check waits for its probes).
   void handle(const Request& request, Reply reply);
 
-  nlohmann::json status() const;
+  lvs::control::StatusReport status() const;
   // One line for systemd's STATUS=.
   std::string status_line() const;
   // Goes up whenever status_line() may have changed (health, admin state, descriptor):
@@ -112,12 +124,12 @@ class Daemon {
 
   // For tests and status.
   const DescriptorStatus& descriptor() const { return descriptor_; }
-  const AdminState& admin() const { return admin_; }
-  const lvs::ipvs::Table& observed() const { return observed_; }
-  const ReconcileReport& last_reconcile() const { return last_reconcile_; }
+  const AdminState& admin() const { return drains_.state(); }
+  const lvs::ipvs::Table& observed() const { return table_.observed(); }
+  const ReconcileReport& last_reconcile() const { return table_.last_reconcile(); }
   const std::vector<SysctlSetting>& sysctls() const { return sysctls_; }
   const lvs::model::Cluster* cluster() const { return cluster_ ? &*cluster_ : nullptr; }
-  std::size_t check_count() const { return registry_.check_count(); }
+  std::size_t check_count() const { return health_.check_count(); }
   // Health of one real of one service: "up", "down" or "unchecked"; empty when unknown.
   std::string health_of(const std::string& service, const lvs::ipvs::DestKey& real) const;
 
@@ -127,15 +139,9 @@ class Daemon {
     lvs::ipvs::DestKey real;
     std::optional<lvs::health::CheckKey> check;  // identity: the descriptor's initial state
   };
-  struct Subscribed {
-    lvs::health::CheckKey key;  // what the registry knows it as
-    lvs::health::SubscriptionId id = 0;
-    std::string services;  // the services that use this check, for log lines
-  };
-  using CheckMap = std::unordered_map<lvs::health::CheckKey, Subscribed, lvs::health::CheckKeyHash>;
   struct PendingCheck {
     Reply reply;
-    nlohmann::json results = nlohmann::json::array();
+    lvs::control::CheckReply results;
     std::size_t outstanding = 0;
   };
 
@@ -143,18 +149,15 @@ class Daemon {
   void set_slots(std::vector<Slot> slots);
   void load_failed(const lvs::model::LoadResult& result, const std::vector<std::string>& extra);
   void loaded(const lvs::model::LoadResult& result);
-  // Subscribes checks of `slots` not yet known; a check whose real serves in `table`
-  // starts up. Then drops checks no slot uses.
-  void resubscribe(const std::vector<Slot>& slots, const lvs::ipvs::Table& table);
-  void on_edge(const lvs::health::CheckKey& identity, const lvs::health::HealthEdge& edge);
+  // Binds the checks of `slots`; a new check whose real serves in the table starts up.
+  void bind_checks(const std::vector<Slot>& slots);
   bool slot_healthy(const lvs::model::VirtualService& vs, const lvs::model::Real& r) const;
   const lvs::health::Tracker* tracker_of(const lvs::health::CheckKey& identity) const;
   const Slot* slot_for(const std::string& service, const lvs::ipvs::DestKey& real) const;
   void apply_kernel_settings();
   void reconcile_now();
   void refresh_table();
-  void update_drains();
-  void save_admin();
+  void after_table_read();
   // Resolves a request's real/service to slots; an error message when none match.
   lvs::Result<std::vector<const Slot*>> select(const Request& request) const;
   void run_check(const Request& request, Reply reply);
@@ -163,30 +166,19 @@ class Daemon {
 
   DaemonOptions options_;
   DaemonDeps deps_;
-  lvs::health::ProbeRunner runner_;
-  lvs::health::CheckRegistry registry_;
+  HealthBindings health_;
+  TableKeeper table_;
+  Drains drains_;
 
   std::optional<lvs::model::Cluster> cluster_;
   DescriptorStatus descriptor_;
   std::vector<Slot> slots_;
   std::map<std::pair<std::string, lvs::ipvs::DestKey>, std::size_t> slot_index_;  // (service name, real) -> slots_
-  CheckMap checks_;
-  std::optional<lvs::ipvs::OwnershipLock> lock_;  // held for the daemon's lifetime
-  lvs::ipvs::Ownership owned_;
-  std::string ownership_file_;
-  AdminState admin_;
-  std::string admin_file_;
-  lvs::ipvs::Table observed_;
   std::vector<SysctlSetting> sysctls_;
-  ReconcileReport last_reconcile_;
-  std::vector<lvs::ipvs::ServiceKey> left_alone_;  // last reported, to log changes only
 
   bool dirty_ = false;
-  std::optional<lvs::health::TimePoint> registry_due_;
   lvs::health::TimePoint next_counts_{};
   std::uint64_t changes_ = 0;
-  std::optional<lvs::health::TimePoint> counts_read_at_;  // last read of the kernel table
-  std::optional<lvs::health::TimePoint> retry_at_;
   std::uint64_t next_pending_ = 1;
   std::map<std::uint64_t, PendingCheck> pending_;
 };

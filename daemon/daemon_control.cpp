@@ -1,11 +1,13 @@
 // The daemon's side of the control commands: drain, enable, check, reload, status.
 #include <set>
 
+#include "control/replies.h"
 #include "daemon/daemon.h"
 #include "daemon/table_lookup.h"
 
 namespace lvsd {
 
+namespace control = lvs::control;
 namespace health = lvs::health;
 namespace ipvs = lvs::ipvs;
 
@@ -34,42 +36,35 @@ lvs::Result<std::vector<const Daemon::Slot*>> Daemon::select(const Request& requ
 }
 
 std::string Daemon::admin_word(const std::string& service, const ipvs::DestKey& real) const {
-  const DrainEntry* d = admin_.find(service, real);
-  if (!d) return "enabled";
-  return d->drained_at ? "drained" : "draining";
+  return drains_.word(service, real);
 }
 
 nlohmann::json Daemon::admin_command(const Request& request) {
   auto slots = select(request);
-  if (!slots) return nlohmann::json{{"ok", false}, {"error", slots.error().message}};
-  const std::int64_t now = deps_.wall_clock();
-  bool changed = false;
-  for (const Slot* s : *slots) {
-    const std::string& name = cluster_->virtual_services[s->service].name;
-    const bool c = request.command == Command::drain ? admin_.drain(name, s->real, now, request.deadline_s)
-                                                     : admin_.enable(name, s->real);
-    if (c)
-      deps_.log.notice(std::string("admin: ") + (request.command == Command::drain ? "drain " : "enable ") +
-                       endpoint(s->real) + " (" + name + ")");
-    changed |= c;
+  if (!slots) return control::ErrorReply{slots.error().message, {}};
+  const bool drain = request.command == Command::drain;
+  std::vector<DrainTarget> targets;
+  for (const Slot* s : *slots) targets.push_back({cluster_->virtual_services[s->service].name, s->real});
+  // What is on disk is what a restart runs: a change that cannot be saved is not made.
+  auto changed = drains_.set(targets, drain, deps_.wall_clock(), request.deadline_s);
+  if (!changed) {
+    deps_.log.error(std::string("admin: ") + (drain ? "drain" : "enable") + " refused: " + changed.error().describe());
+    return control::ErrorReply{changed.error().describe(), {}};
   }
-  if (changed) {
-    save_admin();
+  if (*changed != 0) {
+    ++changes_;
     dirty_ = true;
     reconcile_now();  // the weight changes now, not at the next tick
   }
-  nlohmann::json reals = nlohmann::json::array();
-  for (const Slot* s : *slots) {
-    const std::string& name = cluster_->virtual_services[s->service].name;
-    reals.push_back({{"service", name}, {"real", endpoint(s->real)}, {"admin", admin_word(name, s->real)}});
-  }
-  return nlohmann::json{{"ok", true}, {"reals", std::move(reals)}};
+  control::AdminReply reply;
+  for (const auto& t : targets) reply.reals.push_back({t.service, endpoint(t.real), admin_word(t.service, t.real)});
+  return reply;
 }
 
 void Daemon::run_check(const Request& request, Reply reply) {
   auto slots = select(request);
   if (!slots) {
-    reply(nlohmann::json{{"ok", false}, {"error", slots.error().message}});
+    reply(control::ErrorReply{slots.error().message, {}});
     return;
   }
   const std::uint64_t pid = next_pending_++;
@@ -79,11 +74,11 @@ void Daemon::run_check(const Request& request, Reply reply) {
   std::vector<health::CheckKey> distinct;
   for (const Slot* s : *slots) {
     if (!s->check) {
-      pending.results.push_back({{"service", cluster_->virtual_services[s->service].name},
-                                 {"real", endpoint(s->real)},
-                                 {"probe", nullptr},
-                                 {"ok", nullptr},
-                                 {"message", "no check configured"}});
+      control::CheckResult none;
+      none.service = cluster_->virtual_services[s->service].name;
+      none.real = endpoint(s->real);
+      none.message = "no check configured";
+      pending.results.checks.push_back(std::move(none));
       continue;
     }
     if (std::find(distinct.begin(), distinct.end(), *s->check) == distinct.end()) distinct.push_back(*s->check);
@@ -97,40 +92,41 @@ void Daemon::run_check(const Request& request, Reply reply) {
     deps_.log.info("check: running " + probe_name + " on request");
     health::ProbeConfig shown = key.probe;
     shown.record_transcript = true;  // the operator asked to see the dialogue
-    runner_.add(deps_.probe_factory(shown, deps_.clock.now()),
-                [this, pid, covers, probe_name](health::ProbeId, const health::ProbeResult& r) {
+    health_.probe_once(shown, [this, pid, covers, probe_name](const health::ProbeResult& r) {
                   auto it = pending_.find(pid);
                   if (it == pending_.end()) return;
-                  for (const auto& [service, real] : covers)
-                    it->second.results.push_back({{"service", service},
-                                                  {"real", real},
-                                                  {"probe", probe_name},
-                                                  {"ok", r.ok},
-                                                  {"message", r.message},
-                                                  {"latency_ms", r.latency.count() / 1000.0},
-                                                  {"transcript", health::format_transcript(r.transcript)}});
-                  if (--it->second.outstanding == 0) {
-                    Reply done = std::move(it->second.reply);
-                    nlohmann::json results = std::move(it->second.results);
-                    pending_.erase(it);
-                    done(nlohmann::json{{"ok", true}, {"checks", std::move(results)}});
-                  }
+      for (const auto& [service, real] : covers)
+        it->second.results.checks.push_back({service, real, probe_name, r.ok, r.message, r.latency.count() / 1000.0,
+                                             health::format_transcript(r.transcript)});
+      if (--it->second.outstanding == 0) {
+        Reply done = std::move(it->second.reply);
+        control::CheckReply results = std::move(it->second.results);
+        pending_.erase(it);
+        done(results);
+      }
                 });
   }
   if (pending.outstanding == 0) {
     Reply done = std::move(pending.reply);
-    nlohmann::json results = std::move(pending.results);
+    control::CheckReply results = std::move(pending.results);
     pending_.erase(pid);
-    done(nlohmann::json{{"ok", true}, {"checks", std::move(results)}});
+    done(results);
   }
+}
+
+void to_json(nlohmann::json& j, const ReloadOutcome& o) {
+  if (o.ok) j = control::ReloadReply{o.operations, o.failed, o.errors, o.warnings};
+  else j = control::ErrorReply{o.error, o.errors};
 }
 
 void Daemon::handle(const Request& request, Reply reply) {
   switch (request.command) {
-    case Command::status:
-      if (!counts_read_at_ || deps_.clock.now() - *counts_read_at_ >= options_.counts_fresh_for) refresh_table();
+    case Command::status: {
+      const auto read_at = table_.read_at();
+      if (!read_at || deps_.clock.now() - *read_at >= options_.counts_fresh_for) refresh_table();
       reply(nlohmann::json{{"ok", true}, {"status", status()}});
       return;
+    }
     case Command::reload: reply(reload()); return;
     case Command::drain:
     case Command::enable: reply(admin_command(request)); return;

@@ -1,4 +1,4 @@
-// The status document (`lvsctl status`) and systemd's one-line STATUS=.
+// The status report (`lvsctl status`; its JSON is lib/control's) and systemd's one-line STATUS=.
 #include <unistd.h>
 
 #include "daemon/daemon.h"
@@ -11,93 +11,70 @@ namespace lvsd {
 namespace health = lvs::health;
 namespace ipvs = lvs::ipvs;
 namespace model = lvs::model;
-using nlohmann::json;
 
-nlohmann::json Daemon::status() const {
-  json doc;
-  doc["daemon"] = {{"pid", static_cast<long>(::getpid())}, {"node", options_.node}, {"netns", options_.netns},
-                   {"state_dir", options_.state_dir}};
-  doc["descriptor"] = {{"path", descriptor_.path},
-                       {"status", descriptor_.ok ? "ok" : "error"},
-                       {"cluster", descriptor_.cluster},
-                       {"loaded_at", descriptor_.loaded_at},
-                       {"last_attempt_at", descriptor_.last_attempt_at},
-                       {"errors", descriptor_.errors},
-                       {"warnings", descriptor_.warnings}};
-  json sysctls = json::array();
-  for (const auto& s : sysctls_) {
-    json j{{"name", s.name}, {"wanted", s.wanted}, {"current", s.current ? json(*s.current) : json(nullptr)}};
-    if (!s.error.empty()) j["error"] = s.error;
-    sysctls.push_back(std::move(j));
+lvs::control::StatusReport Daemon::status() const {
+  lvs::control::StatusReport doc;
+  doc.daemon = {static_cast<long>(::getpid()), options_.node, options_.netns, options_.state_dir};
+  doc.descriptor = {descriptor_.path,      descriptor_.ok,     descriptor_.cluster, descriptor_.loaded_at,
+                    descriptor_.last_attempt_at, descriptor_.errors, descriptor_.warnings};
+  for (const auto& s : sysctls_) doc.sysctls.push_back({s.name, s.wanted, s.current, s.error});
+  const ReconcileReport& last = table_.last_reconcile();
+  doc.reconcile = {last.at, last.operations, last.failed, last.errors};
+  if (!cluster_) return doc;
+  const TableIndex index(table_.observed());
+  const auto now = deps_.clock.now();
+  auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
+  const auto overlay = build_overlay(*cluster_, healthy, drains_.state());
+  for (const auto& vs : cluster_->virtual_services) {
+    const ipvs::ServiceKey key = lvs::desired::service_key(vs);
+    const ipvs::DesiredService want = lvs::desired::desired_service(vs, overlay);
+    auto so = overlay.services.find(key);
+    lvs::control::ServiceStatus svc;
+    svc.name = vs.name;
+    svc.key = key.to_string();
+    svc.scheduler = vs.scheduler;
+    svc.on_failure = model::to_string(vs.on_failure);
+    svc.quorum = vs.quorum;
+    svc.healthy = healthy_count(vs, healthy);
+    svc.sorry_active = so != overlay.services.end() && so->second.use_sorry;
+    svc.in_kernel = index.has_service(key);
+    auto add_real = [&](const model::Real& r, bool sorry) {
+      const ipvs::DestKey dk{r.address, r.port};
+      lvs::control::RealStatus j;
+      j.real = endpoint(dk);
+      j.role = sorry ? "sorry" : "real";
+      j.configured_weight = r.weight;
+      const Slot* slot = sorry ? nullptr : slot_for(vs.name, dk);
+      const health::Tracker* t = slot && slot->check ? tracker_of(*slot->check) : nullptr;
+      if (slot && slot->check) {
+        j.check = health::describe(slot->check->probe);
+        j.health = t ? std::string(health::to_string(t->health())) : "unknown";
+      } else {
+        j.health = "unchecked";
+      }
+      if (t && t->last_result()) {
+        const auto& lr = *t->last_result();
+        j.last_result = lvs::control::LastResult{lr.ok, lr.message, lr.latency.count() / 1000.0,
+                                                 std::chrono::duration<double>(now - *t->last_result_at()).count()};
+      }
+      for (const auto& d : want.destinations)
+        if (ipvs::key_of(d) == dk) j.desired_weight = d.weight;
+      const auto* st = index.find(key, dk);
+      if (st) {
+        j.current_weight = st->dest.weight;
+        j.active_conns = st->active_conns;
+        j.inactive_conns = st->inactive_conns;
+        j.persistent_conns = st->persistent_conns;
+      }
+      j.admin = admin_word(vs.name, dk);
+      if (const DrainEntry* d = drains_.state().find(vs.name, dk))
+        j.drain = lvs::control::DrainInfo{d->since, d->deadline_s, d->drained_at, d->drained_note};
+      svc.reals.push_back(std::move(j));
+    };
+    for (const auto& r : vs.reals) add_real(r, false);
+    for (const auto& r : vs.sorry_reals) add_real(r, true);
+    doc.services.push_back(std::move(svc));
   }
-  doc["sysctls"] = std::move(sysctls);
-  doc["reconcile"] = {{"at", last_reconcile_.at},
-                      {"operations", last_reconcile_.operations},
-                      {"failed", last_reconcile_.failed},
-                      {"errors", last_reconcile_.errors}};
-  json services = json::array();
-  if (cluster_) {
-    const TableIndex index(observed_);
-    const auto now = deps_.clock.now();
-    auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
-    const auto overlay = build_overlay(*cluster_, healthy, admin_);
-    for (const auto& vs : cluster_->virtual_services) {
-      const ipvs::ServiceKey key = lvs::desired::service_key(vs);
-      const ipvs::DesiredService want = lvs::desired::desired_service(vs, overlay);
-      auto so = overlay.services.find(key);
-      const bool sorry = so != overlay.services.end() && so->second.use_sorry;
-      json reals = json::array();
-      auto add_real = [&](const model::Real& r, const char* role) {
-        const ipvs::DestKey dk{r.address, r.port};
-        json j{{"real", endpoint(dk)}, {"role", role}, {"configured_weight", r.weight}};
-        const Slot* slot = std::string(role) == "real" ? slot_for(vs.name, dk) : nullptr;
-        const health::Tracker* t = slot && slot->check ? tracker_of(*slot->check) : nullptr;
-        if (slot && slot->check) {
-          j["check"] = health::describe(slot->check->probe);
-          j["health"] = t ? std::string(health::to_string(t->health())) : "unknown";
-        } else {
-          j["check"] = nullptr;
-          j["health"] = "unchecked";
-        }
-        if (t && t->last_result()) {
-          const auto& lr = *t->last_result();
-          const double age = std::chrono::duration<double>(now - *t->last_result_at()).count();
-          j["last_result"] = {{"ok", lr.ok}, {"message", lr.message}, {"latency_ms", lr.latency.count() / 1000.0},
-                              {"age_s", age}};
-        } else {
-          j["last_result"] = nullptr;
-        }
-        json desired_weight = nullptr;
-        for (const auto& d : want.destinations)
-          if (ipvs::key_of(d) == dk) desired_weight = d.weight;
-        j["desired_weight"] = desired_weight;
-        const auto* st = index.find(key, dk);
-        j["current_weight"] = st ? json(st->dest.weight) : json(nullptr);
-        j["admin"] = admin_word(vs.name, dk);
-        if (const DrainEntry* d = admin_.find(vs.name, dk)) {
-          j["drain"] = {{"since", d->since}, {"deadline_s", d->deadline_s}};
-          if (d->drained_at) j["drain"]["drained_at"] = *d->drained_at;
-          if (!d->drained_note.empty()) j["drain"]["note"] = d->drained_note;
-        }
-        j["active_conns"] = st ? st->active_conns : 0;
-        j["inactive_conns"] = st ? st->inactive_conns : 0;
-        j["persistent_conns"] = st ? st->persistent_conns : 0;
-        reals.push_back(std::move(j));
-      };
-      for (const auto& r : vs.reals) add_real(r, "real");
-      for (const auto& r : vs.sorry_reals) add_real(r, "sorry");
-      services.push_back({{"name", vs.name},
-                          {"key", key.to_string()},
-                          {"scheduler", vs.scheduler},
-                          {"on_failure", model::to_string(vs.on_failure)},
-                          {"quorum", vs.quorum},
-                          {"healthy", healthy_count(vs, healthy)},
-                          {"sorry_active", sorry},
-                          {"in_kernel", index.has_service(key)},
-                          {"reals", std::move(reals)}});
-    }
-  }
-  doc["services"] = std::move(services);
   return doc;
 }
 

@@ -35,9 +35,6 @@ const ipvs::DestinationState* TableIndex::find(const ipvs::ServiceKey& key, cons
 
 bool TableIndex::has_service(const ipvs::ServiceKey& key) const { return services_.count(ipvs::normalized(key)) != 0; }
 
-std::string endpoint(const ipvs::DestKey& key) {
-  if (key.address.is_v6()) return "[" + key.address.to_string() + "]:" + std::to_string(key.port);
-  return key.address.to_string() + ":" + std::to_string(key.port);
-}
+std::string endpoint(const ipvs::DestKey& key) { return lvs::net::endpoint(key.address, key.port); }
 
 }  // namespace lvsd

@@ -1,23 +1,12 @@
-// lvsctl apply: make the kernel table match the descriptor, changing only what differs.
-//
-// Exit codes:
-//   0  the table matches the descriptor (something was applied, or nothing differed;
-//      also for --dry-run)
-//   2  nothing was changed because the descriptor is invalid or unreadable, the
-//      ownership record is unreadable or IPVS cannot be reached; or some operations
-//      failed (each is printed with its errno and object; the rest were applied and the
-//      ownership record reflects exactly what the kernel confirmed).
-#include <unistd.h>
-
-#include <cstdio>
+// lvsctl apply: make the kernel table match the descriptor, changing only what differs,
+// through the reconcile path lvsd uses (lib/ipvs/reconcile_run.h).
 #include <optional>
 #include <nlohmann/json.hpp>
 
-#include "backend_open.h"
 #include "commands.h"
-#include "descriptor_plan.h"
+#include "descriptor_commands.h"
+#include "ipvs/reconcile_run.h"
 #include "plan_text.h"
-#include "table_format.h"
 
 namespace lvsctl {
 
@@ -25,118 +14,107 @@ namespace {
 
 using namespace lvs::ipvs;
 
-struct ApplyArgs {
-  PlanRequest request;
-  bool dry_run = false;
-  bool json = false;
-};
-
 std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-std::string json_report(const Plan& plan, const Table& observed, const ApplyResult& result, bool dry_run,
-                        std::size_t writes, const std::string& ownership_file) {
+std::string json_report(const ReconcileOutcome& run, bool dry_run, std::size_t writes,
+                        const std::string& ownership_file) {
   using nlohmann::json;
   json ops = json::array();
-  std::vector<const lvs::Error*> error_of(plan.operations.size(), nullptr);
-  for (std::size_t i = 0; i < result.failed_indices.size() && i < result.errors.size(); ++i)
-    if (result.failed_indices[i] < error_of.size()) error_of[result.failed_indices[i]] = &result.errors[i];
-  for (std::size_t i = 0; i < plan.operations.size(); ++i) {
-    json op{{"operation", describe(plan.operations[i])},
-            {"applied", i < result.applied.size() && result.applied[i]}};
-    std::string details = edit_details(plan.operations[i], observed);
-    if (!details.empty()) op["changes"] = details;
-    if (error_of[i]) op["error"] = json{{"errno", error_of[i]->code}, {"message", error_of[i]->describe()}};
-    ops.push_back(std::move(op));
-  }
+  auto add = [&](const Operation& op, bool applied, const lvs::Error* error, bool read_back) {
+    json j{{"operation", describe(op)}, {"applied", applied}};
+    std::string details = edit_details(op, run.observed);
+    if (!details.empty()) j["changes"] = details;
+    if (error) j["error"] = json{{"errno", error->code}, {"message", error->describe()}};
+    if (read_back) j["read_back"] = true;
+    ops.push_back(std::move(j));
+  };
+  if (dry_run)
+    for (const auto& op : run.plan.operations) add(op, false, nullptr, false);
+  for (const auto& o : run.outcomes) add(o.operation, o.applied, o.error ? &*o.error : nullptr, o.read_back);
   json left = json::array();
-  for (const auto& k : plan.left_alone) left.push_back(k.to_string());
+  for (const auto& k : run.plan.left_alone) left.push_back(k.to_string());
   json doc{{"dry_run", dry_run},
            {"operations", std::move(ops)},
-           {"total", plan.operations.size()},
-           {"applied", result.applied_count()},
-           {"failed", result.errors.size()},
+           {"total", run.plan.operations.size()},
+           {"applied", run.applied()},
+           {"failed", run.failed()},
            {"writes", writes},
            {"left_alone", std::move(left)},
            {"ownership_file", ownership_file}};
   return doc.dump(2) + "\n";
 }
 
-int run_apply(const ApplyArgs& a) {
+// The text report: what the kernel confirmed on stdout, failures on stderr.
+void text_report(const ReconcileOutcome& run, bool dry_run, std::size_t writes, CommandOutput& r) {
+  if (dry_run) {
+    r.out = plan_lines(run.plan, run.observed);
+    r.out += "dry run: " + plural(run.plan.operations.size(), "operation") + " planned, 0 writes\n";
+    return;
+  }
+  Plan done;
+  for (const auto& o : run.outcomes)
+    if (o.applied) done.operations.push_back(o.operation);
+  r.out = plan_lines(done, run.observed);
+  r.out += "applied " + std::to_string(run.applied()) + " of " + std::to_string(run.plan.operations.size()) +
+           " operations, " + plural(writes, "write") + "\n";
+  for (const auto& o : run.outcomes) {
+    if (o.applied) continue;
+    const std::string what = describe(o.operation);
+    const std::string why = o.error->describe();
+    // The backend's message usually names the object already; do not say it twice.
+    r.err += why.find(what) != std::string::npos ? "lvsctl: failed: " + why + "\n"
+                                                 : "lvsctl: failed: " + what + ": " + why + "\n";
+  }
+}
+
+}  // namespace
+
+CommandOutput apply_descriptor(const ApplyArgs& a, const TableAccess& table) {
+  CommandOutput r;
+  r.exit_code = kExitError;
   // Taken before reading the table so the plan cannot go stale under another writer.
   std::optional<OwnershipLock> lock;
   if (!a.dry_run) {
     auto locked = OwnershipLock::try_acquire(ownership_path(a.request.state_dir, a.request.netns));
     if (!locked) {
-      print_error("nothing changed", locked.error());
-      return kExitError;
+      r.err += error_line("nothing changed", locked.error());
+      return r;
     }
     lock.emplace(std::move(*locked));
   }
-  auto ctx = prepare_plan(a.request);
-  if (!ctx) return kExitError;
-  note_left_alone(ctx->plan);
-  const Plan& plan = ctx->plan;
-
-  ApplyResult result;
-  std::size_t writes = 0;
-  bool record_failed = false;
-  if (!a.dry_run && (!plan.empty() || !plan.adopted.empty())) {
-    // Prove the record can be written before touching the kernel, so a read-only or
-    // missing state folder changes nothing rather than leaving services we forget.
-    auto writable = save_ownership(ctx->ownership_file, ctx->owned);
-    if (!writable) {
-      print_error("cannot write the ownership record (see --state-dir); nothing changed", writable.error());
-      return kExitError;
-    }
+  auto in = load_plan_inputs(a.request, r.err);
+  if (!in) return r;
+  auto backend = table.open();
+  if (!backend) {
+    r.err += error_line(a.request.netns.empty() ? "cannot open IPVS"
+                                                : "cannot open IPVS in network namespace " + a.request.netns,
+                        backend.error());
+    return r;
   }
-  if (!a.dry_run) {
-    const std::size_t before = ctx->backend->writes_sent();
-    if (!plan.empty()) result = ctx->backend->apply(plan.operations);
-    writes = ctx->backend->writes_sent() - before;
-    if (record_outcome(ctx->owned, plan, result)) {
-      auto saved = save_ownership(ctx->ownership_file, ctx->owned);
-      if (!saved) {
-        print_error("the kernel was changed but the ownership record could not be saved", saved.error());
-        record_failed = true;
-      }
-    }
+  ReconcileOptions options;
+  options.diff.prune = a.request.prune;
+  options.dry_run = a.dry_run;
+  const std::string file = in->ownership_file;
+  options.save = [&file](const Ownership& owned) { return save_ownership(file, owned); };
+  const std::size_t before = table.writes_sent();
+  auto run = reconcile(**backend, in->desired, in->owned, options);
+  if (!run) {
+    r.err += "lvsctl: " + run.error().describe() + "\n";
+    return r;
   }
-
-  if (a.json) {
-    if (!write_all(STDOUT_FILENO, json_report(plan, ctx->observed, result, a.dry_run, writes, ctx->ownership_file)))
-      return kExitError;
-  } else {
-    std::string out;
-    if (a.dry_run) {
-      out = plan_lines(plan, ctx->observed);
-      out += "dry run: " + plural(plan.operations.size(), "operation") + " planned, 0 writes\n";
-    } else {
-      // Print what the kernel confirmed; failures go to stderr with errno and object.
-      Plan done;
-      for (std::size_t i = 0; i < plan.operations.size(); ++i)
-        if (i < result.applied.size() && result.applied[i]) done.operations.push_back(plan.operations[i]);
-      out = plan_lines(done, ctx->observed);
-      out += "applied " + std::to_string(result.applied_count()) + " of " +
-             std::to_string(plan.operations.size()) + " operations, " + plural(writes, "write") + "\n";
-    }
-    for (std::size_t i = 0; i < result.errors.size(); ++i) {
-      const std::size_t idx = i < result.failed_indices.size() ? result.failed_indices[i] : 0;
-      const std::string what = idx < plan.operations.size() ? describe(plan.operations[idx]) : "operation";
-      const std::string why = result.errors[i].describe();
-      // The backend's message usually names the object already; do not say it twice.
-      if (why.find(what) != std::string::npos)
-        std::fprintf(stderr, "lvsctl: failed: %s\n", why.c_str());
-      else
-        std::fprintf(stderr, "lvsctl: failed: %s: %s\n", what.c_str(), why.c_str());
-    }
-    if (!write_all(STDOUT_FILENO, out)) return kExitError;
-  }
-  return (result.ok() && !record_failed) ? kExitOk : kExitError;
+  const std::size_t writes = table.writes_sent() - before;
+  r.err += left_alone_note(run->plan);
+  if (run->read_back_error)
+    r.err += error_line("cannot read the table back to settle operations without a reply", *run->read_back_error);
+  if (run->save_error)
+    r.err += error_line("the kernel was changed but the ownership record could not be saved", *run->save_error);
+  if (a.json) r.out = json_report(*run, a.dry_run, writes, file);
+  else text_report(*run, a.dry_run, writes, r);
+  r.exit_code = run->ok() ? kExitOk : kExitError;
+  return r;
 }
-
-}  // namespace
 
 void add_apply_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ApplyArgs>();
@@ -150,7 +128,9 @@ void add_apply_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--state-dir", args->request.state_dir,
                   "Folder of the ownership record (default /var/lib/lvsd)");
   cmd->add_flag("--json", args->json, "Report as JSON");
-  cmd->callback([args, &exit_code] { exit_code = run_apply(*args); });
+  cmd->callback([args, &exit_code] {
+    exit_code = print_output(apply_descriptor(*args, kernel_table(args->request.netns)));
+  });
 }
 
 }  // namespace lvsctl

@@ -12,24 +12,24 @@ void add_check_command(CLI::App& app, int& exit_code) {
   auto target = std::make_shared<RealTarget>();
   add_real_target_options(*cmd, *target);
   cmd->callback([=, &exit_code] {
-    auto reply = call_daemon(target->socket, real_request("check", *target), nullptr, std::chrono::seconds(120));
-    if (!reply) {
+    auto reply = call_daemon(target->socket, real_request(lvs::control::Command::check, *target), nullptr,
+                             std::chrono::seconds(120));
+    auto checks = reply ? decode_reply(*reply, lvs::control::decode_check) : std::nullopt;
+    if (!checks) {
       exit_code = kExitError;
       return;
     }
     bool all_ok = true;
-    for (const auto& c : (*reply)["checks"]) {
-      const bool has = c.contains("ok") && c["ok"].is_boolean();
-      const bool ok = has && c["ok"].get<bool>();
-      if (has && !ok) all_ok = false;
-      std::printf("%s %s: ", c.value("service", "").c_str(), c.value("real", "").c_str());
-      if (!has) {
-        std::printf("%s\n", c.value("message", "").c_str());
+    for (const auto& c : checks->checks) {
+      if (c.ok == false) all_ok = false;
+      std::printf("%s %s: ", c.service.c_str(), c.real.c_str());
+      if (!c.ok) {
+        std::printf("%s\n", c.message.c_str());
         continue;
       }
-      std::printf("%s %s in %.1f ms: %s\n", c.value("probe", "").c_str(), ok ? "passed" : "FAILED",
-                  c.value("latency_ms", 0.0), c.value("message", "").c_str());
-      std::string t = c.value("transcript", "");
+      std::printf("%s %s in %.1f ms: %s\n", c.probe.value_or("").c_str(), *c.ok ? "passed" : "FAILED", c.latency_ms,
+                  c.message.c_str());
+      const std::string& t = c.transcript;
       std::size_t start = 0;
       while (start < t.size()) {
         std::size_t nl = t.find('\n', start);

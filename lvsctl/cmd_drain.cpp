@@ -7,13 +7,12 @@
 #include <thread>
 
 #include "commands.h"
+#include "control/status.h"
 #include "control_client.h"
 
 namespace lvsctl {
 
 namespace {
-
-using nlohmann::json;
 
 struct DrainArgs {
   RealTarget target;
@@ -21,45 +20,42 @@ struct DrainArgs {
   unsigned timeout_s = 0;
 };
 
-// The status rows of the reals the drain named, by (service, real).
-std::vector<json> rows_for(const json& status, const json& drained) {
-  std::vector<json> rows;
+// The status rows of the reals the drain named, with their service.
+std::vector<std::pair<std::string, lvs::control::RealStatus>> rows_for(
+    const lvs::control::StatusReport& status, const std::vector<lvs::control::AdminReal>& drained) {
+  std::vector<std::pair<std::string, lvs::control::RealStatus>> rows;
   for (const auto& d : drained)
-    for (const auto& svc : status.value("services", json::array()))
-      if (svc.value("name", "") == d.value("service", ""))
-        for (const auto& r : svc.value("reals", json::array()))
-          if (r.value("real", "") == d.value("real", "") && r.value("role", "") == "real") {
-            json row = r;
-            row["service"] = svc["name"];
-            rows.push_back(row);
-          }
+    for (const auto& svc : status.services)
+      if (svc.name == d.service)
+        for (const auto& r : svc.reals)
+          if (r.real == d.real && r.role == "real") rows.emplace_back(svc.name, r);
   return rows;
 }
 
 int run_drain(const DrainArgs& a) {
-  json req = real_request("drain", a.target);
-  if (a.timeout_s) req["deadline_s"] = a.timeout_s;
+  auto req = real_request(lvs::control::Command::drain, a.target);
+  req.deadline_s = a.timeout_s;
   auto reply = call_daemon(a.target.socket, req);
-  if (!reply) return kExitError;
-  const json drained = (*reply)["reals"];
-  for (const auto& r : drained)
-    std::printf("%s %s: %s\n", r.value("service", "").c_str(), r.value("real", "").c_str(),
-                r.value("admin", "").c_str());
+  auto admin = reply ? decode_reply(*reply, lvs::control::decode_admin) : std::nullopt;
+  if (!admin) return kExitError;
+  for (const auto& r : admin->reals) std::printf("%s %s: %s\n", r.service.c_str(), r.real.c_str(), r.admin.c_str());
   if (!a.wait) return kExitOk;
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    auto st = call_daemon(a.target.socket, {{"command", "status"}});
+    auto st = call_daemon(a.target.socket, lvs::control::request_for(lvs::control::Command::status));
     if (!st) return kExitError;
-    auto rows = rows_for((*st)["status"], drained);
+    auto status = lvs::control::status_from_json((*st)["status"]);
+    if (!status) {
+      std::fprintf(stderr, "lvsctl: %s\n", status.error().describe().c_str());
+      return kExitError;
+    }
+    auto rows = rows_for(*status, admin->reals);
     bool all = !rows.empty();
-    for (const auto& r : rows) {
-      const std::string admin = r.value("admin", "");
-      if (admin != "drained") all = false;
-      std::printf("%s %s: %s, %u active, %u inactive, %u persistent\n", r.value("service", "").c_str(),
-                  r.value("real", "").c_str(), admin.c_str(), r.value("active_conns", 0u), r.value("inactive_conns", 0u),
-                  r.value("persistent_conns", 0u));
-      if (r.contains("drain") && r["drain"].contains("note"))
-        std::printf("  %s\n", r["drain"]["note"].get<std::string>().c_str());
+    for (const auto& [service, r] : rows) {
+      if (r.admin != "drained") all = false;
+      std::printf("%s %s: %s, %u active, %u inactive, %u persistent\n", service.c_str(), r.real.c_str(),
+                  r.admin.c_str(), r.active_conns, r.inactive_conns, r.persistent_conns);
+      if (r.drain && !r.drain->note.empty()) std::printf("  %s\n", r.drain->note.c_str());
     }
     std::fflush(stdout);
     if (all) {

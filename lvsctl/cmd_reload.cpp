@@ -13,18 +13,21 @@ void add_reload_command(CLI::App& app, int& exit_code) {
   add_socket_option(*cmd, *socket);
   cmd->callback([socket, &exit_code] {
     bool refused = false;
-    auto reply = call_daemon(*socket, {{"command", "reload"}}, &refused, std::chrono::seconds(120));
+    auto reply = call_daemon(*socket, lvs::control::request_for(lvs::control::Command::reload), &refused,
+                             std::chrono::seconds(120));
     if (!reply) {
       exit_code = refused ? kExitDiffers : kExitError;
       return;
     }
-    for (const auto& w : reply->value("warnings", nlohmann::json::array()))
-      std::fprintf(stderr, "lvsctl: warning: %s\n", w.get<std::string>().c_str());
-    for (const auto& e : reply->value("errors", nlohmann::json::array()))
-      std::fprintf(stderr, "lvsctl: ipvs: %s\n", e.get<std::string>().c_str());
-    std::printf("reloaded: %zu operations, %zu failed\n", reply->value("operations", std::size_t{0}),
-                reply->value("failed", std::size_t{0}));
-    exit_code = reply->value("failed", 0) == 0 ? kExitOk : kExitError;
+    auto done = decode_reply(*reply, lvs::control::decode_reload);
+    if (!done) {
+      exit_code = kExitError;
+      return;
+    }
+    for (const auto& w : done->warnings) std::fprintf(stderr, "lvsctl: warning: %s\n", w.c_str());
+    for (const auto& e : done->errors) std::fprintf(stderr, "lvsctl: ipvs: %s\n", e.c_str());
+    std::printf("reloaded: %zu operations, %zu failed\n", done->operations, done->failed);
+    exit_code = done->failed == 0 ? kExitOk : kExitError;
   });
 }
 

@@ -2,8 +2,11 @@
 // admin state, connection counts), the descriptor's load status and the IPVS sysctls.
 #include <cstdio>
 #include <ctime>
+#include <optional>
+#include <type_traits>
 
 #include "commands.h"
+#include "control/status.h"
 #include "control_client.h"
 
 namespace lvsctl {
@@ -12,10 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string str(const json& j, const char* key, const std::string& fallback = "-") {
-  if (!j.contains(key) || j[key].is_null()) return fallback;
-  if (j[key].is_string()) return j[key].get<std::string>();
-  return j[key].dump();
+template <typename T>
+std::string str(const std::optional<T>& v) {
+  if (!v) return "-";
+  if constexpr (std::is_same_v<T, std::string>) return *v;
+  else return std::to_string(*v);
 }
 
 std::string when(std::int64_t t) {
@@ -28,53 +32,47 @@ std::string when(std::int64_t t) {
   return buf;
 }
 
-std::string status_text(const json& st) {
+std::string status_text(const lvs::control::StatusReport& st) {
   std::string out;
   char line[1024];
-  const json& d = st["descriptor"];
-  out += "descriptor: " + str(d, "path") + " (cluster " + str(d, "cluster") + "), loaded " +
-         when(d.value("loaded_at", std::int64_t{0})) + "\n";
-  if (str(d, "status") != "ok") {
-    out += "  last load FAILED at " + when(d.value("last_attempt_at", std::int64_t{0})) +
-           "; still running the descriptor loaded before:\n";
-  }
-  for (const auto& e : d.value("errors", json::array())) out += "  error: " + e.get<std::string>() + "\n";
-  for (const auto& w : d.value("warnings", json::array())) out += "  warning: " + w.get<std::string>() + "\n";
+  const auto& d = st.descriptor;
+  out += "descriptor: " + d.path + " (cluster " + d.cluster + "), loaded " + when(d.loaded_at) + "\n";
+  if (!d.ok) out += "  last load FAILED at " + when(d.last_attempt_at) + "; still running the descriptor loaded before:\n";
+  for (const auto& e : d.errors) out += "  error: " + e + "\n";
+  for (const auto& w : d.warnings) out += "  warning: " + w + "\n";
   out += "sysctls:";
-  for (const auto& s : st.value("sysctls", json::array())) {
-    out += " " + str(s, "name") + "=" + str(s, "current");
-    if (str(s, "current") != str(s, "wanted")) out += " (wanted " + str(s, "wanted") + ")";
-    if (s.contains("error")) out += " [" + str(s, "error") + "]";
+  for (const auto& s : st.sysctls) {
+    out += " " + s.name + "=" + str(s.current);
+    if (s.current != s.wanted) out += " (wanted " + std::to_string(s.wanted) + ")";
+    if (!s.error.empty()) out += " [" + s.error + "]";
   }
   out += "\n";
-  const json& rc = st["reconcile"];
-  out += "last reconcile: " + when(rc.value("at", std::int64_t{0})) + ", " + str(rc, "operations") + " operations, " +
-         str(rc, "failed") + " failed\n";
-  for (const auto& e : rc.value("errors", json::array())) out += "  error: " + e.get<std::string>() + "\n";
-  for (const auto& svc : st.value("services", json::array())) {
-    out += "\n" + str(svc, "name") + "  " + str(svc, "key") + "  " + str(svc, "scheduler") + ", quorum " +
-           str(svc, "quorum") + ", " + str(svc, "healthy") + " healthy" +
-           (svc.value("sorry_active", false) ? ", SORRY SERVER IN USE" : "") +
-           (svc.value("in_kernel", true) ? "" : ", NOT IN KERNEL") + "\n";
+  const auto& rc = st.reconcile;
+  out += "last reconcile: " + when(rc.at) + ", " + std::to_string(rc.operations) + " operations, " +
+         std::to_string(rc.failed) + " failed\n";
+  for (const auto& e : rc.errors) out += "  error: " + e + "\n";
+  for (const auto& svc : st.services) {
+    out += "\n" + svc.name + "  " + svc.key + "  " + svc.scheduler + ", quorum " + std::to_string(svc.quorum) + ", " +
+           std::to_string(svc.healthy) + " healthy" + (svc.sorry_active ? ", SORRY SERVER IN USE" : "") +
+           (svc.in_kernel ? "" : ", NOT IN KERNEL") + "\n";
     std::snprintf(line, sizeof line, "  %-24s %-6s %-9s %-8s %-12s %6s %5s %5s  %s\n", "REAL", "ROLE", "HEALTH",
                   "ADMIN", "WEIGHT c/d/k", "ACTIVE", "INACT", "PERS", "LAST CHECK");
     out += line;
-    for (const auto& r : svc.value("reals", json::array())) {
-      std::string weights = str(r, "configured_weight") + "/" + str(r, "desired_weight") + "/" + str(r, "current_weight");
+    for (const auto& r : svc.reals) {
+      const std::string weights =
+          std::to_string(r.configured_weight) + "/" + str(r.desired_weight) + "/" + str(r.current_weight);
       std::string last = "-";
-      if (r.contains("last_result") && r["last_result"].is_object()) {
-        const json& lr = r["last_result"];
+      if (r.last_result) {
+        const auto& lr = *r.last_result;
         char lat[64];
-        std::snprintf(lat, sizeof lat, "%.1f ms, %.0f s ago", lr.value("latency_ms", 0.0), lr.value("age_s", 0.0));
-        last = std::string(lr.value("ok", false) ? "ok" : "FAIL") + " (" + lat + "): " + str(lr, "message");
+        std::snprintf(lat, sizeof lat, "%.1f ms, %.0f s ago", lr.latency_ms, lr.age_s);
+        last = std::string(lr.ok ? "ok" : "FAIL") + " (" + lat + "): " + lr.message;
       }
-      std::snprintf(line, sizeof line, "  %-24s %-6s %-9s %-8s %-12s %6s %5s %5s  %s\n", str(r, "real").c_str(),
-                    str(r, "role").c_str(), str(r, "health").c_str(), str(r, "admin").c_str(), weights.c_str(),
-                    str(r, "active_conns").c_str(), str(r, "inactive_conns").c_str(),
-                    str(r, "persistent_conns").c_str(), last.c_str());
+      std::snprintf(line, sizeof line, "  %-24s %-6s %-9s %-8s %-12s %6u %5u %5u  %s\n", r.real.c_str(),
+                    r.role.c_str(), r.health.c_str(), r.admin.c_str(), weights.c_str(), r.active_conns,
+                    r.inactive_conns, r.persistent_conns, last.c_str());
       out += line;
-      if (r.contains("drain") && r["drain"].contains("note"))
-        out += "      drain: " + r["drain"]["note"].get<std::string>() + "\n";
+      if (r.drain && !r.drain->note.empty()) out += "      drain: " + r.drain->note + "\n";
     }
   }
   out += "\n(weights: configured / desired / in the kernel)\n";
@@ -90,13 +88,24 @@ void add_status_command(CLI::App& app, int& exit_code) {
   add_socket_option(*cmd, *socket);
   cmd->add_flag("--json", *as_json, "print the status document as JSON");
   cmd->callback([socket, as_json, &exit_code] {
-    auto reply = call_daemon(*socket, {{"command", "status"}});
+    auto reply = call_daemon(*socket, lvs::control::request_for(lvs::control::Command::status));
     if (!reply) {
       exit_code = kExitError;
       return;
     }
-    const json& st = (*reply)["status"];
-    std::string out = *as_json ? st.dump(2) + "\n" : status_text(st);
+    const json& doc = (*reply)["status"];
+    std::string out;
+    if (*as_json) {
+      out = doc.dump(2) + "\n";  // as lvsd sent it
+    } else {
+      auto st = lvs::control::status_from_json(doc);
+      if (!st) {
+        std::fprintf(stderr, "lvsctl: %s\n", st.error().describe().c_str());
+        exit_code = kExitError;
+        return;
+      }
+      out = status_text(*st);
+    }
     std::fwrite(out.data(), 1, out.size(), stdout);
     exit_code = kExitOk;
   });

@@ -1,5 +1,7 @@
 #include "control_client.h"
 
+#include "control/replies.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -76,10 +78,12 @@ void add_real_target_options(CLI::App& cmd, RealTarget& target) {
   add_socket_option(cmd, target.socket);
 }
 
-nlohmann::json real_request(const char* command, const RealTarget& target) {
-  nlohmann::json req{{"command", command}, {"real", target.real}};
-  if (!target.service.empty()) req["service"] = target.service;
-  return req;
+lvs::control::Request real_request(lvs::control::Command command, const RealTarget& target) {
+  lvs::control::Request r;
+  r.command = command;
+  r.real = target.real;
+  r.service = target.service;
+  return r;
 }
 
 lvs::Result<nlohmann::json> call_daemon(const std::string& socket, const nlohmann::json& request, bool* refused,
@@ -95,14 +99,11 @@ lvs::Result<nlohmann::json> call_daemon(const std::string& socket, const nlohman
     std::fprintf(stderr, "lvsctl: %s\n", reply.error().describe().c_str());
     return reply.error();
   }
-  if (reply->value("ok", false) != true) {
+  if (auto no = lvs::control::refusal(*reply)) {
     if (refused) *refused = true;
-    std::string msg = reply->value("error", std::string("lvsd refused the request"));
-    std::fprintf(stderr, "lvsctl: %s\n", msg.c_str());
-    if (reply->contains("errors") && (*reply)["errors"].is_array())
-      for (const auto& e : (*reply)["errors"])
-        if (e.is_string()) std::fprintf(stderr, "  %s\n", e.get<std::string>().c_str());
-    return lvs::Error{0, msg};
+    std::fprintf(stderr, "lvsctl: %s\n", no->error.c_str());
+    for (const auto& e : no->errors) std::fprintf(stderr, "  %s\n", e.c_str());
+    return lvs::Error{0, no->error};
   }
   return reply;
 }

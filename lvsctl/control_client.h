@@ -2,12 +2,16 @@
 // lvsctl's side of lvsd's control socket: one JSON request line, one JSON reply line
 // (protocol in daemon/README.md).
 #include <chrono>
+#include <cstdio>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "control/replies.h"
+#include "control/request.h"
 
 namespace lvsctl {
 
@@ -41,8 +45,25 @@ struct RealTarget {
   std::string socket;
 };
 void add_real_target_options(CLI::App& cmd, RealTarget& target);
-// {"command": COMMAND, "real": ..., "service": ... (when given)}.
-nlohmann::json real_request(const char* command, const RealTarget& target);
+// The request for COMMAND about the target (lib/control maps it to JSON).
+lvs::control::Request real_request(lvs::control::Command command, const RealTarget& target);
+
+// The typed reply of a successful call_daemon(), or nullopt after printing
+// "lvsctl: ..." when the reply does not have the documented shape.
+template <typename T>
+std::optional<T> decode_reply(const nlohmann::json& reply,
+                              lvs::Result<lvs::control::Decoded<T>> (*decode)(const nlohmann::json&)) {
+  auto decoded = decode(reply);
+  if (!decoded) {
+    std::fprintf(stderr, "lvsctl: %s\n", decoded.error().describe().c_str());
+    return std::nullopt;
+  }
+  if (decoded->refused) {
+    std::fprintf(stderr, "lvsctl: %s\n", decoded->refused->error.c_str());
+    return std::nullopt;
+  }
+  return std::move(decoded->value);
+}
 
 // Connects, sends, and returns the reply; prints "lvsctl: ..." and returns an error when
 // the daemon cannot be reached or answers {"ok": false}. `refused` tells the two apart.

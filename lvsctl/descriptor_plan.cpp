@@ -1,63 +1,75 @@
 #include "descriptor_plan.h"
 
 #include <cstdio>
+#include <memory>
+#include <unistd.h>
 
 #include "backend_open.h"
+#include "commands.h"
+#include "table_format.h"
 #include "desired/desired_state.h"
 #include "model/loader.h"
 
 namespace lvsctl {
 
-std::optional<PlanContext> prepare_plan(const PlanRequest& request) {
+std::optional<PlanInputs> load_plan_inputs(const PlanRequest& request, std::string& err) {
   auto loaded = lvs::model::load_cluster_file(request.file);
-  for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  for (const auto& d : loaded.diagnostics) err += d.to_string() + "\n";
   if (loaded.read_failed || !loaded.ok()) {
-    std::fprintf(stderr, "lvsctl: %s is not valid: nothing changed\n", request.file.c_str());
+    err += "lvsctl: " + request.file + " is not valid: nothing changed\n";
     return std::nullopt;
   }
-
-  PlanContext ctx;
-  ctx.desired = lvs::desired::desired_from_model(*loaded.cluster);
-  ctx.ownership_file = lvs::ipvs::ownership_path(request.state_dir, request.netns);
-  auto owned = lvs::ipvs::load_ownership(ctx.ownership_file);
+  PlanInputs in;
+  in.desired = lvs::desired::desired_from_model(*loaded.cluster);
+  in.ownership_file = lvs::ipvs::ownership_path(request.state_dir, request.netns);
+  auto owned = lvs::ipvs::load_ownership(in.ownership_file);
   if (!owned) {
-    print_error("cannot read the ownership record", owned.error());
+    err += error_line("cannot read the ownership record", owned.error());
     return std::nullopt;
   }
-  ctx.owned = std::move(*owned);
-
-  auto backend = open_backend(request.netns);
-  if (!backend) {
-    print_error(request.netns.empty() ? "cannot open IPVS"
-                                      : "cannot open IPVS in network namespace " + request.netns,
-                backend.error());
-    return std::nullopt;
-  }
-  ctx.backend = std::move(*backend);
-  auto table = ctx.backend->read_table();
-  if (!table) {
-    print_error("cannot read the IPVS table", table.error());
-    return std::nullopt;
-  }
-  ctx.observed = std::move(*table);
-  ctx.plan = lvs::ipvs::diff(ctx.desired, ctx.observed, ctx.owned, lvs::ipvs::DiffOptions{request.prune});
-  return ctx;
+  in.owned = std::move(*owned);
+  return in;
 }
 
-void note_left_alone(const lvs::ipvs::Plan& plan) {
-  if (plan.left_alone.empty()) return;
-  std::fprintf(stderr,
-               "note: %zu service(s) in the kernel are not in the descriptor and were not created by "
-               "lvsctl/lvsd; left alone (--prune deletes them):\n",
-               plan.left_alone.size());
+TableAccess kernel_table(const std::string& netns) {
+  auto held = std::make_shared<std::unique_ptr<lvs::ipvs::NetlinkIpvs>>();
+  TableAccess t;
+  t.open = [held, netns]() -> lvs::Result<lvs::ipvs::IpvsBackend*> {
+    if (!*held) {
+      auto opened = open_backend(netns);
+      if (!opened) return opened.error();
+      *held = std::move(*opened);
+    }
+    return static_cast<lvs::ipvs::IpvsBackend*>(held->get());
+  };
+  t.writes_sent = [held]() -> std::size_t { return *held ? (*held)->writes_sent() : 0; };
+  return t;
+}
+
+int print_output(const CommandOutput& output) {
+  if (!output.err.empty()) std::fputs(output.err.c_str(), stderr);
+  if (!write_all(STDOUT_FILENO, output.out)) return kExitError;
+  return output.exit_code;
+}
+
+std::string left_alone_note(const lvs::ipvs::Plan& plan) {
+  if (plan.left_alone.empty()) return {};
+  std::string out = "note: " + std::to_string(plan.left_alone.size()) +
+                    " service(s) in the kernel are not in the descriptor and were not created by "
+                    "lvsctl/lvsd; left alone (--prune deletes them):\n";
   std::size_t shown = 0;
   for (const auto& k : plan.left_alone) {
     if (++shown > 10) {
-      std::fprintf(stderr, "  ...\n");
+      out += "  ...\n";
       break;
     }
-    std::fprintf(stderr, "  %s\n", k.to_string().c_str());
+    out += "  " + k.to_string() + "\n";
   }
+  return out;
+}
+
+std::string error_line(const std::string& what, const lvs::Error& error) {
+  return "lvsctl: " + what + ": " + error.describe() + "\n";
 }
 
 }  // namespace lvsctl

@@ -1,11 +1,15 @@
 #pragma once
-// What `lvsctl diff` and `lvsctl apply` share: load and validate the descriptor, read
-// the ownership record and the kernel table, and compute the plan.
-#include <memory>
+// What `lvsctl diff` and `lvsctl apply` share: the descriptor turned into the desired
+// table, the ownership record, and the kernel table they work on (injected, so tests
+// run both commands against FakeIpvs).
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
-#include "ipvs/netlink_ipvs.h"
+#include "common/result.h"
+#include "ipvs/backend.h"
+#include "ipvs/ownership.h"
 #include "ipvs/reconcile.h"
 
 namespace lvsctl {
@@ -17,22 +21,41 @@ struct PlanRequest {
   bool prune = false;
 };
 
-struct PlanContext {
-  std::unique_ptr<lvs::ipvs::NetlinkIpvs> backend;
+struct PlanInputs {
   lvs::ipvs::DesiredState desired;
   lvs::ipvs::Ownership owned;
   std::string ownership_file;
-  lvs::ipvs::Table observed;
-  lvs::ipvs::Plan plan;
 };
 
-// Prints the descriptor's diagnostics (errors and warnings) and any failure to stderr.
-// Returns nothing when the descriptor is invalid or unreadable, the ownership record is
-// unreadable, or the kernel cannot be reached: the caller exits 2 having changed nothing.
-std::optional<PlanContext> prepare_plan(const PlanRequest& request);
+// Loads and validates the descriptor and reads the ownership record. The descriptor's
+// diagnostics and any failure are appended to `err`; nothing is returned when the
+// descriptor is invalid or unreadable or the record unreadable (the caller exits 2
+// having changed nothing).
+std::optional<PlanInputs> load_plan_inputs(const PlanRequest& request, std::string& err);
 
-// "2 services in the kernel are not in the descriptor and not managed here: left alone
-// (--prune deletes them)" on stderr, when there are any.
-void note_left_alone(const lvs::ipvs::Plan& plan);
+// The kernel table a command works on, opened only once the descriptor proved valid
+// (so a bad file is reported as such even where IPVS cannot be reached).
+struct TableAccess {
+  std::function<lvs::Result<lvs::ipvs::IpvsBackend*>()> open;
+  std::function<std::size_t()> writes_sent;  // write requests sent so far
+};
+// NetlinkIpvs in the caller's network namespace or in `netns`.
+TableAccess kernel_table(const std::string& netns);
+
+// What a command prints and its exit code; main writes it out.
+struct CommandOutput {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+
+// Writes err to stderr and out to stdout; returns the exit code (2 when stdout fails).
+int print_output(const CommandOutput& output);
+
+// "note: 2 service(s) in the kernel are not in the descriptor ..." lines, or empty.
+std::string left_alone_note(const lvs::ipvs::Plan& plan);
+
+// "lvsctl: <what>: <error>\n".
+std::string error_line(const std::string& what, const lvs::Error& error);
 
 }  // namespace lvsctl

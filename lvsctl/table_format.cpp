@@ -83,13 +83,7 @@ void largenum(Out& o, std::uint64_t v, bool exact) {
   }
 }
 
-std::string host_port(const IpAddress& a, std::uint16_t port) {
-  std::string s = a.is_v6() ? "[" + a.to_string() + "]:" : a.to_string() + ":";
-  char b[8];
-  auto r = std::to_chars(b, b + sizeof b, port);
-  s.append(b, r.ptr);
-  return s;
-}
+std::string host_port(const IpAddress& a, std::uint16_t port) { return lvs::net::endpoint(a, port); }
 
 const char* proto_upper(Protocol p) {
   switch (p) {

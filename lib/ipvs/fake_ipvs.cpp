@@ -144,6 +144,11 @@ Status FakeIpvs::check_dest_fields(const Entry& svc, const Destination& d,
 Result<Info> FakeIpvs::info() { return Info{kVersionCode, config_.conn_table_size}; }
 
 Result<std::vector<ServiceState>> FakeIpvs::list_services() {
+  if (injected_read_failure_) {
+    int code = *injected_read_failure_;
+    injected_read_failure_.reset();
+    return make_error(code, "list IPVS services: injected failure");
+  }
   std::vector<ServiceState> out;
   out.reserve(services_.size());
   for (const auto& [key, entry] : services_) {
@@ -164,6 +169,11 @@ Result<std::vector<DestinationState>> FakeIpvs::list_destinations(const ServiceK
 }
 
 Result<Table> FakeIpvs::read_table() {
+  if (injected_read_failure_) {
+    int code = *injected_read_failure_;
+    injected_read_failure_.reset();
+    return make_error(code, "read the IPVS table: injected failure");
+  }
   Table t;
   for (const auto& [key, entry] : services_) {
     ServiceState s = entry.state;
@@ -269,6 +279,10 @@ ApplyResult FakeIpvs::apply(const std::vector<Operation>& ops) {
             [&](const DeleteDest& o) { return delete_destination(o.service, o.dest); },
         },
         ops[i]);
+    if (st && lost_ack_ && lost_ack_->which(ops[i])) {
+      st = fail(lost_ack_->code, describe(ops[i]), "applied, but its acknowledgement was lost (injected)");
+      lost_ack_.reset();
+    }
     r.applied.push_back(st.ok());
     if (!st) {
       r.errors.push_back(st.error());

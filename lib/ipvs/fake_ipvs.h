@@ -10,8 +10,10 @@
 // Order of listings: the IpvsBackend interface guarantees none (the kernel lists
 // services in hash order and destinations newest first). FakeIpvs lists services in
 // ServiceKey order and destinations newest first; callers must not rely on either.
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -71,6 +73,14 @@ class FakeIpvs final : public IpvsBackend {
 
   // The next write request fails with `code` and changes nothing.
   void fail_next_write(int code) { injected_failure_ = code; }
+  // The next operation of apply() that `which` matches is carried out, but reported as
+  // failed with `code`: the kernel applied it and its acknowledgement was lost (ENOBUFS,
+  // a receive buffer overflow).
+  void lose_ack_of(std::function<bool(const Operation&)> which, int code = ENOBUFS) {
+    lost_ack_ = LostAck{std::move(which), code};
+  }
+  // The next read (read_table, list_services) fails with `code`.
+  void fail_next_read(int code) { injected_read_failure_ = code; }
 
   // Counters the kernel would report after traffic. ESRCH / ENOENT when the object
   // does not exist.
@@ -105,6 +115,12 @@ class FakeIpvs final : public IpvsBackend {
   std::map<SyncState, SyncDaemon> daemons_;
   std::size_t writes_ = 0;
   std::optional<int> injected_failure_;
+  std::optional<int> injected_read_failure_;
+  struct LostAck {
+    std::function<bool(const Operation&)> which;
+    int code = 0;
+  };
+  std::optional<LostAck> lost_ack_;
 };
 
 }  // namespace lvs::ipvs

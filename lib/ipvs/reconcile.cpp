@@ -218,33 +218,6 @@ Plan diff(const DesiredState& desired, const Table& observed, const Ownership& o
   return plan;
 }
 
-bool record_outcome(Ownership& owned, const Plan& plan, const ApplyResult& result) {
-  bool changed = false;
-  for (std::size_t i = 0; i < plan.operations.size(); ++i) {
-    if (i >= result.applied.size() || !result.applied[i]) continue;
-    const auto& op = plan.operations[i];
-    if (const auto* add = std::get_if<AddService>(&op)) {
-      changed |= owned.services.insert(normalized(add->service.key)).second;
-    } else if (const auto* del = std::get_if<DeleteService>(&op)) {
-      changed |= owned.services.erase(normalized(del->key)) != 0;
-    }
-  }
-  for (const auto& k : plan.adopted) changed |= owned.services.insert(normalized(k)).second;
-  return changed;
-}
-
-Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& desired,
-                                   Ownership& owned, const DiffOptions& options, bool dry_run) {
-  auto table = backend.read_table();
-  if (!table) return table.error();
-  ReconcileOutcome out;
-  out.plan = diff(desired, *table, owned, options);
-  if (dry_run) return out;
-  if (!out.plan.empty()) out.result = backend.apply(out.plan.operations);
-  record_outcome(owned, out.plan, out.result);
-  return out;
-}
-
 PlanCounts count(const std::vector<Operation>& ops) {
   PlanCounts c;
   for (const auto& op : ops) {

@@ -1,6 +1,6 @@
 #pragma once
-// The reconciler: plan = diff(desired, observed, owned), a pure function, then apply the
-// plan through a backend and record what the kernel confirmed.
+// The reconciler: plan = diff(desired, observed, owned), a pure function. Applying the
+// plan and recording ownership: reconcile_run.h.
 //
 // Rules (DESIGN.md, "Reconcile, never flush"):
 //  - services are added before their destinations; destinations are deleted before
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "ipvs/backend.h"
+#include "ipvs/backend.h"  // Operation
 #include "ipvs/ownership.h"
 #include "ipvs/types.h"
 
@@ -65,22 +65,7 @@ Destination normalized(const Destination& dest);
 [[nodiscard]] Plan diff(const DesiredState& desired, const Table& observed, const Ownership& owned,
                         const DiffOptions& options = {});
 
-// Updates `owned` from what the kernel confirmed: a successful AddService (and every
-// adopted key) becomes owned, a successful DeleteService stops being owned.
-// Returns true when the record changed.
-bool record_outcome(Ownership& owned, const Plan& plan, const ApplyResult& result);
-
-struct ReconcileOutcome {
-  Plan plan;
-  ApplyResult result;  // empty when the plan was empty or a dry run
-};
-
-// Reads the table, diffs, and (unless dry_run) applies the plan in one backend.apply()
-// call and updates `owned`. Fails only when the table cannot be read; per-operation
-// failures are in the outcome's result.
-[[nodiscard]] Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& desired,
-                                                 Ownership& owned, const DiffOptions& options = {},
-                                                 bool dry_run = false);
+// Reading, applying and recording ownership: reconcile_run.h.
 
 // Counts of a plan by kind, for summaries ("2 services added, 1 real edited").
 struct PlanCounts {

@@ -8,10 +8,7 @@
 namespace lvs::ipvs {
 
 namespace {
-std::string host_port(const IpAddress& a, std::uint16_t port) {
-  if (a.is_v6()) return "[" + a.to_string() + "]:" + std::to_string(port);
-  return a.to_string() + ":" + std::to_string(port);
-}
+std::string host_port(const IpAddress& a, std::uint16_t port) { return net::endpoint(a, port); }
 }  // namespace
 
 std::string ServiceKey::to_string() const {

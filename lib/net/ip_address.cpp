@@ -66,6 +66,11 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
   return p;
 }
 
+std::string endpoint(const IpAddress& address, std::uint16_t port) {
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(port);
+}
+
 std::string IpPrefix::to_string() const { return address.to_string() + "/" + std::to_string(prefix); }
 
 }  // namespace lvs::net

@@ -38,4 +38,8 @@ struct IpPrefix {
   bool operator==(const IpPrefix&) const = default;
 };
 
+// "203.0.113.81:25" or "[2001:db8::1]:25": the one place an address and port are
+// written together.
+std::string endpoint(const IpAddress& address, std::uint16_t port);
+
 }  // namespace lvs::net

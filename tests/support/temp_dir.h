@@ -1,27 +1,15 @@
 #pragma once
-// A temporary folder (mode 0700, from mkdtemp) removed with everything in it.
-#include <stdlib.h>
-
-#include <filesystem>
-#include <stdexcept>
+// A temporary folder removed with everything in it, and small file helpers for tests.
 #include <string>
 
-namespace lvs::test {
+namespace lvs::testing {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "lvs-test-XXXXXX").string();
-    if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
+  TempDir();
+  ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
-
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
 
@@ -29,4 +17,12 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace lvs::test
+// Replaces the file's content.
+void write_file(const std::string& path, const std::string& text);
+// The whole file; empty when it cannot be read.
+std::string read_file(const std::string& path);
+// A file of the source tree (LVS_SOURCE_DIR, which ctest sets), e.g. "daemon/README.md";
+// empty when it cannot be read.
+std::string source_file(const std::string& relative);
+
+}  // namespace lvs::testing

@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "common/file_io.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
-using lvs::test::TempDir;
+using lvs::testing::TempDir;
 
 namespace {
 

@@ -122,7 +122,7 @@ TEST_CASE("health: fewer healthy reals than the quorum puts the sorry server in 
   h.run_for(2000ms);
   CHECK(h.weight(kVip, "203.0.113.99:2525") == 1u);
   CHECK_FALSE(h.has_real(kVip, kA));
-  auto st = h.daemon->status();
+  const nlohmann::json st = h.daemon->status();
   CHECK(st["services"][0]["sorry_active"] == true);
   h.set_up(kB, true);
   h.run_for(2000ms);
@@ -149,7 +149,7 @@ TEST_CASE("sysctls: set from the descriptor's safe defaults and shown in status"
   CHECK(h.sysctls.values["expire_nodest_conn"] == "1");
   CHECK(h.sysctls.values["conn_reuse_mode"] == "1");
   CHECK(h.sysctls.writes == 2);  // conn_reuse_mode already had its value
-  auto st = h.daemon->status();
+  const nlohmann::json st = h.daemon->status();
   REQUIRE(st["sysctls"].size() == 3);
   CHECK(st["sysctls"][0]["name"] == "expire_quiescent_template");
   CHECK(st["sysctls"][0]["current"] == 1);
@@ -159,7 +159,7 @@ TEST_CASE("status: every real with health, last result, weights, admin state and
   Harness h;
   REQUIRE_FALSE(h.start());
   h.run_for(1500ms);
-  auto st = h.daemon->status();
+  const nlohmann::json st = h.daemon->status();
   CHECK(st["descriptor"]["status"] == "ok");
   REQUIRE(st["services"].size() == 1);
   const auto& real = st["services"][0]["reals"][0];
@@ -200,4 +200,15 @@ TEST_CASE("start: a second daemon on the same IPVS table and state dir refuses t
   CHECK(*failed == lvsd::StartFailure::environment);
   CHECK(h.log.contains("another lvsd or lvsctl apply is writing this IPVS table"));
   h.daemon = std::move(first);
+}
+
+TEST_CASE("status: the report lvsd sends reads back unchanged through lib/control's mapping") {
+  Harness h;
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  const auto report = h.daemon->status();
+  REQUIRE(report.services.size() == 1);
+  auto back = lvs::control::status_from_json(nlohmann::json(report));
+  REQUIRE(back);
+  CHECK(*back == report);
 }

@@ -1,6 +1,8 @@
 // Drain and enable: weight 0, connection counts, deadline, persistence across restarts.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "daemon/admin_state.h"
 #include "harness.h"
 
@@ -40,7 +42,7 @@ void set_conns(Harness& h, std::uint32_t active, std::uint32_t inactive, std::ui
 }
 
 std::string admin_of(Harness& h) {
-  return h.daemon->status()["services"][0]["reals"][0]["admin"].get<std::string>();
+  return nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["admin"].get<std::string>();
 }
 
 Harness& healthy(Harness& h) {
@@ -90,7 +92,7 @@ TEST_CASE("drain: the deadline ends the wait with connections left, and says so"
   h.wall += 31;
   h.run_for(3000ms);
   CHECK(admin_of(h) == "drained");
-  auto st = h.daemon->status();
+  const nlohmann::json st = h.daemon->status();
   CHECK(st["services"][0]["reals"][0]["drain"]["note"] == "deadline passed with 3 connection(s) left");
 }
 
@@ -101,7 +103,7 @@ TEST_CASE("drain: health checks go on while drained, and enable gives the weight
   const int before = h.probes_run[kA];
   h.run_for(3000ms);
   CHECK(h.probes_run[kA] > before);
-  CHECK(h.daemon->status()["services"][0]["reals"][0]["health"] == "up");
+  CHECK(nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["health"] == "up");
   CHECK(h.weight(kVip, kA) == 0u);
   auto reply = h.request(enable(kA));
   CHECK(reply["reals"][0]["admin"] == "enabled");
@@ -163,7 +165,7 @@ TEST_CASE("status: counters are read when asked if older than a second; idle, th
   status.command = lvsd::Command::status;
   // Nothing drains: no periodic read within the idle interval...
   h.run_for(5000ms);
-  CHECK(h.daemon->status()["services"][0]["reals"][0]["active_conns"] == 0);
+  CHECK(nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["active_conns"] == 0);
   // ...but a status request reads the kernel's counters itself.
   auto reply = h.request(status);
   REQUIRE(reply["ok"] == true);
@@ -174,4 +176,25 @@ TEST_CASE("status: counters are read when asked if older than a second; idle, th
   CHECK(h.request(status)["status"]["services"][0]["reals"][0]["active_conns"] == 4);
   h.run_for(1000ms);
   CHECK(h.request(status)["status"]["services"][0]["reals"][0]["active_conns"] == 1);
+}
+
+TEST_CASE("drain: when the admin state cannot be saved the reply is an error and nothing changes") {
+  Harness h;
+  healthy(h);
+  // The state folder becomes a regular file: the admin file's folder is unusable.
+  const std::string state = h.dir.file("state");
+  REQUIRE(std::rename(state.c_str(), h.dir.file("state.moved").c_str()) == 0);
+  lvsd::test::write_file(state, "not a folder\n");
+  auto reply = h.request(drain("203.0.113.81"));
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"].get<std::string>().find("not saved") != std::string::npos);
+  CHECK(h.daemon->admin().drains.empty());  // as on disk: a restart would not drain it either
+  CHECK(h.weight(kVip, kA) == 1u);
+  CHECK(admin_of(h) == "enabled");
+  CHECK(h.log.contains("admin: drain refused"));
+
+  REQUIRE(std::remove(state.c_str()) == 0);  // the folder is back: the drain goes through
+  REQUIRE(std::rename(h.dir.file("state.moved").c_str(), state.c_str()) == 0);
+  CHECK(h.request(drain("203.0.113.81"))["ok"] == true);
+  CHECK(h.weight(kVip, kA) == 0u);
 }

@@ -60,7 +60,7 @@ TEST_CASE("scale: 1,000 services x 4 reals restart with zero writes; one fall wr
   CHECK(h.weight("192.0.2.4:1010", "203.0.113.2:1010") == 0u);
   CHECK(h.weight("192.0.2.4:1010", "203.0.113.3:1010") == 1u);
   t0 = std::chrono::steady_clock::now();
-  auto st = h.daemon->status();
+  const nlohmann::json st = h.daemon->status();
   const double status = seconds_since(t0);
   CHECK(st["services"].size() == 1000);
   // Figures for the report, not assertions (timing depends on the machine).

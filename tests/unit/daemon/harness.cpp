@@ -34,22 +34,6 @@ lvs::Status FakeSysctl::write(const std::string& name, const std::string& value)
   return lvs::ok();
 }
 
-TempDir::TempDir() {
-  std::string templ = std::filesystem::temp_directory_path().string() + "/lvsd-test-XXXXXX";
-  if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = templ;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
-
 std::string descriptor(const std::string& service_extra, const std::string& more_services) {
   return R"({
   "cluster": "t",

@@ -9,22 +9,15 @@
 
 #include "daemon/daemon.h"
 #include "ipvs/fake_ipvs.h"
+#include "support/manual_clock.h"
+#include "support/temp_dir.h"
 
 namespace lvsd::test {
 
-class ManualClock final : public lvs::health::Clock {
- public:
-  lvs::health::TimePoint now() const override { return now_; }
-  void advance(std::chrono::milliseconds d) { now_ += d; }
-
- private:
-  lvs::health::TimePoint now_{std::chrono::hours(1000)};
-};
-
-class MidRandom final : public lvs::health::Random {
- public:
-  double uniform01() override { return 0.5; }  // no jitter: waits are exactly the interval
-};
+using lvs::testing::ManualClock;
+using lvs::testing::MidRandom;
+using lvs::testing::TempDir;
+using lvs::testing::write_file;
 
 class MemoryLog final : public Logger {
  public:
@@ -42,20 +35,6 @@ class FakeSysctl final : public SysctlAccess {
       {"expire_quiescent_template", "0"}, {"expire_nodest_conn", "0"}, {"conn_reuse_mode", "1"}};
   int writes = 0;
 };
-
-// A temporary folder removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-void write_file(const std::string& path, const std::string& text);
 
 // A descriptor: service "smtp" on 192.0.2.10:25 over pool "mail" (203.0.113.81, .82),
 // tcp check every 1 s, rise 2, fall 2; `service_extra` is added to the service object,

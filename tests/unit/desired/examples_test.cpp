@@ -8,6 +8,7 @@
 
 #include "desired/desired_state.h"
 #include "ipvs/fake_ipvs.h"
+#include "ipvs/reconcile_run.h"
 #include "model/loader.h"
 
 using namespace lvs;
@@ -65,7 +66,7 @@ TEST_CASE("desired: every example applied to FakeIpvs diffs empty the second tim
     ipvs::Ownership owned;
     auto first = ipvs::reconcile(fake, state, owned);
     REQUIRE(first.ok());
-    CHECK(first->result.ok());
+    CHECK(first->ok());
     CHECK(owned.services.size() == state.services.size());
     fake.reset_writes();
     auto second = ipvs::reconcile(fake, state, owned);

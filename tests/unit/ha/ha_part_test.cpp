@@ -8,7 +8,7 @@
 #include "daemon/ha_part.h"
 #include "ha/ha_state.h"
 #include "ipvs/fake_ipvs.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using namespace std::chrono_literals;
 using lvs::ha::State;
@@ -67,7 +67,7 @@ struct Rig {
   std::map<std::string, bool> links{{"eth0", true}, {"eth1", true}};
   std::vector<std::vector<std::string>> spawned;
   NullIo* io = nullptr;
-  lvs::test::TempDir dir;
+  lvs::testing::TempDir dir;
   std::string key_text = std::string(64, 'e');
 
   Rig() { ipvs.add_interface("eth1", 1500); }

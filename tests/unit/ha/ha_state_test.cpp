@@ -2,7 +2,7 @@
 
 #include "common/file_io.h"
 #include "ha/ha_state.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using lvs::ha::PersistentHa;
 
@@ -17,7 +17,7 @@ std::string error_of(const std::string& text) {
 }  // namespace
 
 TEST_CASE("ha state: epoch, hold and peer epochs round-trip through the file") {
-  lvs::test::TempDir dir;
+  lvs::testing::TempDir dir;
   const auto path = lvs::ha::ha_state_path(dir.path() + "/state", "");
   auto empty = lvs::ha::load_ha_state(path);
   REQUIRE(empty.ok());

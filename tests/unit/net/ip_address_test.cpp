@@ -70,3 +70,8 @@ TEST_CASE("ip prefix: parses with and without a length, refuses lengths past the
     CHECK_FALSE(IpPrefix::parse(bad));
   }
 }
+
+TEST_CASE("endpoint: an IPv4 address and port, and an IPv6 one in brackets") {
+  CHECK(lvs::net::endpoint(*lvs::net::IpAddress::parse("203.0.113.81"), 25) == "203.0.113.81:25");
+  CHECK(lvs::net::endpoint(*lvs::net::IpAddress::parse("2001:db8::1"), 993) == "[2001:db8::1]:993");
+}

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "builders.h"
+#include "support/ipvs_builders.h"
 
 using namespace lvs::ipvs;
 using namespace lvs::ipvs::test;
@@ -287,21 +287,4 @@ TEST_CASE("diff: 10,000 services x 4 reals, unchanged, yields no writes") {
   auto one = diff(want, have, owned);
   REQUIRE(one.operations.size() == 1);
   CHECK(std::holds_alternative<EditDest>(one.operations[0]));
-}
-
-TEST_CASE("record_outcome: only confirmed adds and deletes change ownership") {
-  auto a = tcp_service("192.0.2.10", 25);
-  auto b = tcp_service("192.0.2.10", 110);
-  auto c = tcp_service("192.0.2.10", 143);
-  Plan plan;
-  plan.operations = {AddService{a}, AddService{b}, DeleteService{c.key}};
-  Ownership owned{{c.key}};
-  ApplyResult result;
-  result.applied = {true, false, true};
-  result.errors = {lvs::make_error(17, "add service tcp 192.0.2.10:110")};
-  result.failed_indices = {1};
-  CHECK(record_outcome(owned, plan, result));
-  CHECK(owned.owns(a.key));
-  CHECK_FALSE(owned.owns(b.key));
-  CHECK_FALSE(owned.owns(c.key));
 }

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "builders.h"
+#include "support/ipvs_builders.h"
 
 using namespace lvs::ipvs;
 using namespace lvs::ipvs::test;

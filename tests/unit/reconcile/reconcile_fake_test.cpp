@@ -3,8 +3,9 @@
 
 #include <cerrno>
 
-#include "builders.h"
+#include "support/ipvs_builders.h"
 #include "ipvs/fake_ipvs.h"
+#include "ipvs/reconcile_run.h"
 
 using namespace lvs::ipvs;
 using namespace lvs::ipvs::test;
@@ -53,8 +54,8 @@ TEST_CASE("reconcile: applying the same input twice yields an empty plan") {
   auto want = mail_like();
   auto first = reconcile(fake, want, owned);
   REQUIRE(first.ok());
-  REQUIRE(first->result.ok());
-  CHECK(first->result.applied_count() == first->plan.operations.size());
+  REQUIRE(first->ok());
+  CHECK(first->applied() == first->plan.operations.size());
   CHECK(owned.services.size() == want.services.size());
 
   auto table = fake.read_table();
@@ -111,12 +112,14 @@ TEST_CASE("reconcile: removing a service deletes it; a foreign one survives unle
   want.services.pop_back();
   auto out = reconcile(fake, want, owned);
   REQUIRE(out.ok());
-  CHECK(out->result.ok());
+  CHECK(out->ok());
   CHECK_FALSE(owned.owns(removed));
   auto table = *fake.read_table();
   CHECK(table.services.size() == want.services.size() + 1);  // the foreign one stays
 
-  auto pruned = reconcile(fake, want, owned, DiffOptions{true});
+  ReconcileOptions prune;
+  prune.diff.prune = true;
+  auto pruned = reconcile(fake, want, owned, prune);
   REQUIRE(pruned.ok());
   CHECK(count(pruned->plan.operations).delete_service == 1);
   CHECK(fake.read_table()->services.size() == want.services.size());
@@ -129,15 +132,16 @@ TEST_CASE("reconcile: a failed add is not recorded as owned and is retried next 
   fake.fail_next_write(ENOMEM);
   auto out = reconcile(fake, want, owned);
   REQUIRE(out.ok());
-  CHECK_FALSE(out->result.ok());
-  REQUIRE(out->result.failed_indices.size() >= 1);
-  CHECK(out->result.failed_indices[0] == 0);
-  CHECK(out->result.errors[0].code == ENOMEM);
+  CHECK_FALSE(out->ok());
+  REQUIRE_FALSE(out->outcomes.empty());
+  CHECK_FALSE(out->outcomes[0].applied);
+  REQUIRE(out->outcomes[0].error);
+  CHECK(out->outcomes[0].error->code == ENOMEM);
   CHECK(owned.services.empty());
 
   auto again = reconcile(fake, want, owned);
   REQUIRE(again.ok());
-  CHECK(again->result.ok());
+  CHECK(again->ok());
   CHECK(owned.services.size() == 1);
   CHECK(diff(want, *fake.read_table(), owned).empty());
 }
@@ -145,7 +149,9 @@ TEST_CASE("reconcile: a failed add is not recorded as owned and is retried next 
 TEST_CASE("reconcile: a dry run plans but writes nothing and records nothing") {
   FakeIpvs fake;
   Ownership owned;
-  auto out = reconcile(fake, mail_like(), owned, {}, /*dry_run=*/true);
+  ReconcileOptions dry;
+  dry.dry_run = true;
+  auto out = reconcile(fake, mail_like(), owned, dry);
   REQUIRE(out.ok());
   CHECK_FALSE(out->plan.empty());
   CHECK(fake.writes() == 0);

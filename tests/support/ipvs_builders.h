@@ -1,5 +1,5 @@
 #pragma once
-// Small builders for reconciler tests: documentation addresses only.
+// Builders of IPVS services and reals for tests: documentation addresses only.
 #include <string>
 
 #include "ipvs/reconcile.h"

@@ -1,0 +1,72 @@
+#pragma once
+// The daemon's table keeper: the one writer of its IPVS table. Holds the table's
+// ownership lock and record, the table as last read, and the last reconcile's report;
+// reconciles towards a desired state through lib/ipvs's one reconcile path and retries
+// a failed one. The connection timeouts (kept per table, not per service, so not in a
+// plan) are written here too.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "daemon/log.h"
+#include "health/clock.h"
+#include "ipvs/backend.h"
+#include "ipvs/ownership.h"
+#include "ipvs/reconcile.h"
+
+namespace lvsd {
+
+using WallClock = std::function<std::int64_t()>;  // unix seconds
+
+struct ReconcileReport {
+  std::int64_t at = 0;
+  std::size_t operations = 0;
+  std::size_t failed = 0;
+  std::vector<std::string> errors;
+};
+
+class TableKeeper {
+ public:
+  TableKeeper(lvs::ipvs::IpvsBackend& backend, const lvs::health::Clock& clock, WallClock wall_clock, Logger& log,
+              std::string ownership_file, std::chrono::milliseconds retry_interval);
+
+  // Takes the table's ownership lock (one writer per table: lvsctl apply or a second
+  // lvsd would undo our changes) and reads the ownership record. Errors are logged.
+  [[nodiscard]] lvs::Status open();
+  // Reads the whole table (counters included) into observed().
+  [[nodiscard]] lvs::Status read();
+
+  // Makes the table match `desired`, logging each change; on any failure tries again
+  // at retry_at().
+  void reconcile(const lvs::ipvs::DesiredState& desired);
+  // Writes the connection timeouts that differ from the kernel's (0: leave as is).
+  void apply_timeouts(const lvs::ipvs::Timeouts& want);
+
+  const lvs::ipvs::Table& observed() const { return observed_; }
+  const ReconcileReport& last_reconcile() const { return last_; }
+  std::optional<lvs::health::TimePoint> retry_at() const { return retry_at_; }
+  std::optional<lvs::health::TimePoint> read_at() const { return read_at_; }
+
+ private:
+  lvs::ipvs::IpvsBackend& backend_;
+  const lvs::health::Clock& clock_;
+  WallClock wall_clock_;
+  Logger& log_;
+  std::string ownership_file_;
+  std::chrono::milliseconds retry_interval_;
+
+  std::optional<lvs::ipvs::OwnershipLock> lock_;  // held for the keeper's lifetime
+  lvs::ipvs::Ownership owned_;
+  bool owned_unsaved_ = false;  // the last save failed: tried again at the next reconcile
+  lvs::ipvs::Table observed_;
+  std::optional<lvs::health::TimePoint> read_at_;
+  ReconcileReport last_;
+  std::vector<lvs::ipvs::ServiceKey> left_alone_;  // last reported, to log changes only
+  std::optional<lvs::health::TimePoint> retry_at_;
+};
+
+}  // namespace lvsd

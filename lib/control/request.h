@@ -1,0 +1,48 @@
+#pragma once
+// The control protocol's requests (lvsd's control socket, lvsctl): one JSON object per
+// line, typed here, with the one mapping to and from JSON. See daemon/README.md.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/result.h"
+
+namespace lvs::control {
+
+inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
+
+enum class Command { status, drain, enable, check, reload };
+const char* to_string(Command);
+
+struct Request {
+  Command command = Command::status;
+  std::string real;              // drain/enable/check: "ADDR", "ADDR:PORT" or "[V6]:PORT"
+  std::string service;           // optional service name (expanded or as written)
+  std::uint32_t deadline_s = 0;  // drain only; 0: none
+  bool operator==(const Request&) const = default;
+};
+
+// A request that takes no fields (status, reload).
+inline Request request_for(Command command) {
+  Request r;
+  r.command = command;
+  return r;
+}
+
+// A line (without its newline) -> a request; the error's message is what the client
+// is told.
+[[nodiscard]] Result<Request> parse_request(std::string_view line);
+// The request as lvsctl sends it: only the fields its command takes, empty ones left out.
+void to_json(nlohmann::json& j, const Request& request);
+
+// "ADDR", "ADDR:PORT", "[V6]:PORT", "V6" -> address and port (0: any port).
+struct RealSelector {
+  std::string address_text;
+  std::uint16_t port = 0;
+};
+[[nodiscard]] Result<RealSelector> parse_real_selector(std::string_view text);
+
+}  // namespace lvs::control

@@ -1,0 +1,160 @@
+#include "ipvs/reconcile_run.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <set>
+#include <variant>
+
+#include "common/overloaded.h"
+
+namespace lvs::ipvs {
+
+namespace {
+
+std::map<ServiceKey, const ServiceState*> index_services(const Table& table) {
+  std::map<ServiceKey, const ServiceState*> out;
+  for (const auto& s : table.services) out.emplace(normalized(s.service.key), &s);
+  return out;
+}
+
+const Destination* find_dest(const ServiceState* s, const DestKey& key) {
+  if (!s) return nullptr;
+  for (const auto& d : s->destinations)
+    if (key_of(d.dest) == key) return &d.dest;
+  return nullptr;
+}
+
+// The service key an add or delete of a service is about; nullopt for other operations.
+std::optional<ServiceKey> service_changed(const Operation& op) {
+  if (const auto* a = std::get_if<AddService>(&op)) return normalized(a->service.key);
+  if (const auto* d = std::get_if<DeleteService>(&op)) return normalized(d->key);
+  return std::nullopt;
+}
+
+bool shows(const std::map<ServiceKey, const ServiceState*>& index, const Operation& op) {
+  auto service = [&](const ServiceKey& k) -> const ServiceState* {
+    auto it = index.find(normalized(k));
+    return it == index.end() ? nullptr : it->second;
+  };
+  return std::visit(
+      overloaded{
+          [&](const AddService& o) { return service(o.service.key) != nullptr; },
+          [&](const EditService& o) {
+            const auto* s = service(o.service.key);
+            return s && normalized(s->service) == normalized(o.service);
+          },
+          [&](const DeleteService& o) { return service(o.key) == nullptr; },
+          [&](const AddDest& o) { return find_dest(service(o.service), key_of(o.dest)) != nullptr; },
+          [&](const EditDest& o) {
+            const auto* d = find_dest(service(o.service), key_of(o.dest));
+            return d && normalized(*d) == normalized(o.dest);
+          },
+          [&](const DeleteDest& o) { return find_dest(service(o.service), o.dest) == nullptr; },
+      },
+      op);
+}
+
+bool changes_ownership(const Plan& plan) {
+  if (!plan.adopted.empty()) return true;
+  return std::any_of(plan.operations.begin(), plan.operations.end(),
+                     [](const Operation& op) { return service_changed(op).has_value(); });
+}
+
+// The table must be read back when an outcome is in doubt or a service add/delete failed.
+bool needs_read_back(const std::vector<OperationOutcome>& outcomes) {
+  return std::any_of(outcomes.begin(), outcomes.end(), [](const OperationOutcome& o) {
+    return !o.applied && ((o.error && outcome_unknown(*o.error)) || service_changed(o.operation));
+  });
+}
+
+}  // namespace
+
+std::size_t ReconcileOutcome::applied() const {
+  return static_cast<std::size_t>(
+      std::count_if(outcomes.begin(), outcomes.end(), [](const OperationOutcome& o) { return o.applied; }));
+}
+
+std::size_t ReconcileOutcome::failed() const { return outcomes.size() - applied(); }
+
+bool outcome_unknown(const Error& error) { return error.code == ENOBUFS || error.code == EINTR; }
+
+bool table_shows(const Table& table, const Operation& op) { return shows(index_services(table), op); }
+
+bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
+                      const std::vector<OperationOutcome>& outcomes, const Table* after) {
+  const Ownership before = owned;
+  std::set<ServiceKey> touched;
+  for (const auto& o : outcomes)
+    if (auto k = service_changed(o.operation)) touched.insert(*k);
+  const auto present = index_services(observed);
+  std::erase_if(owned.services, [&](const ServiceKey& k) { return !present.count(k) && !touched.count(k); });
+
+  const auto later = after ? index_services(*after) : std::map<ServiceKey, const ServiceState*>{};
+  for (const auto& o : outcomes) {
+    auto key = service_changed(o.operation);
+    if (!key) continue;
+    const bool add = std::holds_alternative<AddService>(o.operation);
+    bool own;
+    if (o.applied) own = add;
+    else if (after) own = later.count(*key) != 0;  // the table says whose it is now
+    else if (o.error && outcome_unknown(*o.error)) own = false;  // never risk deleting someone else's
+    else own = owned.owns(*key);  // refused by the kernel: nothing changed
+    if (own) owned.services.insert(*key);
+    else owned.services.erase(*key);
+  }
+  for (const auto& k : plan.adopted) owned.services.insert(normalized(k));
+  return owned != before;
+}
+
+Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& desired, Ownership& owned,
+                                   const ReconcileOptions& options) {
+  auto table = backend.read_table();
+  if (!table) return make_error(table.error().code, "cannot read the IPVS table: " + table.error().message);
+  ReconcileOutcome out;
+  out.observed = std::move(*table);
+  out.plan = diff(desired, out.observed, owned, options.diff);
+  if (options.dry_run) return out;
+
+  if (options.save && changes_ownership(out.plan)) {
+    // Proves the record can be written before the kernel changes.
+    auto saved = options.save(owned);
+    if (!saved)
+      return make_error(saved.error().code,
+                        "cannot write the ownership record; nothing changed: " + saved.error().message);
+  }
+  ApplyResult result;
+  if (!out.plan.empty()) result = backend.apply(out.plan.operations);
+  out.outcomes.reserve(out.plan.operations.size());
+  for (std::size_t i = 0; i < out.plan.operations.size(); ++i)
+    out.outcomes.push_back({out.plan.operations[i], i < result.applied.size() && result.applied[i], {}, false});
+  for (std::size_t i = 0; i < result.errors.size() && i < result.failed_indices.size(); ++i)
+    if (result.failed_indices[i] < out.outcomes.size()) out.outcomes[result.failed_indices[i]].error = result.errors[i];
+  for (auto& o : out.outcomes)
+    if (!o.applied && !o.error) o.error = make_error(EPROTO, describe(o.operation) + ": no outcome reported");
+
+  if (!out.plan.empty() && (options.read_back || needs_read_back(out.outcomes))) {
+    auto again = backend.read_table();
+    if (again) out.after = std::move(*again);
+    else out.read_back_error = again.error();
+  }
+  if (out.after) {
+    const auto later = index_services(*out.after);
+    for (auto& o : out.outcomes) {
+      if (o.applied || !o.error || !outcome_unknown(*o.error)) continue;
+      o.read_back = true;
+      if (shows(later, o.operation)) {
+        o.applied = true;
+        o.error.reset();
+      }
+    }
+  }
+  out.ownership_changed = record_ownership(owned, out.observed, out.plan, out.outcomes, out.after ? &*out.after : nullptr);
+  if (out.ownership_changed && options.save) {
+    auto saved = options.save(owned);
+    if (!saved) out.save_error = saved.error();
+  }
+  return out;
+}
+
+}  // namespace lvs::ipvs

@@ -1,0 +1,120 @@
+// lvsctl diff and apply against FakeIpvs: the same reconcile path as lvsd, the report,
+// the exit codes and the ownership record.
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <variant>
+
+#include "commands.h"
+#include "descriptor_commands.h"
+#include "ipvs/fake_ipvs.h"
+#include "support/temp_dir.h"
+
+namespace ipvs = lvs::ipvs;
+using lvsctl::ApplyArgs;
+using lvsctl::TableAccess;
+
+namespace {
+
+std::string descriptor(bool with_pop) {
+  std::string services = R"({ "name": "smtp", "address": "192.0.2.10", "port": 25, "scheduler": "rr",
+      "reals": [{ "address": "203.0.113.81" }, { "address": "203.0.113.82" }] })";
+  if (with_pop)
+    services += R"(, { "name": "pop", "address": "192.0.2.10", "port": 110, "scheduler": "rr",
+      "reals": [{ "address": "203.0.113.81" }] })";
+  return R"({ "cluster": "t", "nodes": [{ "name": "lb1", "address": "198.51.100.11", "priority": 100 }],
+  "services": [ )" + services + "]}";
+}
+
+struct Setup {
+  lvs::testing::TempDir dir;
+  ipvs::FakeIpvs fake;
+  ApplyArgs args;
+  Setup() {
+    args.request.file = dir.file("cluster.json");
+    args.request.state_dir = dir.file("state");
+    write(true);
+  }
+  void write(bool with_pop) { lvs::testing::write_file(args.request.file, descriptor(with_pop)); }
+  TableAccess table() {
+    return {[this]() -> lvs::Result<ipvs::IpvsBackend*> { return &fake; }, [this] { return fake.writes(); }};
+  }
+  lvsctl::CommandOutput apply() { return lvsctl::apply_descriptor(args, table()); }
+  std::string owned_file() const { return lvs::testing::read_file(args.request.state_dir + "/owned.json"); }
+};
+
+ipvs::ServiceKey pop_key() {
+  ipvs::ServiceKey k;
+  k.address = *lvs::net::IpAddress::parse("192.0.2.10");
+  k.protocol = ipvs::Protocol::tcp;
+  k.port = 110;
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("lvsctl apply: a descriptor reaches the table and the record; a second apply writes nothing") {
+  Setup s;
+  auto first = s.apply();
+  CHECK(first.exit_code == lvsctl::kExitOk);
+  CHECK(first.out.find("applied 5 of 5 operations, 5 writes\n") != std::string::npos);
+  CHECK(first.out.find("add service tcp 192.0.2.10:110") != std::string::npos);
+  CHECK(s.owned_file().find("\"port\": 110") != std::string::npos);
+
+  auto second = s.apply();
+  CHECK(second.exit_code == lvsctl::kExitOk);
+  CHECK(second.out == "applied 0 of 0 operations, 0 writes\n");
+}
+
+TEST_CASE("lvsctl diff: differences exit 1 and are listed; after apply nothing differs") {
+  Setup s;
+  auto before = lvsctl::diff_descriptor(s.args.request, s.table());
+  CHECK(before.exit_code == lvsctl::kExitDiffers);
+  CHECK(before.out.find("add service tcp 192.0.2.10:25") != std::string::npos);
+  CHECK(s.fake.writes() == 0);
+  REQUIRE(s.apply().exit_code == lvsctl::kExitOk);
+  auto after = lvsctl::diff_descriptor(s.args.request, s.table());
+  CHECK(after.exit_code == lvsctl::kExitOk);
+  CHECK(after.out.empty());
+}
+
+TEST_CASE("lvsctl apply: a delete applied without its acknowledgement is settled by the table and forgotten") {
+  Setup s;
+  REQUIRE(s.apply().exit_code == lvsctl::kExitOk);
+  s.write(false);
+  s.fake.lose_ack_of([](const ipvs::Operation& op) {
+    const auto* d = std::get_if<ipvs::DeleteService>(&op);
+    return d && d->key == pop_key();
+  });
+  auto out = s.apply();
+  CHECK(out.exit_code == lvsctl::kExitOk);
+  CHECK(out.out.find("delete service tcp 192.0.2.10:110") != std::string::npos);
+  CHECK(s.owned_file().find("\"port\": 110") == std::string::npos);
+
+  ipvs::Service theirs;  // an operator's own service with that key is left alone
+  theirs.key = pop_key();
+  theirs.scheduler = "wlc";
+  REQUIRE(s.fake.add_service(theirs));
+  auto again = s.apply();
+  CHECK(again.exit_code == lvsctl::kExitOk);
+  CHECK(again.err.find("left alone") != std::string::npos);
+  CHECK(s.fake.read_table()->services.size() == 2);
+}
+
+TEST_CASE("lvsctl apply: a refused operation exits 2 and names the object and errno") {
+  Setup s;
+  s.fake.fail_next_write(ENOMEM);
+  auto out = s.apply();
+  CHECK(out.exit_code == lvsctl::kExitError);
+  CHECK(out.err.find("lvsctl: failed: add service tcp 192.0.2.10:25") != std::string::npos);
+  CHECK(out.err.find("errno 12") != std::string::npos);
+}
+
+TEST_CASE("lvsctl apply: an invalid descriptor changes nothing and exits 2") {
+  Setup s;
+  lvs::testing::write_file(s.args.request.file, R"({"cluster": "t", "services": [{"port": 70000}]})");
+  auto out = s.apply();
+  CHECK(out.exit_code == lvsctl::kExitError);
+  CHECK(out.err.find("nothing changed") != std::string::npos);
+  CHECK(s.fake.writes() == 0);
+}
