@@ -41,3 +41,13 @@ rs_wait_pid_gone() {
 rs_require_root() {
   [ "$(id -u)" -eq 0 ] || rs_die "must run as root (starts daemons and enters network namespaces)"
 }
+
+# rs_require_reachable USER PATH TEST: dies unless USER passes `test TEST PATH` (-x, -r,
+# -w). The daemons' own users must reach their files: a folder under a home directory of
+# mode 0700 (/root, say) is closed to them, and they fail later with a bare EACCES.
+rs_require_reachable() {
+  local user=$1 path=$2 test=$3
+  id -u "$user" >/dev/null 2>&1 || rs_die "user $user does not exist (is its package installed?)"
+  setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups test "$test" "$path" ||
+    rs_die "user $user cannot reach $path (test $test): a parent folder is closed to other users (a home directory of mode 0700?); give a --dir those users can reach, e.g. under /tmp"
+}
