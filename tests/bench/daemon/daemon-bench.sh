@@ -101,7 +101,8 @@ pair() {
   ip -n "$r" link set br0 up || die "real link up failed"
 }
 
-# listen REALNS ADDR: starts one listener (accept, close) on ADDR:CHECKED_PORT; prints its pid.
+# listen REALNS ADDR: starts one listener (accept, close) on ADDR:CHECKED_PORT; its pid
+# in listener_pid.
 listen() {
   local r=$1 a=$2 mark p i
   mark="$work/listen-$r-$a"
@@ -117,10 +118,18 @@ while True:
     s.accept()[0].close()
 ' "$a" "$CHECKED_PORT" "$mark" >/dev/null 2>&1 &
   p=$!
+  disown "$p"  # killed on purpose: no "Killed" job report
   pids+=("$p")
   for ((i = 0; i < 300; i++)); do [ -e "$mark" ] && break; sleep 0.1; done
   [ -e "$mark" ] || die "the listener on $a did not start"
-  echo "$p"
+  listener_pid=$p
+}
+
+listen_all() {  # REALNS: a listener per checked real; the first one's pid in first_listener
+  local a
+  listen "$1" "${checked_reals[0]}"
+  first_listener=$listener_pid
+  for a in "${checked_reals[@]:1}"; do listen "$1" "$a"; done
 }
 
 # down_runs NAME DIRECTOR REALNS: REPEAT times kill the first checked real's listener,
@@ -128,15 +137,14 @@ while True:
 down_runs() {
   local name=$1 d=$2 r=$3 real=${checked_reals[0]} lp i
   local -n downs=$4 ups=$5
-  lp=$(listen "$r" "$real")
+  lp=$first_listener  # started before the daemon
   ip netns exec "$d" "$PROBE" up --service "$CHECKED_KEY" --dest "$real:$CHECKED_PORT" --timeout-s 120 \
     >/dev/null || die "$name: $real never came up"
   for ((i = 1; i <= repeat; i++)); do
     ip netns exec "$d" "$PROBE" down --service "$CHECKED_KEY" --dest "$real:$CHECKED_PORT" --kill "$lp" \
       --timeout-s 120 > "$work/down.out" || die "$name: one real down failed"
-    wait "$lp" 2>/dev/null
     downs+=("$(field down_to_weight0_us "$work/down.out")")
-    lp=$(listen "$r" "$real")
+    listen "$r" "$real"; lp=$listener_pid
     ip netns exec "$d" "$PROBE" up --service "$CHECKED_KEY" --dest "$real:$CHECKED_PORT" --timeout-s 120 \
       > "$work/up.out" || die "$name: $real did not come back"
     ups+=("$(field up_ms "$work/up.out")")
@@ -150,7 +158,7 @@ echo "daemon-bench: checked service $CHECKED_NAME ($CHECKED_KEY), reals ${checke
 # --- 1. keepalived -------------------------------------------------------------------
 kd=dbk$$ kr=dbkr$$
 pair "$kd" "$kr"
-for a in "${checked_reals[@]}"; do listen "$kr" "$a" >/dev/null; done
+listen_all "$kr"
 t0=$(now_ns)
 ip netns exec "$kd" keepalived --dont-fork --log-console --check -f "$work/keepalived.conf" \
   -p "$work/ka.pid" -c "$work/ka-check.pid" > "$work/keepalived.log" 2>&1 &
@@ -171,7 +179,7 @@ ip netns del "$kd"; ip netns del "$kr"
 # --- 2. lvsd on an empty table -------------------------------------------------------
 ld=dbl$$ lr=dblr$$
 pair "$ld" "$lr"
-for a in "${checked_reals[@]}"; do listen "$lr" "$a" >/dev/null; done
+listen_all "$lr"
 sock=$work/lvsd.sock
 mkdir -p "$work/state"
 start_lvsd() {  # DESCRIPTOR LOG
