@@ -132,23 +132,26 @@ listen_all() {  # REALNS: a listener per checked real; the first one's pid in fi
   for a in "${checked_reals[@]:1}"; do listen "$1" "$a"; done
 }
 
-# down_runs NAME DIRECTOR REALNS: REPEAT times kill the first checked real's listener,
-# time its kernel weight to 0, restart it and wait until it carries weight again.
+# down_runs NAME DIRECTOR REALNS DOWNS UPS EDGES LOG MATCH: REPEAT times kill the first
+# checked real's listener, time its kernel weight to 0 (and from the daemon's log line
+# MATCH, the health edge, to the weight), restart it and wait until it carries weight.
 down_runs() {
-  local name=$1 d=$2 r=$3 real=${checked_reals[0]} lp i
-  local -n downs=$4 ups=$5
+  local name=$1 d=$2 r=$3 real=${checked_reals[0]} log=$7 match=$8 lp i e
+  local -n downs=$4 ups=$5 edges=$6
   lp=$first_listener  # started before the daemon
   ip netns exec "$d" "$PROBE" up --service "$CHECKED_KEY" --dest "$real:$CHECKED_PORT" --timeout-s 120 \
     >/dev/null || die "$name: $real never came up"
   for ((i = 1; i <= repeat; i++)); do
     ip netns exec "$d" "$PROBE" down --service "$CHECKED_KEY" --dest "$real:$CHECKED_PORT" --kill "$lp" \
-      --timeout-s 120 > "$work/down.out" || die "$name: one real down failed"
+      --log "$log" --match "$match" --timeout-s 120 > "$work/down.out" || die "$name: one real down failed"
+    e=$(field edge_to_weight0_us "$work/down.out")
+    [ -n "$e" ] && edges+=("$e")
     downs+=("$(field down_to_weight0_us "$work/down.out")")
     listen "$r" "$real"; lp=$listener_pid
     ip netns exec "$d" "$PROBE" up --service "$CHECKED_KEY" --dest "$real:$CHECKED_PORT" --timeout-s 120 \
       > "$work/up.out" || die "$name: $real did not come back"
     ups+=("$(field up_ms "$work/up.out")")
-    echo "$name: one real down, run $i: kill -> kernel weight 0 in ${downs[-1]} us; restarted -> weight back in ${ups[-1]} ms"
+    echo "$name: one real down, run $i: kill -> kernel weight 0 in ${downs[-1]} us (health edge logged -> weight 0: ${e:-not seen} us); restarted -> weight back in ${ups[-1]} ms"
   done
 }
 
@@ -169,8 +172,11 @@ ip netns exec "$kd" "$PROBE" table --service "$LAST_KEY" --dests "$DESTS" --serv
   { tail -n 20 "$work/keepalived.log"; die "keepalived did not complete the table"; }
 ka_start=$(field table_complete_ms "$work/ka-table.out")
 echo "keepalived: start on an empty table -> table complete in $(ms "$ka_start") ($(tail -n 1 "$work/ka-table.out"))"
-ka_down=() ka_up=()
-down_runs keepalived "$kd" "$kr" ka_down ka_up
+ka_down=() ka_up=() ka_edge=()
+# keepalived 2.2.7 logs "TCP_CHECK on service [ADDR]:tcp:PORT failed." at the edge.
+down_runs keepalived "$kd" "$kr" ka_down ka_up ka_edge "$work/keepalived.log" \
+  "${checked_reals[0]}]:tcp:$CHECKED_PORT failed"
+[ "${#ka_edge[@]}" -gt 0 ] || { echo "keepalived's log about ${checked_reals[0]}:"; grep -m 5 -F "${checked_reals[0]}" "$work/keepalived.log"; }
 kchild=$(cat "$work/ka-check.pid" 2>/dev/null)
 ka_rss=$(( $(rss_kb "$kpid") + $(rss_kb "${kchild:-$kpid}") ))
 kill -TERM "$kpid"; wait "$kpid" 2>/dev/null
@@ -195,8 +201,10 @@ ip netns exec "$ld" "$PROBE" table --service "$LAST_KEY" --dests "$DESTS" --serv
   { tail -n 20 "$work/lvsd-empty.log"; die "lvsd did not complete the table"; }
 lv_start=$(field table_complete_ms "$work/lv-table.out")
 echo "lvsd: start on an empty table -> table complete in $(ms "$lv_start") ($(tail -n 1 "$work/lv-table.out"))"
-lv_down=() lv_up=()
-down_runs lvsd "$ld" "$lr" lv_down lv_up
+lv_down=() lv_up=() lv_edge=()
+# lvsd logs "health: tcp ADDR:PORT down: ..." at the edge, then reconciles.
+down_runs lvsd "$ld" "$lr" lv_down lv_up lv_edge "$work/lvsd-empty.log" \
+  "${checked_reals[0]}:$CHECKED_PORT down"
 for a in "${checked_reals[@]}"; do  # all up, so the restart below finds them serving
   ip netns exec "$ld" "$PROBE" up --service "$CHECKED_KEY" --dest "$a:$CHECKED_PORT" --timeout-s 120 >/dev/null ||
     die "lvsd: $a is not up before the restart"
@@ -248,6 +256,9 @@ echo "lvsd idle: $((c1 - c0)) ticks in $idle_s s -> $(ms "$idle_ms_per_min") CPU
 kill -TERM "$lpid"; wait "$lpid" 2>/dev/null
 
 ka_down_med=$(median "${ka_down[@]}") lv_down_med=$(median "${lv_down[@]}")
+ka_edge_med="" lv_edge_med=""
+[ "${#ka_edge[@]}" -gt 0 ] && ka_edge_med=$(median "${ka_edge[@]}")
+[ "${#lv_edge[@]}" -gt 0 ] && lv_edge_med=$(median "${lv_edge[@]}")
 dk_med=$(sed -n 's/^drain_to_weight0_us median=\([0-9]*\) max=\([0-9]*\)/\1 \2/p' "$work/drain-probe.out")
 ek_med=$(sed -n 's/^enable_to_weight_us median=\([0-9]*\) max=\([0-9]*\)/\1 \2/p' "$work/drain-probe.out")
 echo
@@ -256,6 +267,8 @@ printf 'start on an empty table, to table complete: keepalived %s, lvsd %s -> ke
   "$(ms "$ka_start")" "$(ms "$lv_start")" "$(ratio "$ka_start" "$lv_start")"
 printf 'one real down (tcp check 1 s, timeout 0.5 s, fall 1), kill to kernel weight 0, median of %s: keepalived %s ms, lvsd %s ms -> keepalived/lvsd %sx\n' \
   "$repeat" "$((ka_down_med / 1000))" "$((lv_down_med / 1000))" "$(ratio "$ka_down_med" "$lv_down_med")"
+printf 'one health edge (logged) to its kernel write, median: keepalived %s us, lvsd %s us -> lvsd/keepalived %sx (runs, us: keepalived %s; lvsd %s)\n' \
+  "${ka_edge_med:-?}" "${lv_edge_med:-?}" "$(ratio "${lv_edge_med:-0}" "${ka_edge_med:-0}")" "${ka_edge[*]}" "${lv_edge[*]}"
 printf '    (all runs, us: keepalived %s; lvsd %s; back up after restart, ms: keepalived %s; lvsd %s)\n' \
   "${ka_down[*]}" "${lv_down[*]}" "${ka_up[*]}" "${lv_up[*]}"
 printf 'lvsd start on the unchanged table: first answered status %s (socket accepts %s), %s operations, %s logged writes\n' \

@@ -16,8 +16,10 @@
 //          [--repeat N] [--timeout-s S]
 //          N times: drain (request sent -> reply, and -> kernel weight 0), then enable
 //          (-> reply, and -> weight back above 0). Prints each and median / max in us.
-//   down   --service KEY --dest ADDR:PORT --kill PID [--timeout-s S]
-//          SIGKILLs PID (the real's listener) and prints us until the kernel weight is 0.
+//   down   --service KEY --dest ADDR:PORT --kill PID [--log FILE --match TEXT] [--timeout-s S]
+//          SIGKILLs PID (the real's listener) and prints us until the kernel weight is 0;
+//          with --log, also us until a new line of FILE holds TEXT (the daemon logging
+//          the health edge) and from there to the weight: the edge's own cost.
 //   up     --service KEY --dest ADDR:PORT [--timeout-s S]
 //          prints ms until the weight is above 0 again.
 //
@@ -345,15 +347,48 @@ int mode_down(const Args& a) {
   auto w = weight_of(*ipvs, key, dest);
   if (!w || *w == 0) fail("the real is not up before the kill");
   const auto deadline = Clock::now() + std::chrono::seconds(a.num("timeout-s", 60));
+  // The log is read from its current end: only lines written after the kill count.
+  std::ifstream log;
+  std::string match, pending;
+  if (a.opts.count("log") != 0) {
+    log.open(a.get("log"), std::ios::binary);
+    if (!log) fail("cannot open " + a.get("log"));
+    log.seekg(0, std::ios::end);
+    match = a.get("match");
+  }
+  long long edge_us = -1;
+  auto read_log = [&] {
+    if (match.empty() || edge_us >= 0) return;
+    char chunk[65536];
+    log.clear();
+    while (log.read(chunk, sizeof chunk) || log.gcount() > 0) pending.append(chunk, static_cast<std::size_t>(log.gcount()));
+    if (pending.find(match) != std::string::npos) edge_us = -2;  // stamped by the caller
+    if (pending.size() > match.size()) pending.erase(0, pending.size() - match.size());
+  };
   const auto t0 = Clock::now();
   if (::kill(pid, SIGKILL) != 0) fail("kill " + std::to_string(pid) + ": " + std::strerror(errno));
+  long long weight0_us = -1;
   for (;;) {
+    read_log();
+    if (edge_us == -2) edge_us = us_since(t0);
     w = weight_of(*ipvs, key, dest);
-    if (w && *w == 0) break;
+    if (w && *w == 0) {
+      weight0_us = us_since(t0);
+      break;
+    }
     if (Clock::now() > deadline) fail("timed out waiting for weight 0 after the kill");
     pause_us(1000);
   }
-  std::printf("down_to_weight0_us=%lld\n", us_since(t0));
+  std::printf("down_to_weight0_us=%lld\n", weight0_us);
+  if (!match.empty() && edge_us == -1) {
+    // Logged and written between the last two looks: within one poll of each other.
+    read_log();
+    if (edge_us == -2) edge_us = weight0_us;
+  }
+  if (!match.empty()) {
+    if (edge_us >= 0) std::printf("edge_us=%lld edge_to_weight0_us=%lld\n", edge_us, weight0_us - edge_us);
+    else std::printf("edge_us=none (the log showed no '%s' before the weight was 0)\n", match.c_str());
+  }
   return 0;
 }
 
