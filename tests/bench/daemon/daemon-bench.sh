@@ -248,6 +248,12 @@ ip netns exec "$ld" "$PROBE" drain --socket "$sock" --name "$DRAIN_NAME" --real 
   { cat "$work/drain-probe.out"; die "drain / enable on the control socket failed"; }
 cat "$work/drain-probe.out"
 
+# What one read of the whole table costs (lvsd's reconcile reads it before and after
+# writing), for reading the figures above.
+ip netns exec "$ld" "$PROBE" read --repeat 3 > "$work/read.out" || die "reading the table failed"
+read_ms=$(field 'median' "$work/read.out")
+echo "one read of the whole table (NetlinkIpvs::read_table): median $(ms "$read_ms") of 3"
+
 sleep 5  # let the drain's follow-up reads finish before idling
 c0=$(cpu_ticks "$lpid"); sleep "$idle_s"; c1=$(cpu_ticks "$lpid")
 idle_ms_per_min=$(( (c1 - c0) * 1000 / hz * 60 / idle_s ))
@@ -278,6 +284,7 @@ printf 'lvsctl status: %s, %s bytes; lvsctl status --json: %s, %s bytes\n' \
 printf 'lvsctl drain (one pair): %s; lvsctl enable: %s\n' "$(ms "$drain_ms")" "$(ms "$enable_ms")"
 printf 'drain command to kernel weight 0: median %s us, max %s us (goal < 10 ms); enable to weight back: median %s us, max %s us\n' \
   ${dk_med:-? ?} ${ek_med:-? ?}
+printf 'context: one read of the whole table %s\n' "$(ms "$read_ms")"
 printf 'lvsd idle: %s CPU per minute; RSS %s MB (peak %s MB); keepalived RSS (both processes) %s MB\n' \
   "$(ms "$idle_ms_per_min")" "$((lv_rss / 1024))" "$((lv_hwm / 1024))" "$((ka_rss / 1024))"
 [ "$status" -eq 0 ] && echo "daemon-bench: all checks passed"

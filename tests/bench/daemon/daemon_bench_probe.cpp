@@ -20,6 +20,8 @@
 //          SIGKILLs PID (the real's listener) and prints us until the kernel weight is 0;
 //          with --log, also us until a new line of FILE holds TEXT (the daemon logging
 //          the health edge) and from there to the weight: the edge's own cost.
+//   read   [--repeat N]
+//          times N reads of the whole table (what lvsd's reconcile starts with): ms each.
 //   up     --service KEY --dest ADDR:PORT [--timeout-s S]
 //          prints ms until the weight is above 0 again.
 //
@@ -392,6 +394,23 @@ int mode_down(const Args& a) {
   return 0;
 }
 
+int mode_read(const Args& a) {
+  auto ipvs = open_ipvs();
+  const long long repeat = std::max(1LL, a.num("repeat", 3));
+  std::vector<long long> v;
+  std::size_t services = 0;
+  for (long long i = 0; i < repeat; ++i) {
+    const auto t0 = Clock::now();
+    auto t = ipvs->read_table();
+    if (!t) fail("cannot read the table: " + t.error().describe());
+    v.push_back(us_since(t0) / 1000);
+    services = t->services.size();
+  }
+  std::printf("read_table_ms median=%lld max=%lld services=%zu\n", median(v), *std::max_element(v.begin(), v.end()),
+              services);
+  return 0;
+}
+
 int mode_up(const Args& a) {
   const ServiceKey key = parse_key(a.get("service"));
   const Endpoint dest = parse_endpoint(a.get("dest"));
@@ -418,5 +437,6 @@ int main(int argc, char** argv) {
   if (a.mode == "drain") return mode_drain(a);
   if (a.mode == "down") return mode_down(a);
   if (a.mode == "up") return mode_up(a);
+  if (a.mode == "read") return mode_read(a);
   usage("unknown mode '" + a.mode + "'");
 }
