@@ -130,10 +130,40 @@ std::optional<StartFailure> Daemon::start() {
   if (!drains_.state().drains.empty())
     deps_.log.info("admin: " + std::to_string(drains_.state().drains.size()) + " drained real(s) restored from " +
                    drains_.file());
+  if (deps_.make_ha) {
+    // Before the first write: VIPs a crashed lvsd left here go first, and the node
+    // starts as a standby (the table is programmed on both nodes, so it is warm).
+    auto ha = deps_.make_ha(*cluster_);
+    if (!ha) {
+      deps_.log.error("ha: " + ha.error().describe());
+      return StartFailure::environment;
+    }
+    ha_ = std::move(*ha);
+    if (ha_) {
+      if (auto s = ha_->start(deps_.clock.now()); !s) {
+        deps_.log.error("ha: cannot start: " + s.error().describe());
+        return StartFailure::environment;
+      }
+    }
+  }
   apply_kernel_settings();
   dirty_ = true;
   reconcile_now();
   return std::nullopt;
+}
+
+void Daemon::shutdown() {
+  if (ha_) ha_->shutdown();
+}
+
+void Daemon::report_table_to_ha() {
+  if (!ha_) return;
+  // Only a table that cannot be programmed at all: a partial failure is logged and
+  // retried, and moving the VIPs would not help a descriptor both nodes share.
+  const auto& r = table_.last_reconcile();
+  const bool nothing_written = r.operations > 0 && r.failed == r.operations;
+  const bool unreadable = r.operations == 0 && !r.errors.empty();
+  ha_->table_fault(deps_.clock.now(), nothing_written || unreadable, r.errors.empty() ? "" : r.errors.front());
 }
 
 ReloadOutcome Daemon::reload() {
@@ -148,6 +178,13 @@ ReloadOutcome Daemon::reload() {
     return out;
   };
   if (!result.ok()) return refuse({});
+  // The HA part runs sockets, VIPs and timers from the descriptor it started with:
+  // changing them under a live pair is a restart (hand over first), not a reload.
+  if (ha_ && (result.cluster->ha != cluster_->ha || result.cluster->nodes != cluster_->nodes))
+    return refuse({"the ha section or the nodes changed: restart lvsd to apply that (on the master, "
+                   "`lvsctl ha failover` first)"});
+  if (!ha_ && deps_.make_ha && result.cluster->ha)
+    return refuse({"an ha section was added: restart lvsd to start HA"});
   model::Cluster cluster = *result.cluster;
   if (cluster.virtual_services.empty()) cluster.virtual_services = model::expand(cluster);
   auto slots = build_slots(cluster);
@@ -213,6 +250,7 @@ void Daemon::reconcile_now() {
   dirty_ = false;
   table_.reconcile(lvs::desired::desired_from_model(*cluster_, overlay));
   after_table_read();
+  report_table_to_ha();
 }
 
 void Daemon::refresh_table() {
@@ -241,6 +279,10 @@ void Daemon::after_table_read() {
 void Daemon::poll() {
   health_.poll();
   const auto now = deps_.clock.now();
+  if (ha_) {
+    ha_->readable(now);
+    ha_->timers(now);
+  }
   const auto retry = table_.retry_at();
   if (dirty_ || (retry && now >= *retry)) reconcile_now();
   else if (now >= next_counts_) refresh_table();
@@ -253,6 +295,7 @@ std::optional<health::TimePoint> Daemon::next_wakeup() const {
   };
   earlier(health_.next_wakeup());
   earlier(table_.retry_at());
+  if (ha_) earlier(ha_->next_deadline());
   if (dirty_) earlier(deps_.clock.now());
   return t;
 }

@@ -18,6 +18,7 @@
 #include "control/status.h"
 #include "daemon/control_protocol.h"
 #include "daemon/drains.h"
+#include "daemon/ha_part.h"
 #include "daemon/health_bindings.h"
 #include "daemon/health_wiring.h"
 #include "daemon/log.h"
@@ -57,6 +58,9 @@ struct DaemonDeps {
   DescriptorLoader loader;
   CheckEnv check_env;
   std::function<void()> on_reload;  // e.g. drop cached TLS contexts; may be empty
+  // Builds the HA part for a descriptor (nullptr without an `ha` section). Empty: lvsd
+  // runs no HA at all (unit tests of other parts).
+  std::function<lvs::Result<std::unique_ptr<HaPart>>(const lvs::model::Cluster&)> make_ha = {};
 };
 
 // Why start() failed, as the process exit status says it.
@@ -108,6 +112,10 @@ class Daemon {
   // When poll() has work next (nullopt: nothing scheduled).
   std::optional<lvs::health::TimePoint> next_wakeup() const;
   int probe_fd() const { return health_.fd(); }
+  // The VRRP socket, -1 without HA; readable means poll() has adverts to read.
+  int ha_fd() const { return ha_ ? ha_->fd() : -1; }
+  // SIGTERM: a master hands over (priority 0) and every VIP is removed.
+  void shutdown();
 
   // SIGHUP / `lvsctl reload`.
   ReloadOutcome reload();
@@ -130,6 +138,7 @@ class Daemon {
   const std::vector<SysctlSetting>& sysctls() const { return sysctls_; }
   const lvs::model::Cluster* cluster() const { return cluster_ ? &*cluster_ : nullptr; }
   std::size_t check_count() const { return health_.check_count(); }
+  const HaPart* ha() const { return ha_.get(); }
   // Health of one real of one service: "up", "down" or "unchecked"; empty when unknown.
   std::string health_of(const std::string& service, const lvs::ipvs::DestKey& real) const;
 
@@ -163,12 +172,16 @@ class Daemon {
   void run_check(const Request& request, Reply reply);
   nlohmann::json admin_command(const Request& request);
   std::string admin_word(const std::string& service, const lvs::ipvs::DestKey& real) const;
+  nlohmann::json ha_command(const Request& request);
+  // The IPVS table cannot be programmed: the HA part goes to Fault so the peer serves.
+  void report_table_to_ha();
 
   DaemonOptions options_;
   DaemonDeps deps_;
   HealthBindings health_;
   TableKeeper table_;
   Drains drains_;
+  std::unique_ptr<HaPart> ha_;  // null without an `ha` section
 
   std::optional<lvs::model::Cluster> cluster_;
   DescriptorStatus descriptor_;

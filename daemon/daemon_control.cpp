@@ -131,7 +131,24 @@ void Daemon::handle(const Request& request, Reply reply) {
     case Command::drain:
     case Command::enable: reply(admin_command(request)); return;
     case Command::check: run_check(request, std::move(reply)); return;
+    case Command::ha_status:
+    case Command::ha_failover:
+    case Command::ha_resume: reply(ha_command(request)); return;
   }
+}
+
+nlohmann::json Daemon::ha_command(const Request& request) {
+  if (!ha_) return control::ErrorReply{"this lvsd runs no HA (the descriptor has no ha section)", {}};
+  const auto now = deps_.clock.now();
+  if (request.command == Command::ha_failover) {
+    deps_.log.notice("ha: operator hand-over requested");
+    ha_->hand_over(now);
+  } else if (request.command == Command::ha_resume) {
+    deps_.log.notice("ha: operator resume: this node may take the VIPs back by priority again");
+    ha_->resume();
+  }
+  ++changes_;
+  return nlohmann::json{{"ok", true}, {"ha", ha_report(*ha_, now)}};
 }
 
 }  // namespace lvsd

@@ -12,7 +12,7 @@
 
 #include "common/file_io.h"
 #include "ha/ha_state.h"
-#include "ha/node_select.h"
+#include "model/loader.h"
 
 extern char** environ;
 
@@ -34,7 +34,7 @@ std::string describe(const lvs::ipvs::SyncDaemon& d) {
 lvs::Result<std::unique_ptr<HaPart>> HaPart::create(const lvs::model::Cluster& cluster, const std::string& node_flag,
                                                     HaPartDeps deps) {
   if (!cluster.ha) return std::unique_ptr<HaPart>{};
-  auto self = lvs::ha::select_node(cluster.nodes, node_flag, deps.local_addresses);
+  auto self = lvs::model::find_local_node(cluster, node_flag, deps.local_addresses);
   if (!self) return self.error();
   lvs::ha::HaSettings s;
   s.self = *self;
@@ -200,13 +200,45 @@ HaPartStatus HaPart::status() const {
   return s;
 }
 
-bool kernel_link_up(const std::string& interface) {
-  lvs::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd) return true;  // cannot tell: do not fault the node for our own shortage
+lvs::control::HaReport ha_report(const HaPart& part, TimePoint now) {
+  const auto st = part.status();
+  lvs::control::HaReport r;
+  r.node = st.node;
+  r.state = std::string(lvs::ha::to_string(st.ha.state));
+  r.priority = st.ha.priority;
+  r.held = st.ha.held;
+  r.fault = st.ha.fault;
+  auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
+  if (st.ha.peer)
+    r.peer = lvs::control::HaPeer{st.ha.peer->address.to_string(), st.ha.peer->priority,
+                                  static_cast<std::uint32_t>(st.ha.peer->interval_cs) * 10,
+                                  seconds(now - st.ha.peer->at)};
+  if (st.ha.state == lvs::ha::State::backup && st.ha.master_down_at)
+    r.master_down_in_s = std::max(0.0, seconds(*st.ha.master_down_at - now));
+  for (const auto& v : st.ha.vips_held) r.vips.push_back(v.address.to_string() + " on " + v.interface);
+  r.sync = st.sync;
+  r.tracked_down = st.tracked_down;
+  r.adverts_sent = st.ha.counters.sent;
+  r.adverts_received = st.ha.counters.received;
+  r.send_errors = st.ha.counters.send_errors;
+  r.vip_errors = st.ha.counters.vip_errors;
+  for (std::size_t i = 0; i < lvs::ha::kDropReasonCount; ++i)
+    if (st.ha.counters.dropped[i] != 0)
+      r.dropped[std::string(lvs::ha::to_string(static_cast<lvs::ha::DropReason>(i)))] = st.ha.counters.dropped[i];
+  return r;
+}
+
+lvs::Result<KernelLinks> KernelLinks::open() {
+  auto fd = std::make_shared<lvs::UniqueFd>(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!*fd) return lvs::make_error(errno, "cannot open a socket to watch the tracked interfaces");
+  return KernelLinks(std::move(fd));
+}
+
+bool KernelLinks::up(const std::string& interface) const {
   ifreq req{};
   if (interface.size() >= sizeof req.ifr_name) return false;
   std::memcpy(req.ifr_name, interface.c_str(), interface.size());
-  if (::ioctl(fd.get(), SIOCGIFFLAGS, &req) != 0) return false;  // gone counts as down
+  if (::ioctl(fd_->get(), SIOCGIFFLAGS, &req) != 0) return false;  // gone counts as down
   return (req.ifr_flags & IFF_UP) && (req.ifr_flags & IFF_RUNNING);
 }
 

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/file_io.h"
 #include "common/result.h"
+#include "control/ha.h"
 #include "daemon/log.h"
 #include "ha/ha_node.h"
 #include "ipvs/backend.h"
@@ -87,8 +89,20 @@ class HaPart {
   std::optional<lvs::ha::TimePoint> next_sync_check_;
 };
 
-// The kernel's side of HaPartDeps: IFF_UP and IFF_RUNNING, posix_spawn.
-bool kernel_link_up(const std::string& interface);
+// The part's state as the control protocol reports it.
+lvs::control::HaReport ha_report(const HaPart& part, lvs::ha::TimePoint now);
+
+// The kernel's side of HaPartDeps. Links: IFF_UP and IFF_RUNNING through a socket made
+// where the watcher was created (lvsd's --netns); a missing interface counts as down.
+class KernelLinks {
+ public:
+  static lvs::Result<KernelLinks> open();
+  bool up(const std::string& interface) const;
+
+ private:
+  explicit KernelLinks(std::shared_ptr<lvs::UniqueFd> fd) : fd_(std::move(fd)) {}
+  std::shared_ptr<lvs::UniqueFd> fd_;  // shared: the watcher is copied into a std::function
+};
 lvs::Status spawn_detached(const std::vector<std::string>& argv);
 
 }  // namespace lvsd

@@ -18,6 +18,12 @@
 #include "daemon/fd_limit.h"
 #include "daemon/notify.h"
 #include "daemon/probe_netns.h"
+#include "ha/announce.h"
+#include "ha/ha_state.h"
+#include "ha/local_addresses.h"
+#include "ha/vip_addresses.h"
+#include "ha/vrrp_socket.h"
+#include "ipvs/ownership.h"
 #include "health/tls_context.h"
 #include "ipvs/netlink_ipvs.h"
 
@@ -138,6 +144,54 @@ int run(const CliOptions& cli, Logger& log) {
       default_check_env(),
       [&tls] { tls.clear(); },
   };
+  // HA's sockets (VRRP, rtnetlink, ARP/NA, link flags) live where IPVS does: in --netns
+  // when given. They are made inside it once; the notify command runs from here.
+  auto in_netns = [&](const std::function<void()>& fn) -> lvs::Status {
+    if (!probe_netns) {
+      fn();
+      return lvs::ok();
+    }
+    return probe_netns->run(fn);
+  };
+  std::unique_ptr<lvs::ha::AddressBackend> ha_addresses;
+  lvs::ha::KernelAnnouncer ha_announcer;
+  deps.make_ha = [&](const lvs::model::Cluster& c) -> lvs::Result<std::unique_ptr<HaPart>> {
+    if (!c.ha) return std::unique_ptr<HaPart>{};
+    lvs::Result<std::vector<lvs::net::IpAddress>> local = std::vector<lvs::net::IpAddress>{};
+    lvs::Result<KernelLinks> links = lvs::make_error(0, "not opened");
+    lvs::Status opened = lvs::ok();
+    auto entered = in_netns([&] {
+      local = lvs::ha::local_addresses();
+      links = KernelLinks::open();
+      auto rtnl = lvs::ha::RtnlAddresses::open();
+      if (!rtnl) opened = rtnl.error();
+      else ha_addresses = std::move(*rtnl);
+      if (opened) opened = ha_announcer.open();
+    });
+    if (!entered) return entered.error();
+    if (!local) return local.error();
+    if (!links) return links.error();
+    if (!opened) return opened.error();
+    // The kernel reaps the notify commands (nothing else here waits for children).
+    ::signal(SIGCHLD, SIG_IGN);
+    HaPartDeps hd{**backend,
+                  *ha_addresses,
+                  ha_announcer,
+                  [&](const lvs::ha::SocketConfig& sc) -> lvs::Result<std::unique_ptr<lvs::ha::PacketIo>> {
+                    lvs::Result<lvs::ha::VrrpSocket> sock = lvs::make_error(0, "not opened");
+                    auto in = in_netns([&] { sock = lvs::ha::VrrpSocket::open(sc); });
+                    if (!in) return in.error();
+                    if (!sock) return sock.error();
+                    return std::unique_ptr<lvs::ha::PacketIo>(new lvs::ha::VrrpSocket(std::move(*sock)));
+                  },
+                  [l = *links](const std::string& i) { return l.up(i); },
+                  spawn_detached,
+                  log,
+                  [](const std::string& path) { return lvs::read_file_capped(path, 64 * 1024, "the HMAC key file"); },
+                  lvs::ha::ha_state_path(cli.state_dir, cli.netns),
+                  *local};
+    return HaPart::create(c, cli.node, std::move(hd));
+  };
   std::optional<Daemon> daemon_holder;
   try {
     daemon_holder.emplace(dopt, deps);
@@ -189,7 +243,9 @@ int run(const CliOptions& cli, Logger& log) {
   });
   auto ok2 = loop->add(timer->fd(), EPOLLIN, [&](std::uint32_t) { timer->fired(); });
   auto ok3 = loop->add(daemon.probe_fd(), EPOLLIN, [](std::uint32_t) {});  // poll() below drives the probes
-  for (const lvs::Status* ok : {&ok1, &ok2, &ok3}) {
+  // poll() below reads the adverts too.
+  lvs::Status ok4 = daemon.ha_fd() < 0 ? lvs::ok() : loop->add(daemon.ha_fd(), EPOLLIN, [](std::uint32_t) {});
+  for (const lvs::Status* ok : {&ok1, &ok2, &ok3, &ok4}) {
     if (!*ok) {
       log.error("lvsd: cannot set up the event loop: " + ok->error().describe());
       return kExitStartFailed;
@@ -223,11 +279,13 @@ int run(const CliOptions& cli, Logger& log) {
     if (auto armed = timer->arm(wake); !armed) {
       log.error("lvsd: cannot set the wakeup timer: " + armed.error().describe() + "; exiting");
       notifier.stopping();
+      daemon.shutdown();  // no VIP may stay behind a dead loop
       return kExitLoopFailed;
     }
     if (auto ran = loop->run_once(-1); !ran) {
       log.error("lvsd: the event loop failed: " + ran.error().describe() + "; exiting");
       notifier.stopping();
+      daemon.shutdown();  // no VIP may stay behind a dead loop
       return kExitLoopFailed;
     }
     if (reload) {
@@ -246,6 +304,8 @@ int run(const CliOptions& cli, Logger& log) {
     }
   }
   notifier.stopping();
+  // A master says goodbye (priority 0) so the peer takes over at once; no VIP stays.
+  daemon.shutdown();
   log.notice("lvsd: exiting; the IPVS table stays as it is");
   return kExitStopped;
 }

@@ -20,6 +20,7 @@ lvs::control::StatusReport Daemon::status() const {
   for (const auto& s : sysctls_) doc.sysctls.push_back({s.name, s.wanted, s.current, s.error});
   const ReconcileReport& last = table_.last_reconcile();
   doc.reconcile = {last.at, last.operations, last.failed, last.errors};
+  if (ha_) doc.ha = ha_report(*ha_, deps_.clock.now());
   if (!cluster_) return doc;
   const TableIndex index(table_.observed());
   const auto now = deps_.clock.now();
@@ -91,6 +92,10 @@ std::string Daemon::status_line() const {
   std::string line = "cluster " + cluster_->name + ": " + std::to_string(cluster_->virtual_services.size()) +
                      " services, " + std::to_string(up) + " reals up, " + std::to_string(down) + " down";
   if (draining) line += ", " + std::to_string(draining) + " draining";
+  if (ha_) {
+    const auto st = ha_->status();
+    line += "; ha " + std::string(lvs::ha::to_string(st.ha.state)) + (st.ha.held ? " (held)" : "");
+  }
   if (!descriptor_.ok) line += "; last reload failed";
   return line;
 }

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "control/status.h"
 #include "control_client.h"
+#include "ha_text.h"
 
 namespace lvsctl {
 
@@ -51,6 +52,7 @@ std::string status_text(const lvs::control::StatusReport& st) {
   out += "last reconcile: " + when(rc.at) + ", " + std::to_string(rc.operations) + " operations, " +
          std::to_string(rc.failed) + " failed\n";
   for (const auto& e : rc.errors) out += "  error: " + e + "\n";
+  if (st.ha) out += ha_text(*st.ha);
   for (const auto& svc : st.services) {
     out += "\n" + svc.name + "  " + svc.key + "  " + svc.scheduler + ", quorum " + std::to_string(svc.quorum) + ", " +
            std::to_string(svc.healthy) + " healthy" + (svc.sorry_active ? ", SORRY SERVER IN USE" : "") +

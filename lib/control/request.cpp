@@ -15,6 +15,9 @@ const char* to_string(Command c) {
     case Command::enable: return "enable";
     case Command::check: return "check";
     case Command::reload: return "reload";
+    case Command::ha_status: return "ha-status";
+    case Command::ha_failover: return "ha-failover";
+    case Command::ha_resume: return "ha-resume";
   }
   return "?";
 }
@@ -33,7 +36,9 @@ Result<Request> parse_request(std::string_view line) {
   if (!j.contains("command") || !j["command"].is_string()) return bad("request has no \"command\" string");
   const std::string name = j["command"].get<std::string>();
   Request r;
-  static constexpr Command all[] = {Command::status, Command::drain, Command::enable, Command::check, Command::reload};
+  static constexpr Command all[] = {Command::status,    Command::drain,       Command::enable,
+                                    Command::check,     Command::reload,      Command::ha_status,
+                                    Command::ha_failover, Command::ha_resume};
   auto it = std::find_if(std::begin(all), std::end(all), [&](Command c) { return name == to_string(c); });
   if (it == std::end(all)) return bad("unknown command \"" + name.substr(0, 64) + "\"");
   r.command = *it;

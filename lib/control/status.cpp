@@ -119,6 +119,7 @@ void to_json(json& j, const StatusReport& s) {
                         {"reals", std::move(reals)}});
   }
   j["services"] = std::move(services);
+  if (s.ha) j["ha"] = *s.ha;
 }
 
 Result<StatusReport> status_from_json(const json& j) {
@@ -177,6 +178,11 @@ Result<StatusReport> status_from_json(const json& j) {
     }
   } catch (const json::exception& e) {
     return Error{EPROTO, std::string("lvsd sent a malformed status: \"") + at + "\": " + e.what()};
+  }
+  if (auto h = j.find("ha"); h != j.end()) {
+    auto ha = ha_from_json(*h);
+    if (!ha) return ha.error();
+    s.ha = std::move(*ha);
   }
   return s;
 }

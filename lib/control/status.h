@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "control/ha.h"
 
 namespace lvs::control {
 
@@ -90,6 +91,7 @@ struct StatusReport {
   std::vector<SysctlInfo> sysctls;
   ReconcileInfo reconcile;
   std::vector<ServiceStatus> services;
+  std::optional<HaReport> ha;  // only when the descriptor has an `ha` section
   bool operator==(const StatusReport&) const = default;
 };
 

@@ -39,15 +39,28 @@ KernelAnnouncer::~KernelAnnouncer() {
   if (icmp6_fd_ >= 0) ::close(icmp6_fd_);
 }
 
+Status KernelAnnouncer::open() {
+  if (packet_fd_ < 0) {
+    packet_fd_ = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+    if (packet_fd_ < 0) return make_error(errno, "cannot open a packet socket for gratuitous ARP (needs CAP_NET_RAW)");
+  }
+  if (icmp6_fd_ < 0) {
+    icmp6_fd_ = ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+    if (icmp6_fd_ < 0) return make_error(errno, "cannot open an ICMPv6 socket for neighbour adverts (needs CAP_NET_RAW)");
+  }
+  const int hops = 255;  // RFC 4861: receivers drop NA with another hop limit
+  if (::setsockopt(icmp6_fd_, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops) != 0)
+    return make_error(errno, "cannot set the hop limit for neighbour adverts");
+  return ok();
+}
+
 Status KernelAnnouncer::announce(const VipAddress& vip) {
   return vip.address.address.is_v6() ? neighbour_advert(vip) : arp(vip);
 }
 
 Status KernelAnnouncer::arp(const VipAddress& vip) {
-  if (packet_fd_ < 0) {
-    packet_fd_ = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
-    if (packet_fd_ < 0) return make_error(errno, "cannot open a packet socket for gratuitous ARP (needs CAP_NET_RAW)");
-  }
+  if (packet_fd_ < 0)
+    if (auto s = open(); !s) return s;
   const unsigned ifindex = ::if_nametoindex(vip.interface.c_str());
   if (ifindex == 0) return make_error(errno, "no interface for gratuitous ARP of " + describe(vip));
   auto mac = mac_of(packet_fd_, vip.interface);
@@ -72,13 +85,8 @@ Status KernelAnnouncer::arp(const VipAddress& vip) {
 }
 
 Status KernelAnnouncer::neighbour_advert(const VipAddress& vip) {
-  if (icmp6_fd_ < 0) {
-    icmp6_fd_ = ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-    if (icmp6_fd_ < 0) return make_error(errno, "cannot open an ICMPv6 socket for neighbour adverts (needs CAP_NET_RAW)");
-    const int hops = 255;  // RFC 4861: receivers drop NA with another hop limit
-    if (::setsockopt(icmp6_fd_, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops) != 0)
-      return make_error(errno, "cannot set the hop limit for neighbour adverts");
-  }
+  if (icmp6_fd_ < 0)
+    if (auto s = open(); !s) return s;
   const unsigned ifindex = ::if_nametoindex(vip.interface.c_str());
   if (ifindex == 0) return make_error(errno, "no interface for the neighbour advert of " + describe(vip));
   auto mac = mac_of(icmp6_fd_, vip.interface);

@@ -13,11 +13,12 @@ class Announcer {
   virtual Status announce(const VipAddress& vip) = 0;
 };
 
-// Opens its sockets on first use, in the calling thread's network namespace: AF_PACKET
-// for ARP, a raw ICMPv6 socket for NA (both need CAP_NET_RAW).
+// AF_PACKET for ARP, a raw ICMPv6 socket for NA (both need CAP_NET_RAW), opened by
+// open() in the calling thread's network namespace (or at first use when not opened).
 class KernelAnnouncer final : public Announcer {
  public:
   KernelAnnouncer() = default;
+  Status open();
   ~KernelAnnouncer() override;
   KernelAnnouncer(const KernelAnnouncer&) = delete;
   KernelAnnouncer& operator=(const KernelAnnouncer&) = delete;

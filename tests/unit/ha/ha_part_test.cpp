@@ -126,7 +126,7 @@ TEST_CASE("ha part: the node is the one whose address is local, or a clear start
   CHECK(part->fd() == 42);
   auto none = lvsd::HaPart::create(cluster(), "", rig.deps({ip("127.0.0.1")}));
   REQUIRE_FALSE(none.ok());
-  CHECK(none.error().message.find("no node's address is configured on this host") != std::string::npos);
+  CHECK(none.error().message.find("none of the nodes' addresses is local") != std::string::npos);
 }
 
 TEST_CASE("ha part: start runs both sync daemons on the sync interface, and only once") {
