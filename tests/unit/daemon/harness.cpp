@@ -111,6 +111,7 @@ std::optional<StartFailure> Harness::start() {
       },
       env,
       {},
+      make_ha,
   };
   daemon = std::make_unique<Daemon>(o, deps);
   return daemon->start();

@@ -72,6 +72,8 @@ struct Harness {
   std::map<std::string, bool> probe_up;     // endpoint -> outcome (default up)
   std::map<std::string, int> probes_run;    // endpoint -> probes started
   std::unique_ptr<Daemon> daemon;
+  // Handed to the daemon as DaemonDeps::make_ha (empty: no HA, as most tests want).
+  std::function<lvs::Result<std::unique_ptr<HaPart>>(const lvs::model::Cluster&)> make_ha;
 };
 
 }  // namespace lvsd::test

@@ -1,0 +1,203 @@
+// lvsd with its HA part wired in: the daemon's start, loop, commands, status, reload
+// and shutdown, with FakeIpvs, fake addresses and a packet sink (no peer answers).
+#include <catch2/catch.hpp>
+
+#include "../daemon/harness.h"
+#include "daemon/control_protocol.h"
+
+using namespace std::chrono_literals;
+using lvs::control::Command;
+using lvsd::test::Harness;
+
+namespace {
+
+class SinkIo final : public lvs::ha::PacketIo {
+ public:
+  lvs::Status send(std::span<const std::uint8_t>, const lvs::net::IpAddress&) override { return lvs::ok(); }
+  lvs::Result<std::optional<lvs::ha::Datagram>> receive() override { return std::optional<lvs::ha::Datagram>{}; }
+};
+
+struct Quiet final : lvs::ha::Announcer {
+  lvs::Status announce(const lvs::ha::VipAddress&) override { return lvs::ok(); }
+};
+
+std::string ha_descriptor(const std::string& vip = "192.0.2.10/24") {
+  auto d = lvsd::test::descriptor();
+  const std::string nodes = R"("nodes": [{ "name": "lb1", "address": "198.51.100.11", "priority": 100 }],)";
+  const std::string pair = R"("nodes": [{ "name": "lb1", "address": "198.51.100.11", "priority": 200 },
+            { "name": "lb2", "address": "198.51.100.12", "priority": 100 }],
+  "ha": { "virtual_router_id": 51, "interface": "eth1",
+          "vips": [{ "address": ")" + vip + R"(", "interface": "eth0" }] },)";
+  d.replace(d.find(nodes), nodes.size(), pair);
+  return d;
+}
+
+struct HaRig {
+  Harness h;
+  lvs::ha::FakeAddresses addresses;
+  Quiet announcer;
+  std::map<std::string, bool> links{{"eth0", true}, {"eth1", true}};
+
+  explicit HaRig(const std::string& descriptor = ha_descriptor()) {
+    lvsd::test::write_file(h.config, descriptor);
+    h.make_ha = [this](const lvs::model::Cluster& c) {
+      lvsd::HaPartDeps deps{h.ipvs,
+                            addresses,
+                            announcer,
+                            [](const lvs::ha::SocketConfig&) -> lvs::Result<std::unique_ptr<lvs::ha::PacketIo>> {
+                              return std::unique_ptr<lvs::ha::PacketIo>(new SinkIo);
+                            },
+                            [this](const std::string& i) { return links[i]; },
+                            [](const std::vector<std::string>&) { return lvs::ok(); },
+                            h.log,
+                            [](const std::string&) -> lvs::Result<std::string> { return std::string(64, 'a'); },
+                            h.dir.file("state/ha.json"),
+                            {*lvs::net::IpAddress::parse("198.51.100.11")}};
+      return lvsd::HaPart::create(c, "", std::move(deps));
+    };
+  }
+  nlohmann::json ha_request(Command c) {
+    lvs::control::Request r;
+    r.command = c;
+    return h.request(r);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("daemon ha: lvsd starts as standby, becomes master alone, and says so in status") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  auto st = rig.h.daemon->status();
+  REQUIRE(st.ha);
+  CHECK(st.ha->node == "lb1");
+  CHECK(st.ha->state == "backup");
+  CHECK(rig.addresses.configured.empty());
+  rig.h.run_for(4s);
+  st = rig.h.daemon->status();
+  CHECK(st.ha->state == "master");
+  CHECK(st.ha->vips == std::vector<std::string>{"192.0.2.10/24 on eth0"});
+  CHECK(rig.addresses.configured.size() == 1);
+  CHECK(rig.h.daemon->status_line().find("; ha master") != std::string::npos);
+  // The table is programmed whatever the HA state: a standby is warm.
+  CHECK(rig.h.has_real(lvsd::test::kVip, lvsd::test::kA));
+}
+
+TEST_CASE("daemon ha: ha-failover hands over and holds, ha-resume lets go; ha-status reports") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  auto reply = rig.ha_request(Command::ha_failover);
+  CHECK(reply["ok"] == true);
+  CHECK(reply["ha"]["state"] == "backup");
+  CHECK(reply["ha"]["held"] == true);
+  CHECK(rig.addresses.configured.empty());
+  // No peer answers here: the held standby still takes over when nobody is master.
+  rig.h.run_for(5s);
+  CHECK(rig.ha_request(Command::ha_status)["ha"]["state"] == "master");
+  reply = rig.ha_request(Command::ha_resume);
+  CHECK(reply["ha"]["held"] == false);
+  auto decoded = lvs::control::decode_ha(rig.ha_request(Command::ha_status));
+  REQUIRE(decoded.ok());
+  REQUIRE(decoded->value);
+  CHECK(decoded->value->state == "master");
+}
+
+TEST_CASE("daemon ha: without an ha section the ha commands are refused with the reason") {
+  Harness h;
+  h.make_ha = [](const lvs::model::Cluster&) -> lvs::Result<std::unique_ptr<lvsd::HaPart>> {
+    return std::unique_ptr<lvsd::HaPart>{};
+  };
+  REQUIRE_FALSE(h.start());
+  lvs::control::Request r;
+  r.command = Command::ha_failover;
+  auto reply = h.request(r);
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"] == "this lvsd runs no HA (the descriptor has no ha section)");
+  CHECK_FALSE(h.daemon->status().ha);
+}
+
+TEST_CASE("daemon ha: a reload that changes the ha section is refused and the old one runs on") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  lvsd::test::write_file(rig.h.config, ha_descriptor("192.0.2.20/24"));
+  auto out = rig.h.daemon->reload();
+  CHECK_FALSE(out.ok);
+  REQUIRE_FALSE(out.errors.empty());
+  CHECK(out.errors.back().find("the ha section or the nodes changed: restart lvsd") != std::string::npos);
+  CHECK(rig.h.daemon->status().ha->vips == std::vector<std::string>{"192.0.2.10/24 on eth0"});
+  lvsd::test::write_file(rig.h.config, ha_descriptor());
+  CHECK(rig.h.daemon->reload().ok);
+}
+
+TEST_CASE("daemon ha: shutdown removes the VIPs") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  REQUIRE_FALSE(rig.addresses.configured.empty());
+  rig.h.daemon->shutdown();
+  CHECK(rig.addresses.configured.empty());
+}
+
+TEST_CASE("daemon ha: a table that cannot be programmed at all is Fault; programmed again, Backup") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  REQUIRE(rig.h.daemon->status().ha->state == "master");
+  // A real goes down; the weight change cannot be written.
+  rig.h.ipvs.fail_next_write(ENOMEM);
+  rig.h.set_up(lvsd::test::kA, false);
+  rig.h.run_for(3s);
+  auto st = rig.h.daemon->status();
+  CHECK(st.ha->state == "fault");
+  CHECK(st.ha->fault.find("the IPVS table cannot be programmed") != std::string::npos);
+  CHECK(rig.addresses.configured.empty());
+  rig.h.run_for(10s);  // the retry succeeds
+  CHECK(rig.h.daemon->status().ha->state != "fault");
+}
+
+TEST_CASE("daemon ha: a node choice that matches no local address stops the start") {
+  HaRig rig;
+  auto make = rig.h.make_ha;
+  rig.h.make_ha = [&](const lvs::model::Cluster& c) -> lvs::Result<std::unique_ptr<lvsd::HaPart>> {
+    auto c2 = c;
+    for (auto& n : c2.nodes) n.address = *lvs::net::IpAddress::parse("203.0.113.200");
+    return make(c2);
+  };
+  auto failed = rig.h.start();
+  REQUIRE(failed);
+  CHECK(*failed == lvsd::StartFailure::environment);
+  CHECK(rig.h.log.contains("ha: none of the nodes' addresses is local"));
+}
+
+TEST_CASE("control: ha-status is a read command, failover and resume need admin") {
+  CHECK(lvsd::allowed(Command::ha_status, lvsd::Access::read));
+  CHECK_FALSE(lvsd::allowed(Command::ha_failover, lvsd::Access::read));
+  CHECK_FALSE(lvsd::allowed(Command::ha_resume, lvsd::Access::read));
+  CHECK(lvsd::allowed(Command::ha_failover, lvsd::Access::admin));
+  auto parsed = lvs::control::parse_request(R"({"command":"ha-failover"})");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->command == Command::ha_failover);
+  CHECK_FALSE(lvs::control::parse_request(R"({"command":"ha-failover","real":"x"})").ok());
+}
+
+TEST_CASE("control: the ha report survives JSON both ways") {
+  lvs::control::HaReport r;
+  r.node = "lb1";
+  r.state = "backup";
+  r.priority = 200;
+  r.held = true;
+  r.peer = lvs::control::HaPeer{"198.51.100.12", 100, 1000, 0.25};
+  r.master_down_in_s = 2.5;
+  r.vips = {"192.0.2.10/24 on eth0"};
+  r.sync = {"master on eth1 id 51"};
+  r.dropped = {{"bad_ttl", 3}};
+  r.adverts_sent = 10;
+  nlohmann::json j = r;
+  auto back = lvs::control::ha_from_json(j);
+  REQUIRE(back.ok());
+  CHECK(*back == r);
+  j.erase("adverts");
+  CHECK_FALSE(lvs::control::ha_from_json(j).ok());
+}
