@@ -136,12 +136,13 @@ pid=$(prop MainPID "$(unit_show)")
 in_sd cat "/proc/$pid/limits" "/proc/$pid/status" > "$T/proc.txt" || fail "cannot read /proc/$pid of lvsd"
 grep -Eq '^Max open files +65536 +65536 ' "$T/proc.txt" ||
     { grep 'open files' "$T/proc.txt"; fail "LimitNOFILE=65536 did not reach lvsd"; }
-# CAP_NET_ADMIN (bit 12) and nothing else, in the bounding and the effective set.
+# CAP_NET_ADMIN (bit 12) and CAP_NET_RAW (bit 13, HA's raw sockets), nothing else, in
+# the bounding and the effective set.
 for set in CapBnd CapEff; do
-    [ "$(sed -n "s/^$set:\t//p" "$T/proc.txt")" = 0000000000001000 ] ||
-        { grep '^Cap' "$T/proc.txt"; fail "$set is not CAP_NET_ADMIN alone"; }
+    [ "$(sed -n "s/^$set:\t//p" "$T/proc.txt")" = 0000000000003000 ] ||
+        { grep '^Cap' "$T/proc.txt"; fail "$set is not CAP_NET_ADMIN + CAP_NET_RAW alone"; }
 done
-echo "ok: lvsd runs with LimitNOFILE=65536 and CAP_NET_ADMIN alone"
+echo "ok: lvsd runs with LimitNOFILE=65536 and CAP_NET_ADMIN + CAP_NET_RAW alone"
 
 in_sd systemctl reload lvsd || { why; fail "systemctl reload failed"; }
 # ExecReload is lvsctl reload, which returns once lvsd has answered.
