@@ -18,7 +18,16 @@ HealthBindings::HealthBindings(const health::Clock& clock, health::Random& rando
       log_(log),
       on_edge_(std::move(on_edge)),
       runner_(clock),
-      registry_(clock, random, runner_, factory_) {}
+      registry_(clock, random, runner_, factory_, [this](const health::ShortageEpisode& e) {
+        // Out of descriptors or memory is this balancer's fault: once per episode, and
+        // no real changes health for it (lib/health/README.md).
+        if (e.ongoing)
+          log_.warning("health: checks put off, this host is short of resources: " + e.first_message +
+                       " (reals keep their health; retried every second)");
+        else
+          log_.notice("health: checks run again after a resource shortage; " + std::to_string(e.retried) +
+                      " checks were put off");
+      }) {}
 
 HealthBindings::~HealthBindings() {
   for (auto& [identity, b] : checks_) registry_.unsubscribe(b.id);

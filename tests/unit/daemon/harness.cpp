@@ -57,9 +57,13 @@ namespace {
 // A probe that is finished when it is made: its outcome is what the test set.
 class InstantProbe final : public health::Probe {
  public:
-  InstantProbe(bool ok, health::TimePoint now, const std::string& endpoint) : deadline_(now) {
-    result_.ok = ok;
-    result_.message = ok ? "connected" : "connection refused";
+  InstantProbe(bool ok, health::TimePoint now, const std::string& endpoint, bool short_of_fds = false)
+      : deadline_(now) {
+    result_.ok = ok && !short_of_fds;
+    result_.local_error = short_of_fds;
+    result_.message = short_of_fds ? "cannot create a socket for " + endpoint + ": Too many open files (errno 24)"
+                      : ok         ? "connected"
+                                   : "connection refused";
     result_.latency = std::chrono::microseconds(1500);
     result_.transcript.push_back({health::TranscriptLine::Kind::note, "connect " + endpoint});
   }
@@ -100,7 +104,7 @@ std::optional<StartFailure> Harness::start() {
         const std::string ep = health::endpoint_string(c.address, c.port);
         ++probes_run[ep];
         auto it = probe_up.find(ep);
-        return std::make_unique<InstantProbe>(it == probe_up.end() || it->second, now, ep);
+        return std::make_unique<InstantProbe>(it == probe_up.end() || it->second, now, ep, out_of_fds);
       },
       sysctls,
       log,

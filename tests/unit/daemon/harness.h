@@ -71,6 +71,7 @@ struct Harness {
   MemoryLog log;
   std::map<std::string, bool> probe_up;     // endpoint -> outcome (default up)
   std::map<std::string, int> probes_run;    // endpoint -> probes started
+  bool out_of_fds = false;                  // every probe fails as if socket() gave EMFILE
   std::unique_ptr<Daemon> daemon;
   // Handed to the daemon as DaemonDeps::make_ha (empty: no HA, as most tests want).
   std::function<lvs::Result<std::unique_ptr<HaPart>>(const lvs::model::Cluster&)> make_ha;

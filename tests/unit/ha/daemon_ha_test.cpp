@@ -201,3 +201,21 @@ TEST_CASE("control: the ha report survives JSON both ways") {
   j.erase("adverts");
   CHECK_FALSE(lvs::control::ha_from_json(j).ok());
 }
+
+TEST_CASE("daemon: out of descriptors, reals keep their weight and the log says so once per episode") {
+  Harness h;
+  REQUIRE_FALSE(h.start());
+  h.run_for(3s);
+  REQUIRE(h.weight(lvsd::test::kVip, lvsd::test::kA) == 1u);
+  h.out_of_fds = true;
+  h.run_for(10s);
+  CHECK(h.weight(lvsd::test::kVip, lvsd::test::kA) == 1u);
+  CHECK(h.weight(lvsd::test::kVip, lvsd::test::kB) == 1u);
+  std::size_t warned = 0;
+  for (const auto& l : h.log.lines) warned += l.find("health: checks put off, this host is short of resources") != std::string::npos;
+  CHECK(warned == 1);
+  h.out_of_fds = false;
+  h.run_for(40s);
+  CHECK(h.log.contains("health: checks run again after a resource shortage"));
+  CHECK(h.weight(lvsd::test::kVip, lvsd::test::kA) == 1u);
+}
