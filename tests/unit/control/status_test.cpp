@@ -34,6 +34,18 @@ control::StatusReport full() {
   r.inactive_conns = 2;
   r.persistent_conns = 3;
   s.services = {{"research/25", "tcp 192.0.2.10:25", "rr", "quiesce", 1, 2, false, true, {r}}};
+  control::HaReport ha;
+  ha.node = "lb1";
+  ha.state = "fault";
+  ha.priority = 200;
+  ha.fault = "tracked interface eth0 is down";
+  ha.peer = control::HaPeer{"198.51.100.2", 100, 1000, 0.5};
+  ha.master_down_in_s = 2.5;
+  ha.vips = {"192.0.2.10/24 on eth0"};
+  ha.sync = {"master on eth1 id 51"};
+  ha.tracked_down = {"eth0"};
+  ha.dropped = {{"bad_ttl", 2}};
+  s.ha = ha;
   return s;
 }
 
