@@ -15,6 +15,8 @@
 #      lb1 back to master.
 #   6. kill -9 of lb1's lvsd leaves its VIPs (a crash); lb2 takes over; lvsd started
 #      again on lb1 removes them first.
+#   7. split brain: lb2 cut off from the private bridge (links up) becomes master too;
+#      healed, it steps down and only lb1 holds the VIPs.
 # Throughout, 6 held connections must keep echoing. A stream of new connections (one
 # per 50 ms) runs through each phase; its failures are counted and printed (see the
 # end for why they are not asserted). Prints PASS/FAIL per check.
@@ -249,6 +251,21 @@ check "lb1 preempts back" wait_state lb1 master 100
 sleep 1
 check "held connections echo after the crash" ping_held 7
 probe_stop crash
+
+# === 7. split brain ==========================================================================================
+# lb2's private port leaves the bridge: its link stays up but it hears no advert, so
+# both become master. Healed, lb2 hears lb1's higher priority within one advert interval.
+ip link set v2q nomaster
+check "cut off, lb2 becomes master too (split brain)" wait_state lb2 master 30
+check "lb1 stays master" wait_state lb1 master 5
+ip link set v2q master brpriv
+healed=$(date +%s%N)
+check "healed: lb2 steps down" wait_state lb2 backup 30
+check "healed: lb2 holds no VIP" wait_holds_none lb2
+echo "figures: split brain healed: lb2 backup after $(( ($(date +%s%N) - healed) / 1000000 )) ms (polled, 100 ms adverts)"
+check "healed: lb1 holds the VIPs" holds_vips lb1
+sleep 1
+check "held connections echo after the split brain" ping_held 8
 
 # === figures and the client's view ========================================================================
 echo "figures: planned hand-over, request to first greeting on the new master: ${handover_ms:-?} ms"
