@@ -30,124 +30,20 @@ LVSD="${1:?usage: ha-vm.sh LVSD LVSCTL}"
 LVSCTL="${2:?usage: ha-vm.sh LVSD LVSCTL}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 SRC="$(cd "$HERE/../../.." && pwd)"
-LVSD_TESTS="$SRC/tests/kernel/lvsd"
 WORK=/tmp/ha-kernel-test
 VIP=192.0.2.10
 GW=203.0.113.254
 PORT=7000
 NAMESPACES="client lb1 lb2 real1 real2"
 
-failures=0
-pass() { echo "PASS: $(date +%s.%N | cut -c1-14) $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check() { local what="$1"; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
-fatal() { fail "$*"; exit 1; }
-
-declare -A lvsd_pid=()
-real_pids="" holder_pid="" prober_pid=""
-
-cleanup() {
-    local rc=$?
-    for pid in $holder_pid $prober_pid "${lvsd_pid[@]}" $real_pids; do kill "$pid" 2>/dev/null; done
-    for pid in $holder_pid $prober_pid "${lvsd_pid[@]}" $real_pids; do wait "$pid" 2>/dev/null; done
-    if [ "$failures" -ne 0 ] || [ "$rc" -ne 0 ]; then
-        for log in "$WORK"/*.log "$WORK"/*.out; do
-            [ -f "$log" ] && { echo "---- last lines of $log"; tail -n 30 "$log"; }
-        done
-        for lb in lb1 lb2; do echo "---- $lb addresses"; ip -n "$lb" -br addr 2>&1; done
-    fi
-    for ns in $NAMESPACES; do ip netns del "$ns" 2>/dev/null; done
-    ip link del brpub 2>/dev/null
-    ip link del brpriv 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ -r /proc/net/ip_vs ] || fatal "no /proc/net/ip_vs: not running in the IPVS VM (run through tests/vm/vm-run)"
-for tool in ipvsadm python3 ip awk ss; do command -v "$tool" > /dev/null || fatal "$tool is not installed"; done
-rm -rf "$WORK"
-mkdir -p "$WORK"
-
-# --- topology -------------------------------------------------------------------------
-for ns in $NAMESPACES; do ip netns add "$ns" && ip -n "$ns" link set lo up || fatal "netns $ns"; done
-ip link add brpub type bridge && ip link set brpub up || fatal "bridge brpub"
-ip link add brpriv type bridge && ip link set brpriv up || fatal "bridge brpriv"
-plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX
-    ip link add "$4" type veth peer name "$4x" && ip link set "$4x" netns "$1" &&
-        ip -n "$1" link set "$4x" name "$2" && ip link set "$4" master "$3" up &&
-        ip -n "$1" addr add "$5" dev "$2" && ip -n "$1" link set "$2" up
-}
-plug client eth0 brpub vc 192.0.2.100/24 || fatal "plug client"
-plug lb1 eth0 brpub v1p 192.0.2.1/24 && plug lb1 eth1 brpriv v1q 203.0.113.1/24 || fatal "plug lb1"
-plug lb2 eth0 brpub v2p 192.0.2.2/24 && plug lb2 eth1 brpriv v2q 203.0.113.2/24 || fatal "plug lb2"
-plug real1 eth0 brpriv vr1 203.0.113.11/24 && plug real2 eth0 brpriv vr2 203.0.113.12/24 || fatal "plug reals"
-for r in real1 real2; do ip -n "$r" route add default via "$GW" || fatal "route $r"; done
-for lb in lb1 lb2; do ip netns exec "$lb" sysctl -qw net.ipv4.ip_forward=1; done
-
-# --- real servers --------------------------------------------------------------------------
-for i in 1 2; do
-    ip netns exec "real$i" python3 "$LVSD_TESTS/echo_real.py" "real$i" "203.0.113.1$i" "$PORT" \
-        >> "$WORK/real$i.log" 2>&1 &
-    real_pids="$real_pids $!"
-done
-for i in 1 2; do
-    for t in $(seq 100); do ip netns exec "real$i" ss -Hltn "src 203.0.113.1$i:$PORT" | grep -q . && break; sleep 0.1; done
-done
+. "$HERE/pair.sh"
 
 # --- descriptor (one file, copied to each balancer) -------------------------------------------
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$WORK/vrrp.key"
 echo >> "$WORK/vrrp.key"
 chmod 600 "$WORK/vrrp.key"
-cat > "$WORK/cluster.json" <<EOF2
-{
-  "cluster": "ha-kernel-test",
-  "nodes": [
-    { "name": "lb1", "address": "203.0.113.1", "priority": 200 },
-    { "name": "lb2", "address": "203.0.113.2", "priority": 100 }
-  ],
-  "ha": {
-    "virtual_router_id": 51,
-    "interface": "eth1",
-    "advert_interval_ms": 100,
-    "authentication": { "type": "hmac-sha256", "key_file": "$WORK/vrrp.key" },
-    "vips": [
-      { "address": "$VIP/24", "interface": "eth0" },
-      { "address": "$GW/24", "interface": "eth1" }
-    ],
-    "sync": { "interface": "eth1", "sync_id": 51 }
-  },
-  "services": [
-    {
-      "name": "echo", "address": "$VIP", "protocol": "tcp", "port": $PORT, "scheduler": "rr",
-      "forwarding": { "method": "masq" },
-      "reals": [{ "address": "203.0.113.11" }, { "address": "203.0.113.12" }],
-      "check": { "type": "tcp", "interval_ms": 1000, "timeout_ms": 800, "rise": 1, "fall": 2 }
-    }
-  ]
-}
-EOF2
-for lb in lb1 lb2; do mkdir -p "$WORK/$lb/state"; cp "$WORK/cluster.json" "$WORK/$lb/cluster.json"; done
+write_descriptor '{ "type": "hmac-sha256", "key_file": "'"$WORK/vrrp.key"'" }'
 
-start_lvsd() {  # start_lvsd LB: no --node: each finds its node by its local address
-    ip netns exec "$1" "$LVSD" --config "$WORK/$1/cluster.json" --state-dir "$WORK/$1/state" \
-        --control-socket "$WORK/$1/control.sock" --schema "$SRC/schemas/cluster.schema.json" \
-        >> "$WORK/lvsd-$1.log" 2>&1 &
-    lvsd_pid[$1]=$!
-}
-ctl() { local lb=$1; shift; "$LVSCTL" "$@" --socket "$WORK/$lb/control.sock"; }
-ha_state() { ctl "$1" ha status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
-wait_state() {  # wait_state LB STATE TRIES(x0.1 s)
-    local i
-    for i in $(seq "$3"); do [ "$(ha_state "$1")" = "$2" ] && return 0; sleep 0.1; done
-    echo "  $1 is '$(ha_state "$1")', wanted $2"
-    return 1
-}
-has_vip() { ip -n "$1" -br addr show dev "$3" | grep -F " $2/" > /dev/null; }
-holds_vips() { has_vip "$1" "$VIP" eth0 && has_vip "$1" "$GW" eth1; }
-holds_none() { ! has_vip "$1" "$VIP" eth0 && ! has_vip "$1" "$GW" eth1; }
-wait_holds_none() { local i; for i in $(seq 50); do holds_none "$1" && return 0; sleep 0.1; done; return 1; }
-has_service() { ip netns exec "$1" ipvsadm -Ln -t "$VIP:$PORT" 2>/dev/null | grep -c -- "->.*Masq" | grep -qx 2; }
 ping_held() {  # ping_held N: every held connection echoes
     kill -USR1 "$holder_pid" 2>/dev/null || return 1
     local i

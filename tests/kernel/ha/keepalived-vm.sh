@@ -1,0 +1,109 @@
+#!/bin/bash
+# Kernel test, run inside the VM by tests/vm/vm-run:   keepalived-vm.sh LVSD LVSCTL
+# lvsd on lb1 and keepalived 2.2.7 (vrrp_version 3, unicast peer, authentication none)
+# on lb2 as the two balancers of one virtual router, in both roles:
+#   1. lvsd (200) is master, keepalived (100) backup and holds no VIP.
+#   2. `lvsctl ha failover`: keepalived takes the VIPs, lvsd holds none.
+#   3. `lvsctl ha resume`: lvsd preempts, keepalived gives the VIPs up.
+#   4. keepalived restarted with priority 250 preempts lvsd; lvsd drops its VIPs.
+#   5. keepalived stopped (priority 0): lvsd takes over.
+# After every step exactly one node holds the VIPs, lvsd dropped no advert, and
+# keepalived logged nothing invalid about lvsd's (a higher-priority backup "discarding"
+# a lower master's adverts while it preempts is RFC 5798 behaviour, not a complaint).
+set -u
+
+LVSD="${1:?usage: keepalived-vm.sh LVSD LVSCTL}"
+LVSCTL="${2:?usage: keepalived-vm.sh LVSD LVSCTL}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+SRC="$(cd "$HERE/../../.." && pwd)"
+WORK=/tmp/ha-keepalived-test
+VIP=192.0.2.10
+GW=203.0.113.254
+PORT=7000
+NAMESPACES="client lb1 lb2 real1 real2"
+
+. "$HERE/pair.sh"
+command -v keepalived > /dev/null || fatal "keepalived is not installed"
+write_descriptor '{ "type": "none" }'
+
+start_keepalived() {  # start_keepalived PRIORITY
+    cat > "$WORK/keepalived.conf" <<EOF2
+global_defs {
+  vrrp_version 3
+  router_id lb2
+}
+vrrp_instance VI_51 {
+  state BACKUP
+  interface eth1
+  virtual_router_id 51
+  priority $1
+  advert_int 0.1
+  unicast_src_ip 203.0.113.2
+  unicast_peer { 203.0.113.1 }
+  virtual_ipaddress {
+    $VIP/24 dev eth0
+    $GW/24 dev eth1
+  }
+}
+EOF2
+    ip netns exec lb2 keepalived --vrrp --dont-fork --log-console --no-syslog \
+        --use-file "$WORK/keepalived.conf" --pid "$WORK/keepalived.pid" --vrrp_pid "$WORK/vrrp.pid" \
+        >> "$WORK/keepalived.log" 2>&1 &
+    keepalived_pid=$!
+    extra_pids="$keepalived_pid"
+}
+stop_keepalived() {
+    kill -TERM "$keepalived_pid" 2>/dev/null
+    wait "$keepalived_pid" 2>/dev/null
+}
+wait_holds() { local i; for i in $(seq 50); do holds_vips "$1" && return 0; sleep 0.1; done; return 1; }
+only() {  # only LB: LB holds both VIPs and the other none
+    local other=lb1; [ "$1" = lb1 ] && other=lb2
+    holds_vips "$1" && holds_none "$other"
+}
+
+# === 1 ========================================================================================
+start_lvsd lb1
+start_keepalived 100
+check "lvsd (200) becomes master" wait_state lb1 master 100
+sleep 1
+check "keepalived (100) stays backup: only lb1 holds the VIPs" only lb1
+check "lvsd heard nothing from a silent backup yet, and dropped nothing" bash -c \
+    "\"$LVSCTL\" ha status --json --socket \"$WORK/lb1/control.sock\" | python3 -c 'import json,sys; sys.exit(1 if json.load(sys.stdin)[\"adverts\"][\"dropped\"] else 0)'"
+
+# === 2 ========================================================================================
+ctl lb1 ha failover > /dev/null
+check "ha failover: keepalived takes the VIPs" wait_holds lb2
+check "lvsd holds none" wait_holds_none lb1
+check "lvsd is backup and hears keepalived as master" wait_state lb1 backup 20
+sleep 1
+check "only keepalived holds the VIPs" only lb2
+
+# === 3 ========================================================================================
+ctl lb1 ha resume > /dev/null
+check "ha resume: lvsd preempts keepalived" wait_state lb1 master 50
+check "keepalived gives the VIPs up" wait_holds_none lb2
+check "only lvsd holds the VIPs" only lb1
+
+# === 4 ========================================================================================
+stop_keepalived
+start_keepalived 250
+check "keepalived (250) preempts lvsd" wait_holds lb2
+check "lvsd steps down to backup" wait_state lb1 backup 50
+check "lvsd holds no VIP" wait_holds_none lb1
+sleep 1
+check "only keepalived holds the VIPs" only lb2
+
+# === 5 ========================================================================================
+stop_keepalived
+check "keepalived stopped (priority 0): lvsd takes over" wait_state lb1 master 20
+check "only lvsd holds the VIPs" only lb1
+check "lvsd dropped no advert from keepalived" bash -c \
+    "\"$LVSCTL\" ha status --json --socket \"$WORK/lb1/control.sock\" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"adverts\"]); sys.exit(1 if d[\"adverts\"][\"dropped\"] or not d[\"adverts\"][\"received\"] else 0)'"
+ctl lb1 ha status
+grep -Ei "invalid|checksum|bad |mismatch|malformed" "$WORK/keepalived.log" > "$WORK/complaints" &&
+    { fail "keepalived complained about lvsd's adverts"; cat "$WORK/complaints"; } ||
+    pass "keepalived logged no complaint about lvsd's adverts"
+
+if [ "$failures" -ne 0 ]; then echo "FAIL: $failures check(s) failed"; exit 1; fi
+echo "PASS: lvsd and keepalived share one virtual router in both roles"
