@@ -38,15 +38,5 @@ std::string dump(const std::vector<Diagnostic>& diagnostics) {
   return out.empty() ? "(no diagnostics)\n" : out;
 }
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "lvs-model-test-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 }  // namespace lvs::model::test

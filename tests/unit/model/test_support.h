@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "model/loader.h"
+#include "support/temp_dir.h"
 
 namespace lvs::model::test {
 
@@ -16,17 +17,7 @@ std::vector<std::string> json_files_in(const std::string& dir);  // sorted full 
 // "mail.json:3:5: ..." lines, for failure messages.
 std::string dump(const std::vector<Diagnostic>& diagnostics);
 
-// A temporary directory removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A temporary directory removed by the destructor (tests/support).
+using TempDir = lvs::testing::TempDir;
 
 }  // namespace lvs::model::test
