@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -164,8 +165,12 @@ class Daemon {
   const lvs::health::Tracker* tracker_of(const lvs::health::CheckKey& identity) const;
   const Slot* slot_for(const std::string& service, const lvs::ipvs::DestKey& real) const;
   void apply_kernel_settings();
+  // Marks services (indices) for the next reconcile.
+  void mark_dirty(std::size_t service);
+  void mark_all_dirty();
   void reconcile_now();
-  void refresh_table();
+  // Reads the whole table; false when that failed (logged).
+  bool refresh_table();
   void after_table_read();
   // Resolves a request's real/service to slots; an error message when none match.
   lvs::Result<std::vector<const Slot*>> select(const Request& request) const;
@@ -190,6 +195,12 @@ class Daemon {
   std::vector<SysctlSetting> sysctls_;
 
   bool dirty_ = false;
+  // What dirty_ is about: these services only (a health edge, a drain), or everything
+  // (start, reload, a retry) when dirty_all_ or the set is empty.
+  bool dirty_all_ = false;
+  std::set<std::size_t> dirty_services_;  // indices into cluster_->virtual_services
+  std::unordered_map<lvs::health::CheckKey, std::vector<std::size_t>, lvs::health::CheckKeyHash>
+      check_services_;  // the services each check serves
   lvs::health::TimePoint next_counts_{};
   std::uint64_t changes_ = 0;
   std::uint64_t next_pending_ = 1;

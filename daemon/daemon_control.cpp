@@ -53,7 +53,7 @@ nlohmann::json Daemon::admin_command(const Request& request) {
   }
   if (*changed != 0) {
     ++changes_;
-    dirty_ = true;
+    for (const Slot* s : *slots) mark_dirty(s->service);
     reconcile_now();  // the weight changes now, not at the next tick
   }
   control::AdminReply reply;

@@ -82,13 +82,16 @@ bool outcome_unknown(const Error& error) { return error.code == ENOBUFS || error
 bool table_shows(const Table& table, const Operation& op) { return shows(index_services(table), op); }
 
 bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
-                      const std::vector<OperationOutcome>& outcomes, const Table* after) {
+                      const std::vector<OperationOutcome>& outcomes, const Table* after,
+                      const std::set<ServiceKey>* only) {
   const Ownership before = owned;
   std::set<ServiceKey> touched;
   for (const auto& o : outcomes)
     if (auto k = service_changed(o.operation)) touched.insert(*k);
   const auto present = index_services(observed);
-  std::erase_if(owned.services, [&](const ServiceKey& k) { return !present.count(k) && !touched.count(k); });
+  std::erase_if(owned.services, [&](const ServiceKey& k) {
+    return (!only || only->count(k)) && !present.count(k) && !touched.count(k);
+  });
 
   const auto later = after ? index_services(*after) : std::map<ServiceKey, const ServiceState*>{};
   for (const auto& o : outcomes) {
@@ -107,12 +110,60 @@ bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
   return owned != before;
 }
 
+void apply_to(Table& table, const Operation& op) {
+  auto service = [&](const ServiceKey& k) -> ServiceState* {
+    const auto key = normalized(k);
+    for (auto& s : table.services)
+      if (normalized(s.service.key) == key) return &s;
+    return nullptr;
+  };
+  auto dest = [](ServiceState* s, const DestKey& key) -> std::vector<DestinationState>::iterator {
+    return std::find_if(s->destinations.begin(), s->destinations.end(),
+                        [&](const DestinationState& d) { return key_of(d.dest) == key; });
+  };
+  std::visit(overloaded{
+                 [&](const AddService& o) {
+                   if (!service(o.service.key)) table.services.push_back(ServiceState{o.service, {}, {}});
+                 },
+                 [&](const EditService& o) {
+                   if (auto* s = service(o.service.key)) s->service = o.service;
+                 },
+                 [&](const DeleteService& o) {
+                   const auto key = normalized(o.key);
+                   std::erase_if(table.services, [&](const ServiceState& s) { return normalized(s.service.key) == key; });
+                 },
+                 [&](const AddDest& o) {
+                   auto* s = service(o.service);
+                   if (s && dest(s, key_of(o.dest)) == s->destinations.end())
+                     s->destinations.insert(s->destinations.begin(), DestinationState{o.dest, 0, 0, 0, {}});
+                 },
+                 [&](const EditDest& o) {
+                   auto* s = service(o.service);
+                   if (!s) return;
+                   if (auto it = dest(s, key_of(o.dest)); it != s->destinations.end()) it->dest = o.dest;
+                 },
+                 [&](const DeleteDest& o) {
+                   auto* s = service(o.service);
+                   if (!s) return;
+                   if (auto it = dest(s, o.dest); it != s->destinations.end()) s->destinations.erase(it);
+                 },
+             },
+             op);
+}
+
 Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& desired, Ownership& owned,
                                    const ReconcileOptions& options) {
-  auto table = backend.read_table();
-  if (!table) return make_error(table.error().code, "cannot read the IPVS table: " + table.error().message);
   ReconcileOutcome out;
-  out.observed = std::move(*table);
+  if (options.observed && options.only) {
+    for (const auto& s : options.observed->services)
+      if (options.only->count(normalized(s.service.key))) out.observed.services.push_back(s);
+  } else if (options.observed) {
+    out.observed = *options.observed;
+  } else {
+    auto table = backend.read_table();
+    if (!table) return make_error(table.error().code, "cannot read the IPVS table: " + table.error().message);
+    out.observed = std::move(*table);
+  }
   out.plan = diff(desired, out.observed, owned, options.diff);
   if (options.dry_run) return out;
 
@@ -133,7 +184,9 @@ Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& des
   for (auto& o : out.outcomes)
     if (!o.applied && !o.error) o.error = make_error(EPROTO, describe(o.operation) + ": no outcome reported");
 
-  if (!out.plan.empty() && (options.read_back || needs_read_back(out.outcomes))) {
+  const bool copy_in_doubt = options.observed && std::any_of(out.outcomes.begin(), out.outcomes.end(),
+                                                             [](const OperationOutcome& o) { return !o.applied; });
+  if (!out.plan.empty() && (options.read_back || copy_in_doubt || needs_read_back(out.outcomes))) {
     auto again = backend.read_table();
     if (again) out.after = std::move(*again);
     else out.read_back_error = again.error();
@@ -149,7 +202,8 @@ Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& des
       }
     }
   }
-  out.ownership_changed = record_ownership(owned, out.observed, out.plan, out.outcomes, out.after ? &*out.after : nullptr);
+  out.ownership_changed =
+      record_ownership(owned, out.observed, out.plan, out.outcomes, out.after ? &*out.after : nullptr, options.only);
   if (out.ownership_changed && options.save) {
     auto saved = options.save(owned);
     if (!saved) out.save_error = saved.error();
