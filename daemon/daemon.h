@@ -124,7 +124,8 @@ class Daemon {
   // (check waits for its probes).
   void handle(const Request& request, Reply reply);
 
-  lvs::control::StatusReport status() const;
+  // The status document; `query` (a status request) may filter it (unfiltered: all).
+  lvs::control::StatusReport status(const Request& query = {}) const;
   // One line for systemd's STATUS=.
   std::string status_line() const;
   // Goes up whenever status_line() may have changed (health, admin state, descriptor):
@@ -149,6 +150,14 @@ class Daemon {
     lvs::ipvs::DestKey real;
     std::optional<lvs::health::CheckKey> check;  // identity: the descriptor's initial state
   };
+  // The services (indices) a status request shows, and how it filters their reals.
+  struct StatusSelection {
+    std::vector<std::size_t> services;
+    std::string shown = "all";  // "all" | "filtered" | "brief"
+    bool service_seen = false;  // the service filter named a service the descriptor has
+    bool real_filter = false;   // only the reals `passes` accepts are shown
+    std::function<bool(const lvs::model::VirtualService&, const lvs::model::Real&)> passes;
+  };
   struct PendingCheck {
     Reply reply;
     lvs::control::CheckReply results;
@@ -162,6 +171,12 @@ class Daemon {
   // Binds the checks of `slots`; a new check whose real serves in the table starts up.
   void bind_checks(const std::vector<Slot>& slots);
   bool slot_healthy(const lvs::model::VirtualService& vs, const lvs::model::Real& r) const;
+  // Its check says down (not up, not unknown).
+  bool real_down(const lvs::model::VirtualService& vs, const lvs::model::Real& r) const;
+  // Draining or drained.
+  bool real_admin_out(const lvs::model::VirtualService& vs, const lvs::model::Real& r) const;
+  StatusSelection select_status(const Request& query) const;
+  nlohmann::json status_command(const Request& request);
   const lvs::health::Tracker* tracker_of(const lvs::health::CheckKey& identity) const;
   const Slot* slot_for(const std::string& service, const lvs::ipvs::DestKey& real) const;
   void apply_kernel_settings();
