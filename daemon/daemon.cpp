@@ -150,6 +150,7 @@ std::optional<StartFailure> Daemon::start() {
     }
   }
   apply_kernel_settings();
+  next_full_read_ = deps_.clock.now() + options_.counts_interval;
   mark_all_dirty();
   reconcile_now();
   return std::nullopt;
@@ -323,10 +324,21 @@ void Daemon::poll() {
   const auto retry = table_.retry_at();
   if (dirty_ || (retry && now >= *retry)) {
     reconcile_now();
-  } else if (now >= next_counts_ && refresh_table()) {
-    // The periodic full diff: the kept table is checked against the kernel's.
-    mark_all_dirty();
-    reconcile_now();
+  } else if (now >= next_counts_) {
+    if (now < next_full_read_ && drains_.any_draining()) {
+      // A drain's counts every few seconds: its services' reals only.
+      std::set<ipvs::ServiceKey> keys;
+      for (const auto& d : drains_.state().drains)
+        if (const Slot* s = slot_for(d.service, d.real); s && !d.drained_at)
+          keys.insert(lvs::desired::service_key(cluster_->virtual_services[s->service]));
+      table_.read_services(keys);
+      after_table_read();
+    } else if (refresh_table()) {
+      // The periodic full read and diff: the kept table is checked against the kernel's.
+      next_full_read_ = now + options_.counts_interval;
+      mark_all_dirty();
+      reconcile_now();
+    }
   }
 }
 

@@ -217,6 +217,9 @@ class Daemon {
   std::unordered_map<lvs::health::CheckKey, std::vector<std::size_t>, lvs::health::CheckKeyHash>
       check_services_;  // the services each check serves
   lvs::health::TimePoint next_counts_{};
+  // The next whole-table read (and full diff); counts of a drain between two are read
+  // for its services only.
+  lvs::health::TimePoint next_full_read_{};
   std::uint64_t changes_ = 0;
   std::uint64_t next_pending_ = 1;
   std::map<std::uint64_t, PendingCheck> pending_;

@@ -143,3 +143,18 @@ TEST_CASE("kept table: a drain plans only its service; the periodic refresh puts
   CHECK(h.weight("192.0.2.11:25", kB) == 1u);
   CHECK(h.weight(kVip, kA) == 0u);
 }
+
+TEST_CASE("kept table: a drain's counts are read for its service only until the periodic whole read") {
+  Harness h;
+  write_file(h.config, descriptor("", kSecond));
+  started_healthy(h);
+  REQUIRE(h.ipvs.set_counters(key("192.0.2.10"), real("203.0.113.81"), {}, 3, 0, 0));
+  REQUIRE(h.request(admin(lvsd::Command::drain, "smtp", kA))["ok"] == true);
+  h.run_for(10000ms);
+  CHECK(h.ipvs.table_reads() == 0);
+  CHECK(nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["admin"] == "draining");
+  REQUIRE(h.ipvs.set_counters(key("192.0.2.10"), real("203.0.113.81"), {}, 0, 0, 0));
+  h.run_for(2100ms);
+  CHECK(h.ipvs.table_reads() == 0);
+  CHECK(nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["admin"] == "drained");
+}
