@@ -285,7 +285,7 @@ void Daemon::reconcile_now() {
           draining.insert(lvs::desired::service_key(vs));
     if (!draining.empty()) table_.read_services(draining);
   }
-  after_table_read();
+  after_table_read(whole);  // whole: start and reload read the table just before
   report_table_to_ha();
 }
 
@@ -296,10 +296,13 @@ bool Daemon::refresh_table() {
   return static_cast<bool>(read);
 }
 
-// Counters are read every few seconds while something drains, rarely otherwise.
-void Daemon::after_table_read() {
+// Counters are read every few seconds while something drains, rarely otherwise. A
+// reconcile that read nothing only brings the next read forward (a drain began): were it
+// to push it back, steady health edges would keep the periodic read from ever coming.
+void Daemon::after_table_read(bool read) {
   const auto now = deps_.clock.now();
-  next_counts_ = now + (drains_.any_draining() ? options_.counts_interval_draining : options_.counts_interval);
+  const auto next = now + (drains_.any_draining() ? options_.counts_interval_draining : options_.counts_interval);
+  if (read || next < next_counts_) next_counts_ = next;
   if (!cluster_) return;
   const bool changed = drains_.update(deps_.wall_clock(), [this](const DrainEntry& d) -> std::optional<std::uint64_t> {
     const Slot* s = slot_for(d.service, d.real);

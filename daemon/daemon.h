@@ -186,7 +186,9 @@ class Daemon {
   void reconcile_now();
   // Reads the whole table; false when that failed (logged).
   bool refresh_table();
-  void after_table_read();
+  // After a read (read: the table or the counts were read) or a reconcile: follows drains
+  // and schedules the next counts read.
+  void after_table_read(bool read = true);
   // Resolves a request's real/service to slots; an error message when none match.
   lvs::Result<std::vector<const Slot*>> select(const Request& request) const;
   void run_check(const Request& request, Reply reply);

@@ -146,7 +146,7 @@ nlohmann::json Daemon::status_command(const Request& request) {
       std::set<ipvs::ServiceKey> keys;
       for (auto i : sel.services) keys.insert(lvs::desired::service_key(cluster_->virtual_services[i]));
       table_.read_services(keys);
-      after_table_read();
+      after_table_read(false);  // a few services: the periodic whole read stays due
     }
   }
   return nlohmann::json{{"ok", true}, {"status", status(request)}};

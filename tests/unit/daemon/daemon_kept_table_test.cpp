@@ -158,3 +158,17 @@ TEST_CASE("kept table: a drain's counts are read for its service only until the 
   CHECK(h.ipvs.table_reads() == 0);
   CHECK(nlohmann::json(h.daemon->status())["services"][0]["reals"][0]["admin"] == "drained");
 }
+
+TEST_CASE("kept table: steady health edges do not keep the periodic whole read from coming") {
+  Harness h;
+  write_file(h.config, descriptor());
+  started_healthy(h);
+  bool up = true;
+  for (int i = 0; i < 25; ++i) {  // 75 s of a real flapping: an edge every few seconds
+    up = !up;
+    h.set_up(kB, up);
+    h.run_for(3000ms);
+  }
+  CHECK(h.ipvs.writes() >= 10);
+  CHECK(h.ipvs.table_reads() >= 1);
+}
