@@ -103,9 +103,12 @@ void TableKeeper::reconcile(const ipvs::DesiredState& desired, const std::set<ip
     observed_ = std::move(run->observed);
     read_at_ = now;
   }
-  if (!run->after)
+  if (!run->after) {
+    std::vector<ipvs::Operation> applied;
     for (const auto& o : run->outcomes)
-      if (o.applied) ipvs::apply_to(observed_, o.operation);
+      if (o.applied) applied.push_back(o.operation);
+    ipvs::apply_to(observed_, applied);
+  }
 }
 
 void TableKeeper::apply_timeouts(const ipvs::Timeouts& want) {

@@ -110,46 +110,61 @@ bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
   return owned != before;
 }
 
-void apply_to(Table& table, const Operation& op) {
+void apply_to(Table& table, const std::vector<Operation>& ops) {
+  // One index for the whole batch: a plan of 50,000 operations on an empty table (a
+  // first start) must not search the table once per operation.
+  std::map<ServiceKey, std::size_t> index;
+  for (std::size_t i = 0; i < table.services.size(); ++i) index.emplace(normalized(table.services[i].service.key), i);
+  std::vector<bool> gone(table.services.size(), false);
   auto service = [&](const ServiceKey& k) -> ServiceState* {
-    const auto key = normalized(k);
-    for (auto& s : table.services)
-      if (normalized(s.service.key) == key) return &s;
-    return nullptr;
+    auto it = index.find(normalized(k));
+    return it == index.end() || gone[it->second] ? nullptr : &table.services[it->second];
   };
   auto dest = [](ServiceState* s, const DestKey& key) -> std::vector<DestinationState>::iterator {
     return std::find_if(s->destinations.begin(), s->destinations.end(),
                         [&](const DestinationState& d) { return key_of(d.dest) == key; });
   };
-  std::visit(overloaded{
-                 [&](const AddService& o) {
-                   if (!service(o.service.key)) table.services.push_back(ServiceState{o.service, {}, {}});
-                 },
-                 [&](const EditService& o) {
-                   if (auto* s = service(o.service.key)) s->service = o.service;
-                 },
-                 [&](const DeleteService& o) {
-                   const auto key = normalized(o.key);
-                   std::erase_if(table.services, [&](const ServiceState& s) { return normalized(s.service.key) == key; });
-                 },
-                 [&](const AddDest& o) {
-                   auto* s = service(o.service);
-                   if (s && dest(s, key_of(o.dest)) == s->destinations.end())
-                     s->destinations.insert(s->destinations.begin(), DestinationState{o.dest, 0, 0, 0, {}});
-                 },
-                 [&](const EditDest& o) {
-                   auto* s = service(o.service);
-                   if (!s) return;
-                   if (auto it = dest(s, key_of(o.dest)); it != s->destinations.end()) it->dest = o.dest;
-                 },
-                 [&](const DeleteDest& o) {
-                   auto* s = service(o.service);
-                   if (!s) return;
-                   if (auto it = dest(s, o.dest); it != s->destinations.end()) s->destinations.erase(it);
-                 },
-             },
-             op);
+  for (const auto& op : ops)
+    std::visit(overloaded{
+                   [&](const AddService& o) {
+                     if (service(o.service.key)) return;
+                     table.services.push_back(ServiceState{o.service, {}, {}});
+                     gone.push_back(false);
+                     index[normalized(o.service.key)] = table.services.size() - 1;
+                   },
+                   [&](const EditService& o) {
+                     if (auto* s = service(o.service.key)) s->service = o.service;
+                   },
+                   [&](const DeleteService& o) {
+                     auto it = index.find(normalized(o.key));
+                     if (it != index.end()) gone[it->second] = true;
+                   },
+                   [&](const AddDest& o) {
+                     auto* s = service(o.service);
+                     if (s && dest(s, key_of(o.dest)) == s->destinations.end())
+                       s->destinations.insert(s->destinations.begin(), DestinationState{o.dest, 0, 0, 0, {}});
+                   },
+                   [&](const EditDest& o) {
+                     auto* s = service(o.service);
+                     if (!s) return;
+                     if (auto it = dest(s, key_of(o.dest)); it != s->destinations.end()) it->dest = o.dest;
+                   },
+                   [&](const DeleteDest& o) {
+                     auto* s = service(o.service);
+                     if (!s) return;
+                     if (auto it = dest(s, o.dest); it != s->destinations.end()) s->destinations.erase(it);
+                   },
+               },
+               op);
+  if (std::find(gone.begin(), gone.end(), true) == gone.end()) return;
+  std::vector<ServiceState> kept;
+  kept.reserve(table.services.size());
+  for (std::size_t i = 0; i < table.services.size(); ++i)
+    if (!gone[i]) kept.push_back(std::move(table.services[i]));
+  table.services = std::move(kept);
 }
+
+void apply_to(Table& table, const Operation& op) { apply_to(table, std::vector<Operation>{op}); }
 
 Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& desired, Ownership& owned,
                                    const ReconcileOptions& options) {

@@ -85,5 +85,7 @@ bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
 // Changes `table` as the kernel applying `op` would (counters of edited objects are
 // kept; added ones start at 0): how a caller keeps its copy without reading it back.
 void apply_to(Table& table, const Operation& op);
+// The same for operations applied in this order (one index for all of them).
+void apply_to(Table& table, const std::vector<Operation>& ops);
 
 }  // namespace lvs::ipvs

@@ -234,3 +234,16 @@ TEST_CASE("reconcile: limited to some services, the others are neither planned f
   CHECK(owned.owns(kSmtp.key));
   CHECK(has(fake, kPop.key));
 }
+
+TEST_CASE("reconcile: apply_to() of a batch adds, deletes and adds again in order") {
+  Table t;
+  const Destination a = real("198.51.100.11", 25), b = real("198.51.100.12", 25);
+  apply_to(t, std::vector<Operation>{AddService{kSmtp}, AddDest{kSmtp.key, a}, AddService{kPop}, DeleteService{kSmtp.key},
+                                     AddService{kSmtp}, AddDest{kSmtp.key, b}, AddDest{kPop.key, a}});
+  REQUIRE(t.services.size() == 2);
+  CHECK(t.services[0].service.key == kPop.key);
+  CHECK(t.services[0].destinations.size() == 1);
+  CHECK(t.services[1].service.key == kSmtp.key);  // the second add: only b
+  REQUIRE(t.services[1].destinations.size() == 1);
+  CHECK(key_of(t.services[1].destinations[0].dest) == key_of(b));
+}
