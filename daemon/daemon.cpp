@@ -16,9 +16,12 @@ Daemon::Daemon(DaemonOptions options, DaemonDeps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
       health_(deps_.clock, deps_.random, deps_.probe_factory, deps_.log,
-              [this] {
+              [this](const health::CheckKey& check) {
                 ++changes_;
-                dirty_ = true;
+                auto it = check_services_.find(check);
+                if (it == check_services_.end()) mark_all_dirty();
+                else
+                  for (auto i : it->second) mark_dirty(i);
               }),
       table_(deps_.backend, deps_.clock, deps_.wall_clock, deps_.log,
              ipvs::ownership_path(options_.state_dir, options_.netns), options_.retry_interval),
@@ -147,7 +150,8 @@ std::optional<StartFailure> Daemon::start() {
     }
   }
   apply_kernel_settings();
-  dirty_ = true;
+  next_full_read_ = deps_.clock.now() + options_.counts_interval;
+  mark_all_dirty();
   reconcile_now();
   return std::nullopt;
 }
@@ -209,7 +213,7 @@ ReloadOutcome Daemon::reload() {
     ++changes_;
   if (deps_.on_reload) deps_.on_reload();
   apply_kernel_settings();
-  dirty_ = true;
+  mark_all_dirty();
   reconcile_now();
   deps_.log.notice("descriptor: reloaded (cluster " + cluster_->name + ", " +
                    std::to_string(cluster_->virtual_services.size()) + " services, " +
@@ -242,26 +246,63 @@ bool Daemon::slot_healthy(const model::VirtualService& vs, const model::Real& r)
   return t == nullptr || t->health() == health::Health::up;
 }
 
+void Daemon::mark_dirty(std::size_t service) {
+  dirty_ = true;
+  dirty_services_.insert(service);
+}
+
+void Daemon::mark_all_dirty() {
+  dirty_ = true;
+  dirty_all_ = true;
+}
+
+// A health edge or a drain plans only the services it changed, from the table as kept
+// (no read); start, reload, a retry and the periodic refresh plan the whole table.
 void Daemon::reconcile_now() {
   if (!cluster_) return;
-  auto overlay = build_overlay(
-      *cluster_, [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); },
-      drains_.state());
-  dirty_ = false;
-  table_.reconcile(lvs::desired::desired_from_model(*cluster_, overlay));
-  after_table_read();
+  const bool whole = dirty_all_ || dirty_services_.empty() || table_.retry_at().has_value();
+  std::set<std::size_t> services;
+  services.swap(dirty_services_);
+  dirty_ = dirty_all_ = false;
+  auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
+  if (whole) {
+    table_.reconcile(lvs::desired::desired_from_model(*cluster_, build_overlay(*cluster_, healthy, drains_.state())));
+  } else {
+    model::Cluster part;  // just those services: build_overlay and desired_from_model read no more
+    part.name = cluster_->name;
+    std::set<ipvs::ServiceKey> keys;
+    for (auto i : services) {
+      if (i >= cluster_->virtual_services.size()) continue;
+      part.virtual_services.push_back(cluster_->virtual_services[i]);
+      keys.insert(lvs::desired::service_key(cluster_->virtual_services[i]));
+    }
+    table_.reconcile(lvs::desired::desired_from_model(part, build_overlay(part, healthy, drains_.state())), &keys);
+    // A drain is judged by counts read after its weight 0 reached the kernel.
+    std::set<ipvs::ServiceKey> draining;
+    for (const auto& vs : part.virtual_services)
+      for (const auto& r : vs.reals)
+        if (drains_.word(vs.name, ipvs::DestKey{r.address, r.port}) == "draining")
+          draining.insert(lvs::desired::service_key(vs));
+    if (!draining.empty()) table_.read_services(draining);
+  }
+  after_table_read(whole);  // whole: start and reload read the table just before
   report_table_to_ha();
 }
 
-void Daemon::refresh_table() {
-  if (auto read = table_.read(); !read) deps_.log.warning("ipvs: cannot read counters: " + read.error().describe());
+bool Daemon::refresh_table() {
+  auto read = table_.read();
+  if (!read) deps_.log.warning("ipvs: cannot read counters: " + read.error().describe());
   after_table_read();
+  return static_cast<bool>(read);
 }
 
-// Counters are read every few seconds while something drains, rarely otherwise.
-void Daemon::after_table_read() {
+// Counters are read every few seconds while something drains, rarely otherwise. A
+// reconcile that read nothing only brings the next read forward (a drain began): were it
+// to push it back, steady health edges would keep the periodic read from ever coming.
+void Daemon::after_table_read(bool read) {
   const auto now = deps_.clock.now();
-  next_counts_ = now + (drains_.any_draining() ? options_.counts_interval_draining : options_.counts_interval);
+  const auto next = now + (drains_.any_draining() ? options_.counts_interval_draining : options_.counts_interval);
+  if (read || next < next_counts_) next_counts_ = next;
   if (!cluster_) return;
   const bool changed = drains_.update(deps_.wall_clock(), [this](const DrainEntry& d) -> std::optional<std::uint64_t> {
     const Slot* s = slot_for(d.service, d.real);
@@ -284,8 +325,24 @@ void Daemon::poll() {
     ha_->timers(now);
   }
   const auto retry = table_.retry_at();
-  if (dirty_ || (retry && now >= *retry)) reconcile_now();
-  else if (now >= next_counts_) refresh_table();
+  if (dirty_ || (retry && now >= *retry)) {
+    reconcile_now();
+  } else if (now >= next_counts_) {
+    if (now < next_full_read_ && drains_.any_draining()) {
+      // A drain's counts every few seconds: its services' reals only.
+      std::set<ipvs::ServiceKey> keys;
+      for (const auto& d : drains_.state().drains)
+        if (const Slot* s = slot_for(d.service, d.real); s && !d.drained_at)
+          keys.insert(lvs::desired::service_key(cluster_->virtual_services[s->service]));
+      table_.read_services(keys);
+      after_table_read();
+    } else if (refresh_table()) {
+      // The periodic full read and diff: the kept table is checked against the kernel's.
+      next_full_read_ = now + options_.counts_interval;
+      mark_all_dirty();
+      reconcile_now();
+    }
+  }
 }
 
 std::optional<health::TimePoint> Daemon::next_wakeup() const {
@@ -305,8 +362,14 @@ const health::Tracker* Daemon::tracker_of(const health::CheckKey& identity) cons
 void Daemon::set_slots(std::vector<Slot> slots) {
   slots_ = std::move(slots);
   slot_index_.clear();
-  for (std::size_t i = 0; i < slots_.size(); ++i)
+  check_services_.clear();
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
     slot_index_.emplace(std::make_pair(cluster_->virtual_services[slots_[i].service].name, slots_[i].real), i);
+    if (slots_[i].check) {
+      auto& services = check_services_[*slots_[i].check];
+      if (services.empty() || services.back() != slots_[i].service) services.push_back(slots_[i].service);
+    }
+  }
 }
 
 const Daemon::Slot* Daemon::slot_for(const std::string& service, const ipvs::DestKey& real) const {

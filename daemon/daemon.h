@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -123,7 +124,8 @@ class Daemon {
   // (check waits for its probes).
   void handle(const Request& request, Reply reply);
 
-  lvs::control::StatusReport status() const;
+  // The status document; `query` (a status request) may filter it (unfiltered: all).
+  lvs::control::StatusReport status(const Request& query = {}) const;
   // One line for systemd's STATUS=.
   std::string status_line() const;
   // Goes up whenever status_line() may have changed (health, admin state, descriptor):
@@ -148,6 +150,14 @@ class Daemon {
     lvs::ipvs::DestKey real;
     std::optional<lvs::health::CheckKey> check;  // identity: the descriptor's initial state
   };
+  // The services (indices) a status request shows, and how it filters their reals.
+  struct StatusSelection {
+    std::vector<std::size_t> services;
+    std::string shown = "all";  // "all" | "filtered" | "brief"
+    bool service_seen = false;  // the service filter named a service the descriptor has
+    bool real_filter = false;   // only the reals `passes` accepts are shown
+    std::function<bool(const lvs::model::VirtualService&, const lvs::model::Real&)> passes;
+  };
   struct PendingCheck {
     Reply reply;
     lvs::control::CheckReply results;
@@ -161,12 +171,24 @@ class Daemon {
   // Binds the checks of `slots`; a new check whose real serves in the table starts up.
   void bind_checks(const std::vector<Slot>& slots);
   bool slot_healthy(const lvs::model::VirtualService& vs, const lvs::model::Real& r) const;
+  // Its check says down (not up, not unknown).
+  bool real_down(const lvs::model::VirtualService& vs, const lvs::model::Real& r) const;
+  // Draining or drained.
+  bool real_admin_out(const lvs::model::VirtualService& vs, const lvs::model::Real& r) const;
+  StatusSelection select_status(const Request& query) const;
+  nlohmann::json status_command(const Request& request);
   const lvs::health::Tracker* tracker_of(const lvs::health::CheckKey& identity) const;
   const Slot* slot_for(const std::string& service, const lvs::ipvs::DestKey& real) const;
   void apply_kernel_settings();
+  // Marks services (indices) for the next reconcile.
+  void mark_dirty(std::size_t service);
+  void mark_all_dirty();
   void reconcile_now();
-  void refresh_table();
-  void after_table_read();
+  // Reads the whole table; false when that failed (logged).
+  bool refresh_table();
+  // After a read (read: the table or the counts were read) or a reconcile: follows drains
+  // and schedules the next counts read.
+  void after_table_read(bool read = true);
   // Resolves a request's real/service to slots; an error message when none match.
   lvs::Result<std::vector<const Slot*>> select(const Request& request) const;
   void run_check(const Request& request, Reply reply);
@@ -190,7 +212,16 @@ class Daemon {
   std::vector<SysctlSetting> sysctls_;
 
   bool dirty_ = false;
+  // What dirty_ is about: these services only (a health edge, a drain), or everything
+  // (start, reload, a retry) when dirty_all_ or the set is empty.
+  bool dirty_all_ = false;
+  std::set<std::size_t> dirty_services_;  // indices into cluster_->virtual_services
+  std::unordered_map<lvs::health::CheckKey, std::vector<std::size_t>, lvs::health::CheckKeyHash>
+      check_services_;  // the services each check serves
   lvs::health::TimePoint next_counts_{};
+  // The next whole-table read (and full diff); counts of a drain between two are read
+  // for its services only.
+  lvs::health::TimePoint next_full_read_{};
   std::uint64_t changes_ = 0;
   std::uint64_t next_pending_ = 1;
   std::map<std::uint64_t, PendingCheck> pending_;

@@ -4,6 +4,7 @@
 #include "control/replies.h"
 #include "daemon/daemon.h"
 #include "daemon/table_lookup.h"
+#include "desired/desired_state.h"
 
 namespace lvsd {
 
@@ -53,7 +54,7 @@ nlohmann::json Daemon::admin_command(const Request& request) {
   }
   if (*changed != 0) {
     ++changes_;
-    dirty_ = true;
+    for (const Slot* s : *slots) mark_dirty(s->service);
     reconcile_now();  // the weight changes now, not at the next tick
   }
   control::AdminReply reply;
@@ -121,12 +122,7 @@ void to_json(nlohmann::json& j, const ReloadOutcome& o) {
 
 void Daemon::handle(const Request& request, Reply reply) {
   switch (request.command) {
-    case Command::status: {
-      const auto read_at = table_.read_at();
-      if (!read_at || deps_.clock.now() - *read_at >= options_.counts_fresh_for) refresh_table();
-      reply(nlohmann::json{{"ok", true}, {"status", status()}});
-      return;
-    }
+    case Command::status: reply(status_command(request)); return;
     case Command::reload: reply(reload()); return;
     case Command::drain:
     case Command::enable: reply(admin_command(request)); return;
@@ -135,6 +131,25 @@ void Daemon::handle(const Request& request, Reply reply) {
     case Command::ha_failover:
     case Command::ha_resume: reply(ha_command(request)); return;
   }
+}
+
+nlohmann::json Daemon::status_command(const Request& request) {
+  const StatusSelection sel = select_status(request);
+  if (!request.service.empty() && !sel.service_seen)
+    return control::ErrorReply{"no service named \"" + request.service + "\"", {}};
+  const auto read_at = table_.read_at();
+  if (!read_at || deps_.clock.now() - *read_at >= options_.counts_fresh_for) {
+    // Fresh counts for what is shown: a few services are read alone, not the whole table.
+    if (sel.shown == "all" || sel.services.size() > 64) {
+      refresh_table();
+    } else if (!sel.services.empty()) {
+      std::set<ipvs::ServiceKey> keys;
+      for (auto i : sel.services) keys.insert(lvs::desired::service_key(cluster_->virtual_services[i]));
+      table_.read_services(keys);
+      after_table_read(false);  // a few services: the periodic whole read stays due
+    }
+  }
+  return nlohmann::json{{"ok", true}, {"status", status(request)}};
 }
 
 nlohmann::json Daemon::ha_command(const Request& request) {

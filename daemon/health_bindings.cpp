@@ -89,7 +89,7 @@ void HealthBindings::on_edge(const health::CheckKey& identity, const health::Hea
   const std::string line = health_line(identity, edge, it == checks_.end() ? std::string() : it->second.services);
   if (edge.health == health::Health::up) log_.notice(line);
   else log_.warning(line);
-  on_edge_();
+  on_edge_(identity);
 }
 
 }  // namespace lvsd

@@ -31,7 +31,7 @@ std::string health_line(const lvs::health::CheckKey& check, const lvs::health::H
 
 class HealthBindings {
  public:
-  using OnEdge = std::function<void()>;
+  using OnEdge = std::function<void(const lvs::health::CheckKey&)>;  // the check whose health changed
   HealthBindings(const lvs::health::Clock& clock, lvs::health::Random& random, lvs::health::ProbeFactory factory,
                  Logger& log, OnEdge on_edge);
   ~HealthBindings();

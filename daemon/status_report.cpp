@@ -1,6 +1,8 @@
 // The status report (`lvsctl status`; its JSON is lib/control's) and systemd's one-line STATUS=.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "daemon/daemon.h"
 #include "daemon/overlay_builder.h"
 #include "daemon/table_lookup.h"
@@ -12,7 +14,80 @@ namespace health = lvs::health;
 namespace ipvs = lvs::ipvs;
 namespace model = lvs::model;
 
-lvs::control::StatusReport Daemon::status() const {
+namespace {
+
+bool service_named(const std::string& name, const std::string& want) {
+  return want.empty() || name == want || name.rfind(want + "/", 0) == 0;
+}
+
+}  // namespace
+
+bool Daemon::real_down(const model::VirtualService& vs, const model::Real& r) const {
+  const Slot* s = slot_for(vs.name, ipvs::DestKey{r.address, r.port});
+  const health::Tracker* t = s && s->check ? tracker_of(*s->check) : nullptr;
+  return t && t->health() != health::Health::up;
+}
+
+bool Daemon::real_admin_out(const model::VirtualService& vs, const model::Real& r) const {
+  return drains_.state().find(vs.name, ipvs::DestKey{r.address, r.port}) != nullptr;
+}
+
+Daemon::StatusSelection Daemon::select_status(const Request& query) const {
+  StatusSelection sel;
+  if (!cluster_) return sel;
+  const auto& all = cluster_->virtual_services;
+  std::optional<RealSelector> real;
+  std::optional<lvs::net::IpAddress> address;
+  if (!query.real.empty()) {
+    auto parsed = parse_real_selector(query.real);  // parse_request checked it: a bad one matches nothing
+    real = parsed ? *parsed : RealSelector{};
+    if (auto a = lvs::net::IpAddress::parse(real->address_text)) address = *a;
+    else address = lvs::net::IpAddress{};
+  }
+  // A real passes the real-level filters; with none, every real does. Kept in the
+  // selection, so it holds copies.
+  auto passes = [this, real, address, down = query.down, draining = query.draining](const model::VirtualService& vs,
+                                                                                  const model::Real& r) {
+    if (address && (r.address != *address || (real->port != 0 && r.port != real->port))) return false;
+    if (!down && !draining) return true;
+    return (down && real_down(vs, r)) || (draining && real_admin_out(vs, r));
+  };
+  const bool real_filter = !query.real.empty() || query.down || query.draining;
+  if (query.filtered()) {
+    sel.shown = "filtered";
+  } else if (query.brief_over != 0 && all.size() > query.brief_over) {
+    sel.shown = "brief";
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& vs = all[i];
+    if (sel.shown == "all") {
+      sel.services.push_back(i);
+      continue;
+    }
+    if (sel.shown == "brief") {
+      const bool trouble = std::any_of(vs.reals.begin(), vs.reals.end(), [&](const model::Real& r) {
+        return real_down(vs, r) || real_admin_out(vs, r);
+      });
+      if (trouble) sel.services.push_back(i);
+      continue;
+    }
+    if (!service_named(vs.name, query.service)) continue;
+    sel.service_seen = true;
+    if (!real_filter) {
+      sel.services.push_back(i);
+      continue;
+    }
+    const bool any = std::any_of(vs.reals.begin(), vs.reals.end(), [&](const model::Real& r) { return passes(vs, r); }) ||
+                     std::any_of(vs.sorry_reals.begin(), vs.sorry_reals.end(),
+                                 [&](const model::Real& r) { return passes(vs, r); });
+    if (any) sel.services.push_back(i);
+  }
+  sel.real_filter = real_filter && sel.shown == "filtered";
+  sel.passes = passes;
+  return sel;
+}
+
+lvs::control::StatusReport Daemon::status(const Request& query) const {
   lvs::control::StatusReport doc;
   doc.daemon = {static_cast<long>(::getpid()), options_.node, options_.netns, options_.state_dir};
   doc.descriptor = {descriptor_.path,      descriptor_.ok,     descriptor_.cluster, descriptor_.loaded_at,
@@ -22,11 +97,31 @@ lvs::control::StatusReport Daemon::status() const {
   doc.reconcile = {last.at, last.operations, last.failed, last.errors};
   if (ha_) doc.ha = ha_report(*ha_, deps_.clock.now());
   if (!cluster_) return doc;
-  const TableIndex index(table_.observed());
+  doc.summary.services = cluster_->virtual_services.size();
+  for (const auto& vs : cluster_->virtual_services)
+    for (const auto& r : vs.reals) {
+      ++doc.summary.reals;
+      ++(real_down(vs, r) ? doc.summary.down : doc.summary.up);
+      if (real_admin_out(vs, r)) ++doc.summary.draining;
+    }
+  const StatusSelection sel = select_status(query);
+  doc.shown = sel.shown;
+  // A few services are found in the table one by one; many through an index of it all.
+  std::optional<TableIndex> index;
+  if (sel.services.size() > 64) index.emplace(table_.observed());
+  auto find = [&](const ipvs::ServiceKey& key, const ipvs::DestKey& dk) {
+    return index ? index->find(key, dk) : find_dest(table_.observed(), key, dk);
+  };
+  auto in_kernel = [&](const ipvs::ServiceKey& key) {
+    return index ? index->has_service(key) : find_service(table_.observed(), key) != nullptr;
+  };
   const auto now = deps_.clock.now();
   auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
-  const auto overlay = build_overlay(*cluster_, healthy, drains_.state());
-  for (const auto& vs : cluster_->virtual_services) {
+  model::Cluster part;  // the selected services: the overlay is built for them only
+  part.virtual_services.reserve(sel.services.size());
+  for (auto i : sel.services) part.virtual_services.push_back(cluster_->virtual_services[i]);
+  const auto overlay = build_overlay(part, healthy, drains_.state());
+  for (const auto& vs : part.virtual_services) {
     const ipvs::ServiceKey key = lvs::desired::service_key(vs);
     const ipvs::DesiredService want = lvs::desired::desired_service(vs, overlay);
     auto so = overlay.services.find(key);
@@ -38,8 +133,9 @@ lvs::control::StatusReport Daemon::status() const {
     svc.quorum = vs.quorum;
     svc.healthy = healthy_count(vs, healthy);
     svc.sorry_active = so != overlay.services.end() && so->second.use_sorry;
-    svc.in_kernel = index.has_service(key);
+    svc.in_kernel = in_kernel(key);
     auto add_real = [&](const model::Real& r, bool sorry) {
+      if (sel.real_filter && !sel.passes(vs, r)) return;
       const ipvs::DestKey dk{r.address, r.port};
       lvs::control::RealStatus j;
       j.real = endpoint(dk);
@@ -60,8 +156,7 @@ lvs::control::StatusReport Daemon::status() const {
       }
       for (const auto& d : want.destinations)
         if (ipvs::key_of(d) == dk) j.desired_weight = d.weight;
-      const auto* st = index.find(key, dk);
-      if (st) {
+      if (const auto* st = find(key, dk)) {
         j.current_weight = st->dest.weight;
         j.active_conns = st->active_conns;
         j.inactive_conns = st->inactive_conns;

@@ -39,7 +39,20 @@ lvs::Status TableKeeper::read() {
   return lvs::ok();
 }
 
-void TableKeeper::reconcile(const ipvs::DesiredState& desired) {
+void TableKeeper::read_services(const std::set<ipvs::ServiceKey>& keys) {
+  for (auto& s : observed_.services) {
+    const auto key = ipvs::normalized(s.service.key);
+    if (!keys.count(key)) continue;
+    auto dests = backend_.list_destinations(s.service.key);
+    if (!dests) {
+      log_.warning("ipvs: cannot read the reals of " + key.to_string() + ": " + dests.error().describe());
+      continue;
+    }
+    s.destinations = std::move(*dests);
+  }
+}
+
+void TableKeeper::reconcile(const ipvs::DesiredState& desired, const std::set<ipvs::ServiceKey>* only) {
   const auto now = clock_.now();
   if (owned_unsaved_) {
     auto saved = ipvs::save_ownership(ownership_file_, owned_);
@@ -47,7 +60,8 @@ void TableKeeper::reconcile(const ipvs::DesiredState& desired) {
     else log_.error("state: ownership record still not saved: " + saved.error().describe());
   }
   ipvs::ReconcileOptions options;
-  options.read_back = true;  // observed_ is the table after the changes
+  if (read_at_) options.observed = &observed_;
+  options.only = read_at_ ? only : nullptr;
   options.save = [this](const ipvs::Ownership& owned) { return ipvs::save_ownership(ownership_file_, owned); };
   auto run = ipvs::reconcile(backend_, desired, owned_, options);
   if (!run) {
@@ -55,7 +69,7 @@ void TableKeeper::reconcile(const ipvs::DesiredState& desired) {
     retry_at_ = now + retry_interval_;
     return;
   }
-  if (run->plan.left_alone != left_alone_) {
+  if (!options.only && run->plan.left_alone != left_alone_) {
     left_alone_ = run->plan.left_alone;
     std::string keys;
     for (const auto& k : left_alone_) keys += (keys.empty() ? "" : ", ") + k.to_string();
@@ -82,8 +96,19 @@ void TableKeeper::reconcile(const ipvs::DesiredState& desired) {
   retry_at_.reset();
   if (!run->ok()) retry_at_ = now + retry_interval_;
   last_ = std::move(report);
-  observed_ = run->after ? std::move(*run->after) : std::move(run->observed);
-  read_at_ = now;
+  if (run->after) {
+    observed_ = std::move(*run->after);
+    read_at_ = now;
+  } else if (!options.observed) {
+    observed_ = std::move(run->observed);
+    read_at_ = now;
+  }
+  if (!run->after) {
+    std::vector<ipvs::Operation> applied;
+    for (const auto& o : run->outcomes)
+      if (o.applied) applied.push_back(o.operation);
+    ipvs::apply_to(observed_, applied);
+  }
 }
 
 void TableKeeper::apply_timeouts(const ipvs::Timeouts& want) {

@@ -1,6 +1,8 @@
 #pragma once
 // The daemon's table keeper: the one writer of its IPVS table. Holds the table's
-// ownership lock and record, the table as last read, and the last reconcile's report;
+// ownership lock and record, the table as last read and kept up to date from each
+// applied operation (so a reconcile reads nothing unless an outcome is in doubt), and
+// the last reconcile's report;
 // reconciles towards a desired state through lib/ipvs's one reconcile path and retries
 // a failed one. The connection timeouts (kept per table, not per service, so not in a
 // plan) are written here too.
@@ -8,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,10 +42,15 @@ class TableKeeper {
   [[nodiscard]] lvs::Status open();
   // Reads the whole table (counters included) into observed().
   [[nodiscard]] lvs::Status read();
+  // Reads the reals (counters included) of these services of observed() again: fresh
+  // counts for a drain without reading the whole table. Errors are logged.
+  void read_services(const std::set<lvs::ipvs::ServiceKey>& keys);
 
   // Makes the table match `desired`, logging each change; on any failure tries again
-  // at retry_at().
-  void reconcile(const lvs::ipvs::DesiredState& desired);
+  // at retry_at(). Plans from observed() (read first if never read); a failed or
+  // unacknowledged operation reads the table back. With `only`, `desired` holds just
+  // those services (normalized keys) and nothing else is diffed.
+  void reconcile(const lvs::ipvs::DesiredState& desired, const std::set<lvs::ipvs::ServiceKey>* only = nullptr);
   // Writes the connection timeouts that differ from the kernel's (0: leave as is).
   void apply_timeouts(const lvs::ipvs::Timeouts& want);
 

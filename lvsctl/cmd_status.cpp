@@ -1,5 +1,6 @@
 // lvsctl status: lvsd's view of every service and real (health, last probe, weights,
 // admin state, connection counts), the descriptor's load status and the IPVS sysctls.
+// Filters are applied in lvsd, so a large cluster sends only what is asked for.
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "control/status.h"
 #include "control_client.h"
 #include "ha_text.h"
+#include "status_text.h"
 
 namespace lvsctl {
 
@@ -33,8 +35,16 @@ std::string when(std::int64_t t) {
   return buf;
 }
 
+}  // namespace
+
+std::string summary_line(const lvs::control::StatusSummary& s) {
+  return "summary: " + std::to_string(s.services) + " services, " + std::to_string(s.reals) + " reals: " +
+         std::to_string(s.up) + " up, " + std::to_string(s.down) + " down, " + std::to_string(s.draining) +
+         " draining or drained\n";
+}
+
 std::string status_text(const lvs::control::StatusReport& st) {
-  std::string out;
+  std::string out = summary_line(st.summary);
   char line[1024];
   const auto& d = st.descriptor;
   out += "descriptor: " + d.path + " (cluster " + d.cluster + "), loaded " + when(d.loaded_at) + "\n";
@@ -77,27 +87,60 @@ std::string status_text(const lvs::control::StatusReport& st) {
       if (r.drain && !r.drain->note.empty()) out += "      drain: " + r.drain->note + "\n";
     }
   }
-  out += "\n(weights: configured / desired / in the kernel)\n";
+  if (!st.services.empty()) out += "\n(weights: configured / desired / in the kernel)\n";
+  if (st.shown == "brief")
+    out += "\n" + std::to_string(st.services.size()) + " of " + std::to_string(st.summary.services) +
+           " services shown: those with a real down, draining or drained. All: lvsctl status --all; or filter with "
+           "--service, --real, --down, --draining\n";
+  else if (st.shown == "filtered")
+    out += "\n" + std::to_string(st.services.size()) + " of " + std::to_string(st.summary.services) +
+           " services match the filters\n";
   return out;
 }
+
+namespace {
+
+struct StatusOptions {
+  std::string socket, service, real;
+  bool json = false, down = false, draining = false, all = false;
+};
 
 }  // namespace
 
 void add_status_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("status", "Show lvsd's services, reals, health, weights, drains and descriptor status");
-  auto socket = std::make_shared<std::string>();
-  auto as_json = std::make_shared<bool>(false);
-  add_socket_option(*cmd, *socket);
-  cmd->add_flag("--json", *as_json, "print the status document as JSON");
-  cmd->callback([socket, as_json, &exit_code] {
-    auto reply = call_daemon(*socket, lvs::control::request_for(lvs::control::Command::status));
+  auto o = std::make_shared<StatusOptions>();
+  add_socket_option(*cmd, o->socket);
+  cmd->add_flag("--json", o->json, "print the status document as JSON (every service unless filtered)");
+  cmd->add_option("--service", o->service, "only this service (a name as expanded, or as written: every port of it)");
+  cmd->add_option("--real", o->real, "only this real: ADDR, ADDR:PORT or [V6]:PORT");
+  cmd->add_flag("--down", o->down, "only reals whose check is down (with --draining: either)");
+  cmd->add_flag("--draining", o->draining, "only reals draining or drained (with --down: either)");
+  cmd->add_flag("--all", o->all,
+                "every service, even above " + std::to_string(kBriefOver) +
+                    " services (text output otherwise shows only those with something down or draining)");
+  cmd->callback([o, &exit_code] {
+    auto request = lvs::control::request_for(lvs::control::Command::status);
+    request.service = o->service;
+    request.real = o->real;
+    request.down = o->down;
+    request.draining = o->draining;
+    if (!request.real.empty()) {
+      if (auto sel = lvs::control::parse_real_selector(request.real); !sel) {
+        std::fprintf(stderr, "lvsctl: %s\n", sel.error().message.c_str());
+        exit_code = kExitError;
+        return;
+      }
+    }
+    if (!o->json && !o->all) request.brief_over = kBriefOver;
+    auto reply = call_daemon(o->socket, request);
     if (!reply) {
       exit_code = kExitError;
       return;
     }
     const json& doc = (*reply)["status"];
     std::string out;
-    if (*as_json) {
+    if (o->json) {
       out = doc.dump(2) + "\n";  // as lvsd sent it
     } else {
       auto st = lvs::control::status_from_json(doc);

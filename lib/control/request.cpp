@@ -43,12 +43,20 @@ Result<Request> parse_request(std::string_view line) {
   if (it == std::end(all)) return bad("unknown command \"" + name.substr(0, 64) + "\"");
   r.command = *it;
   const bool needs_real = r.command == Command::drain || r.command == Command::enable || r.command == Command::check;
+  const bool status = r.command == Command::status;
   for (const auto& [key, value] : j.items()) {
     if (key == "command") continue;
-    if (needs_real && key == "real") {
+    if ((needs_real || status) && key == "real") {
       if (!value.is_string() || value.get<std::string>().empty()) return bad("\"real\" must be a non-empty string");
       r.real = value.get<std::string>();
-    } else if (needs_real && key == "service") {
+    } else if (status && (key == "down" || key == "draining")) {
+      if (!value.is_boolean()) return bad("\"" + key + "\" must be true or false");
+      (key == "down" ? r.down : r.draining) = value.get<bool>();
+    } else if (status && key == "brief_over") {
+      if (!value.is_number_unsigned() || value.get<std::uint64_t>() > UINT32_MAX)
+        return bad("\"brief_over\" must be a number of services");
+      r.brief_over = value.get<std::uint32_t>();
+    } else if ((needs_real || status) && key == "service") {
       if (!value.is_string()) return bad("\"service\" must be a string");
       r.service = value.get<std::string>();
     } else if (r.command == Command::drain && key == "deadline_s") {
@@ -60,7 +68,7 @@ Result<Request> parse_request(std::string_view line) {
     }
   }
   if (needs_real && r.real.empty()) return bad(name + " needs \"real\"");
-  if (needs_real) {
+  if (!r.real.empty()) {
     auto sel = parse_real_selector(r.real);
     if (!sel) return sel.error();
   }
@@ -72,6 +80,11 @@ void to_json(nlohmann::json& j, const Request& r) {
   if (!r.real.empty()) j["real"] = r.real;
   if (!r.service.empty()) j["service"] = r.service;
   if (r.command == Command::drain && r.deadline_s != 0) j["deadline_s"] = r.deadline_s;
+  if (r.command == Command::status) {
+    if (r.down) j["down"] = true;
+    if (r.draining) j["draining"] = true;
+    if (r.brief_over != 0) j["brief_over"] = r.brief_over;
+  }
 }
 
 Result<RealSelector> parse_real_selector(std::string_view text) {

@@ -19,9 +19,17 @@ const char* to_string(Command);
 
 struct Request {
   Command command = Command::status;
-  std::string real;              // drain/enable/check: "ADDR", "ADDR:PORT" or "[V6]:PORT"
+  std::string real;              // drain/enable/check: "ADDR", "ADDR:PORT" or "[V6]:PORT"; status: optional filter
   std::string service;           // optional service name (expanded or as written)
   std::uint32_t deadline_s = 0;  // drain only; 0: none
+  // status only, filters (none set: everything): reals that are down, or draining or
+  // drained (both set: either); with `real` and `service` they all must match.
+  bool down = false;
+  bool draining = false;
+  // status only: with no filter and more services than this (0: no limit), only the
+  // services with a real down, draining or drained (the summary still counts all).
+  std::uint32_t brief_over = 0;
+  bool filtered() const { return !real.empty() || !service.empty() || down || draining; }
   bool operator==(const Request&) const = default;
 };
 

@@ -90,6 +90,9 @@ void to_json(json& j, const StatusReport& s) {
   j = json::object();
   j["daemon"] = {{"pid", s.daemon.pid}, {"node", s.daemon.node}, {"netns", s.daemon.netns},
                  {"state_dir", s.daemon.state_dir}};
+  j["summary"] = {{"services", s.summary.services}, {"reals", s.summary.reals}, {"up", s.summary.up},
+                  {"down", s.summary.down}, {"draining", s.summary.draining}};
+  j["shown"] = s.shown;
   const auto& d = s.descriptor;
   j["descriptor"] = {{"path", d.path},         {"status", d.ok ? "ok" : "error"},
                      {"cluster", d.cluster},   {"loaded_at", d.loaded_at},
@@ -133,6 +136,15 @@ Result<StatusReport> status_from_json(const json& j) {
       get(*d, "netns", s.daemon.netns);
       get(*d, "state_dir", s.daemon.state_dir);
     }
+    at = "summary";
+    if (auto m = j.find("summary"); m != j.end()) {
+      get(*m, "services", s.summary.services);
+      get(*m, "reals", s.summary.reals);
+      get(*m, "up", s.summary.up);
+      get(*m, "down", s.summary.down);
+      get(*m, "draining", s.summary.draining);
+    }
+    get(j, "shown", s.shown);
     at = "descriptor";
     if (auto d = j.find("descriptor"); d != j.end()) {
       auto& o = s.descriptor;

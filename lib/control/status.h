@@ -85,8 +85,19 @@ struct ServiceStatus {
   bool operator==(const ServiceStatus&) const = default;
 };
 
+// Counts over the whole cluster, whatever a request selected. Reals are counted per
+// (service, real), sorry reals left out; draining counts drained ones too.
+struct StatusSummary {
+  std::size_t services = 0, reals = 0, up = 0, down = 0, draining = 0;
+  bool operator==(const StatusSummary&) const = default;
+};
+
 struct StatusReport {
   DaemonInfo daemon;
+  StatusSummary summary;
+  // "all": every service; "filtered": what the request's filters selected; "brief": a
+  // large cluster asked without filters, only the services with a real down or draining.
+  std::string shown = "all";
   DescriptorInfo descriptor;
   std::vector<SysctlInfo> sysctls;
   ReconcileInfo reconcile;

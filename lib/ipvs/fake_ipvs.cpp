@@ -169,6 +169,7 @@ Result<std::vector<DestinationState>> FakeIpvs::list_destinations(const ServiceK
 }
 
 Result<Table> FakeIpvs::read_table() {
+  ++table_reads_;
   if (injected_read_failure_) {
     int code = *injected_read_failure_;
     injected_read_failure_.reset();

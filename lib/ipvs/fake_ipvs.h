@@ -70,6 +70,9 @@ class FakeIpvs final : public IpvsBackend {
   // it succeeded or not: what a kernel would have been sent.
   std::size_t writes() const { return writes_; }
   void reset_writes() { writes_ = 0; }
+  // Whole-table reads (read_table) made so far, failed ones included.
+  std::size_t table_reads() const { return table_reads_; }
+  void reset_table_reads() { table_reads_ = 0; }
 
   // The next write request fails with `code` and changes nothing.
   void fail_next_write(int code) { injected_failure_ = code; }
@@ -114,6 +117,7 @@ class FakeIpvs final : public IpvsBackend {
   Timeouts timeouts_{900, 120, 300};
   std::map<SyncState, SyncDaemon> daemons_;
   std::size_t writes_ = 0;
+  std::size_t table_reads_ = 0;
   std::optional<int> injected_failure_;
   std::optional<int> injected_read_failure_;
   struct LostAck {

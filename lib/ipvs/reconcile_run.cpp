@@ -82,13 +82,16 @@ bool outcome_unknown(const Error& error) { return error.code == ENOBUFS || error
 bool table_shows(const Table& table, const Operation& op) { return shows(index_services(table), op); }
 
 bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
-                      const std::vector<OperationOutcome>& outcomes, const Table* after) {
+                      const std::vector<OperationOutcome>& outcomes, const Table* after,
+                      const std::set<ServiceKey>* only) {
   const Ownership before = owned;
   std::set<ServiceKey> touched;
   for (const auto& o : outcomes)
     if (auto k = service_changed(o.operation)) touched.insert(*k);
   const auto present = index_services(observed);
-  std::erase_if(owned.services, [&](const ServiceKey& k) { return !present.count(k) && !touched.count(k); });
+  std::erase_if(owned.services, [&](const ServiceKey& k) {
+    return (!only || only->count(k)) && !present.count(k) && !touched.count(k);
+  });
 
   const auto later = after ? index_services(*after) : std::map<ServiceKey, const ServiceState*>{};
   for (const auto& o : outcomes) {
@@ -107,12 +110,75 @@ bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
   return owned != before;
 }
 
+void apply_to(Table& table, const std::vector<Operation>& ops) {
+  // One index for the whole batch: a plan of 50,000 operations on an empty table (a
+  // first start) must not search the table once per operation.
+  std::map<ServiceKey, std::size_t> index;
+  for (std::size_t i = 0; i < table.services.size(); ++i) index.emplace(normalized(table.services[i].service.key), i);
+  std::vector<bool> gone(table.services.size(), false);
+  auto service = [&](const ServiceKey& k) -> ServiceState* {
+    auto it = index.find(normalized(k));
+    return it == index.end() || gone[it->second] ? nullptr : &table.services[it->second];
+  };
+  auto dest = [](ServiceState* s, const DestKey& key) -> std::vector<DestinationState>::iterator {
+    return std::find_if(s->destinations.begin(), s->destinations.end(),
+                        [&](const DestinationState& d) { return key_of(d.dest) == key; });
+  };
+  for (const auto& op : ops)
+    std::visit(overloaded{
+                   [&](const AddService& o) {
+                     if (service(o.service.key)) return;
+                     table.services.push_back(ServiceState{o.service, {}, {}});
+                     gone.push_back(false);
+                     index[normalized(o.service.key)] = table.services.size() - 1;
+                   },
+                   [&](const EditService& o) {
+                     if (auto* s = service(o.service.key)) s->service = o.service;
+                   },
+                   [&](const DeleteService& o) {
+                     auto it = index.find(normalized(o.key));
+                     if (it != index.end()) gone[it->second] = true;
+                   },
+                   [&](const AddDest& o) {
+                     auto* s = service(o.service);
+                     if (s && dest(s, key_of(o.dest)) == s->destinations.end())
+                       s->destinations.insert(s->destinations.begin(), DestinationState{o.dest, 0, 0, 0, {}});
+                   },
+                   [&](const EditDest& o) {
+                     auto* s = service(o.service);
+                     if (!s) return;
+                     if (auto it = dest(s, key_of(o.dest)); it != s->destinations.end()) it->dest = o.dest;
+                   },
+                   [&](const DeleteDest& o) {
+                     auto* s = service(o.service);
+                     if (!s) return;
+                     if (auto it = dest(s, o.dest); it != s->destinations.end()) s->destinations.erase(it);
+                   },
+               },
+               op);
+  if (std::find(gone.begin(), gone.end(), true) == gone.end()) return;
+  std::vector<ServiceState> kept;
+  kept.reserve(table.services.size());
+  for (std::size_t i = 0; i < table.services.size(); ++i)
+    if (!gone[i]) kept.push_back(std::move(table.services[i]));
+  table.services = std::move(kept);
+}
+
+void apply_to(Table& table, const Operation& op) { apply_to(table, std::vector<Operation>{op}); }
+
 Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& desired, Ownership& owned,
                                    const ReconcileOptions& options) {
-  auto table = backend.read_table();
-  if (!table) return make_error(table.error().code, "cannot read the IPVS table: " + table.error().message);
   ReconcileOutcome out;
-  out.observed = std::move(*table);
+  if (options.observed && options.only) {
+    for (const auto& s : options.observed->services)
+      if (options.only->count(normalized(s.service.key))) out.observed.services.push_back(s);
+  } else if (options.observed) {
+    out.observed = *options.observed;
+  } else {
+    auto table = backend.read_table();
+    if (!table) return make_error(table.error().code, "cannot read the IPVS table: " + table.error().message);
+    out.observed = std::move(*table);
+  }
   out.plan = diff(desired, out.observed, owned, options.diff);
   if (options.dry_run) return out;
 
@@ -133,7 +199,9 @@ Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& des
   for (auto& o : out.outcomes)
     if (!o.applied && !o.error) o.error = make_error(EPROTO, describe(o.operation) + ": no outcome reported");
 
-  if (!out.plan.empty() && (options.read_back || needs_read_back(out.outcomes))) {
+  const bool copy_in_doubt = options.observed && std::any_of(out.outcomes.begin(), out.outcomes.end(),
+                                                             [](const OperationOutcome& o) { return !o.applied; });
+  if (!out.plan.empty() && (options.read_back || copy_in_doubt || needs_read_back(out.outcomes))) {
     auto again = backend.read_table();
     if (again) out.after = std::move(*again);
     else out.read_back_error = again.error();
@@ -149,7 +217,8 @@ Result<ReconcileOutcome> reconcile(IpvsBackend& backend, const DesiredState& des
       }
     }
   }
-  out.ownership_changed = record_ownership(owned, out.observed, out.plan, out.outcomes, out.after ? &*out.after : nullptr);
+  out.ownership_changed =
+      record_ownership(owned, out.observed, out.plan, out.outcomes, out.after ? &*out.after : nullptr, options.only);
   if (out.ownership_changed && options.save) {
     auto saved = options.save(owned);
     if (!saved) out.save_error = saved.error();

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "common/result.h"
@@ -32,10 +33,18 @@ struct ReconcileOptions {
   bool dry_run = false;    // plan only: no writes, nothing recorded
   bool read_back = false;  // read the table after applying even when nothing is in doubt
   SaveOwnership save;      // empty: the record is kept in memory only
+  // The table as the caller last knew it (kept up to date with apply_to()): used
+  // instead of reading the kernel. Then any failed operation makes a read-back, since
+  // the caller's copy can no longer be trusted.
+  const Table* observed = nullptr;
+  // Only these services (normalized keys) are diffed: `desired` holds just their
+  // desired state, and the rest of the table is neither planned for nor forgotten in
+  // the ownership record. Unset: the whole table.
+  const std::set<ServiceKey>* only = nullptr;
 };
 
 struct ReconcileOutcome {
-  Table observed;                          // the table the plan was made from
+  Table observed;                          // the table the plan was made from (with `only`: those services)
   Plan plan;
   std::vector<OperationOutcome> outcomes;  // one per operation of the plan, in order (none on a dry run)
   std::optional<Table> after;              // the table read back after applying, when it was
@@ -68,7 +77,15 @@ bool table_shows(const Table& table, const Operation& op);
 // service someone else adds later. Adopted keys become owned, and keys neither in
 // `observed` nor touched by the plan are dropped (nothing is left there to own).
 // Returns true when the record changed.
+// With `only`, keys outside it are kept as they are (`observed` holds just those services).
 bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
-                      const std::vector<OperationOutcome>& outcomes, const Table* after);
+                      const std::vector<OperationOutcome>& outcomes, const Table* after,
+                      const std::set<ServiceKey>* only = nullptr);
+
+// Changes `table` as the kernel applying `op` would (counters of edited objects are
+// kept; added ones start at 0): how a caller keeps its copy without reading it back.
+void apply_to(Table& table, const Operation& op);
+// The same for operations applied in this order (one index for all of them).
+void apply_to(Table& table, const std::vector<Operation>& ops);
 
 }  // namespace lvs::ipvs

@@ -19,7 +19,8 @@
 #   3. lvsd is stopped (the table stays) and started again on desc-none.json (the same
 #      table, every check "none", as in the issue's figures): time to the first answered
 #      status and its reconcile's operation count, which must be 0; lvsctl status plain
-#      and --json (time, bytes); lvsctl drain / enable of one pair (time); the same drain
+#      (brief above 200 services), --all, --service of one service, and --json (time,
+#      bytes); lvsctl drain / enable of one pair (time); the same drain
 #      and enable sent by daemon_bench_probe on the control socket, timed to the kernel
 #      weight (REPEAT times: median, max); CPU over IDLE_S s idle (utime + stime from
 #      /proc/PID/stat) scaled to a minute; RSS.
@@ -239,7 +240,11 @@ st_plain_b=$(wc -c < "$work/status.txt")
 st_json=$(timed "$work/status.json" "$LVSCTL" status --json --socket "$sock")
 st_json_b=$(wc -c < "$work/status.json")
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/status.json" || die "lvsctl status --json is not JSON"
-echo "lvsctl status: $(ms "$st_plain"), $st_plain_b bytes; --json $(ms "$st_json"), $st_json_b bytes"
+st_all=$(timed "$work/status-all.txt" "$LVSCTL" status --all --socket "$sock")
+st_all_b=$(wc -c < "$work/status-all.txt")
+st_one=$(timed "$work/status-one.txt" "$LVSCTL" status --service "$DRAIN_NAME" --socket "$sock")
+st_one_b=$(wc -c < "$work/status-one.txt")
+echo "lvsctl status: $(ms "$st_plain"), $st_plain_b bytes; --all $(ms "$st_all"), $st_all_b bytes; --service $DRAIN_NAME $(ms "$st_one"), $st_one_b bytes; --json $(ms "$st_json"), $st_json_b bytes"
 drain_ms=$(timed "$work/drain.out" "$LVSCTL" drain "$DRAIN_REAL" --service "$DRAIN_NAME" --socket "$sock")
 enable_ms=$(timed "$work/enable.out" "$LVSCTL" enable "$DRAIN_REAL" --service "$DRAIN_NAME" --socket "$sock")
 echo "lvsctl drain $DRAIN_REAL --service $DRAIN_NAME: $(ms "$drain_ms"); enable: $(ms "$enable_ms")"
@@ -279,8 +284,8 @@ printf '    (all runs, us: keepalived %s; lvsd %s; back up after restart, ms: ke
   "${ka_down[*]}" "${lv_down[*]}" "${ka_up[*]}" "${lv_up[*]}"
 printf 'lvsd start on the unchanged table: first answered status %s (socket accepts %s), %s operations, %s logged writes\n' \
   "$(ms "$first_status")" "$(ms "$accepts")" "${ops:-?}" "$logged_writes"
-printf 'lvsctl status: %s, %s bytes; lvsctl status --json: %s, %s bytes\n' \
-  "$(ms "$st_plain")" "$st_plain_b" "$(ms "$st_json")" "$st_json_b"
+printf 'lvsctl status: %s, %s bytes; --all: %s, %s bytes; --service (one): %s, %s bytes; --json: %s, %s bytes\n' \
+  "$(ms "$st_plain")" "$st_plain_b" "$(ms "$st_all")" "$st_all_b" "$(ms "$st_one")" "$st_one_b" "$(ms "$st_json")" "$st_json_b"
 printf 'lvsctl drain (one pair): %s; lvsctl enable: %s\n' "$(ms "$drain_ms")" "$(ms "$enable_ms")"
 printf 'drain command to kernel weight 0: median %s us, max %s us (goal < 10 ms); enable to weight back: median %s us, max %s us\n' \
   ${dk_med:-? ?} ${ek_med:-? ?}

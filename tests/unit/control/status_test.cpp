@@ -16,6 +16,8 @@ namespace {
 control::StatusReport full() {
   control::StatusReport s;
   s.daemon = {4242, "lb1", "", "/var/lib/lvsd"};
+  s.summary = {300, 1200, 1190, 10, 2};
+  s.shown = "brief";
   s.descriptor = {"/etc/lvsd/cluster.json", false, "mail", 1800000000, 1800000100, {"bad port"}, {"unused pool"}};
   s.sysctls = {{"expire_quiescent_template", 1, 1, "cannot write"}};
   s.reconcile = {1800000000, 3, 1, {"add real: ENOMEM"}};
@@ -88,6 +90,17 @@ TEST_CASE("status: the field names are exactly those daemon/README.md documents"
   std::set<std::string> written;
   keys_of(json(full()), written);
   CHECK(written == documented);
+}
+
+TEST_CASE("status: a document without summary and shown (an older lvsd) shows everything") {
+  json j = full();
+  j.erase("summary");
+  j.erase("shown");
+  auto r = control::status_from_json(j);
+  REQUIRE(r);
+  CHECK(r->shown == "all");
+  CHECK(r->summary == control::StatusSummary{});
+  CHECK(r->services.size() == 1);
 }
 
 TEST_CASE("status: a field of the wrong type is an EPROTO error naming its part") {

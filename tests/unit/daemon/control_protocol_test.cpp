@@ -1,6 +1,8 @@
 // The control protocol: parsing requests, bad input, and who may do what.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon/control_protocol.h"
 
 using lvsd::Access;
@@ -27,9 +29,37 @@ TEST_CASE("protocol: garbage, non-objects and missing commands are refused with 
 
 TEST_CASE("protocol: unknown commands and fields are refused by name") {
   CHECK(parse_request(R"({"command":"format-disk"})").error().message == "unknown command \"format-disk\"");
-  CHECK(parse_request(R"({"command":"status","real":"x"})").error().message == "unknown field \"real\" for status");
+  CHECK(parse_request(R"({"command":"reload","real":"x"})").error().message == "unknown field \"real\" for reload");
+  CHECK(parse_request(R"({"command":"status","deadline_s":5})").error().message == "unknown field \"deadline_s\" for status");
   CHECK(parse_request(R"({"command":"enable","real":"203.0.113.81","deadline_s":5})").error().message ==
         "unknown field \"deadline_s\" for enable");
+}
+
+TEST_CASE("protocol: status takes optional filters; without them it means everything") {
+  auto all = parse_request(R"({"command":"status"})");
+  REQUIRE(all);
+  CHECK_FALSE(all->filtered());
+  CHECK(all->brief_over == 0);
+  auto f = parse_request(
+      R"({"command":"status","service":"research","real":"203.0.113.81:25","down":true,"draining":true,"brief_over":200})");
+  REQUIRE(f);
+  CHECK(f->filtered());
+  CHECK(f->service == "research");
+  CHECK(f->real == "203.0.113.81:25");
+  CHECK(f->down);
+  CHECK(f->draining);
+  CHECK(f->brief_over == 200);
+  CHECK(nlohmann::json(*f) == nlohmann::json::parse(
+                                  R"({"command":"status","service":"research","real":"203.0.113.81:25","down":true,"draining":true,"brief_over":200})"));
+  CHECK(parse_request(nlohmann::json(*f).dump()).value() == *f);  // round trip
+  CHECK(nlohmann::json(*all) == nlohmann::json::parse(R"({"command":"status"})"));
+  CHECK(parse_request(R"({"command":"status","down":1})").error().message == "\"down\" must be true or false");
+  CHECK(parse_request(R"({"command":"status","brief_over":-3})").error().message ==
+        "\"brief_over\" must be a number of services");
+  CHECK_FALSE(parse_request(R"({"command":"status","real":"mail-1"})"));
+  CHECK_FALSE(parse_request(R"({"command":"status","real":""})"));
+  CHECK(parse_request(R"({"command":"drain","real":"203.0.113.81","down":true})").error().message ==
+        "unknown field \"down\" for drain");
 }
 
 TEST_CASE("protocol: drain needs a real that parses, and a sane deadline") {

@@ -67,3 +67,35 @@ TEST_CASE("scale: 1,000 services x 4 reals restart with zero writes; one fall wr
   std::printf("scale: first start %.2f s, restart %.2f s, status %.3f s (1,000 x 4, FakeIpvs)\n", first_start, restart,
               status);
 }
+
+TEST_CASE("scale: at 10,000 services a drain and a health edge each write once and read no whole table") {
+  Harness h;
+  lvsd::test::write_file(h.config, big_descriptor(10000));
+  REQUIRE_FALSE(h.start());
+  h.run_for(1100ms);
+  h.ipvs.reset_writes();
+  h.ipvs.reset_table_reads();
+  lvsd::Request drain;
+  drain.command = lvsd::Command::drain;
+  drain.service = "s7";
+  drain.real = "203.0.113.2";
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(h.request(drain)["ok"] == true);
+  const double drain_s = seconds_since(t0);
+  CHECK(h.ipvs.writes() == 1);
+  CHECK(h.ipvs.table_reads() == 0);
+
+  h.set_up("203.0.113.3:1009", false);  // the check of s9 on every VIP: 40 services
+  h.run_for(1000ms);
+  CHECK(h.ipvs.writes() == 1 + 40);
+  CHECK(h.ipvs.table_reads() == 0);
+  lvsd::Request q;
+  q.command = lvsd::Command::status;
+  q.service = "s9";
+  t0 = std::chrono::steady_clock::now();
+  const auto st = h.daemon->status(q);
+  const double status_s = seconds_since(t0);
+  REQUIRE(st.services.size() == 1);
+  CHECK(st.summary.down == 40);
+  std::printf("scale: drain %.4f s, filtered status %.4f s (10,000 x 4, FakeIpvs)\n", drain_s, status_s);
+}

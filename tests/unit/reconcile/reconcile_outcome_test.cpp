@@ -164,3 +164,86 @@ TEST_CASE("record_ownership: applied adds and deletes count, a failed one is dec
   CHECK_FALSE(blind.owns(b.key));  // no read-back: a failed add is not ours
   CHECK_FALSE(blind.owns(d.key));  // in doubt and unread: forgotten, never deleted as ours later
 }
+
+TEST_CASE("reconcile: from the caller's table, applied operations kept by apply_to() match the kernel") {
+  FakeIpvs fake;
+  Ownership owned;
+  REQUIRE(reconcile(fake, both(), owned)->ok());
+  Table kept = fake.read_table().value();
+  fake.reset_table_reads();
+
+  DesiredState want = both();
+  want.services[0].destinations[0].weight = 0;                          // an edit
+  want.services[1].destinations.push_back(real("198.51.100.12", 110));  // an add
+  ReconcileOptions options;
+  options.observed = &kept;
+  auto out = reconcile(fake, want, owned, options);
+  REQUIRE(out);
+  CHECK(out->ok());
+  CHECK(out->plan.operations.size() == 2);
+  CHECK(fake.table_reads() == 0);
+  CHECK_FALSE(out->after);
+  for (const auto& o : out->outcomes) apply_to(kept, o.operation);
+  CHECK(diff(want, kept, owned).empty());
+  CHECK(diff(want, fake.read_table().value(), owned).empty());
+
+  apply_to(kept, DeleteDest{kPop.key, {real("198.51.100.12", 110).address, 110}});
+  apply_to(kept, DeleteService{kSmtp.key});
+  REQUIRE(kept.services.size() == 1);
+  CHECK(kept.services[0].destinations.size() == 1);
+}
+
+TEST_CASE("reconcile: from the caller's table, a refused operation reads the table back") {
+  FakeIpvs fake;
+  Ownership owned;
+  REQUIRE(reconcile(fake, both(), owned)->ok());
+  const Table kept = fake.read_table().value();
+  fake.reset_table_reads();
+  DesiredState want = both();
+  want.services[0].destinations[0].weight = 0;
+  fake.fail_next_write(EIO);
+  ReconcileOptions options;
+  options.observed = &kept;
+  auto out = reconcile(fake, want, owned, options);
+  REQUIRE(out);
+  CHECK(out->failed() == 1);
+  CHECK(fake.table_reads() == 1);
+  REQUIRE(out->after);
+  CHECK(*out->after == kept);  // nothing changed
+}
+
+TEST_CASE("reconcile: limited to some services, the others are neither planned for nor forgotten") {
+  FakeIpvs fake;
+  Ownership owned;
+  REQUIRE(reconcile(fake, both(), owned)->ok());
+  const Table kept = fake.read_table().value();
+  REQUIRE(owned.owns(kPop.key));
+
+  DesiredState want = smtp_only();
+  want.services[0].destinations[0].weight = 0;
+  const std::set<ServiceKey> only{normalized(kSmtp.key)};
+  ReconcileOptions options;
+  options.observed = &kept;
+  options.only = &only;
+  auto out = reconcile(fake, want, owned, options);  // kPop is absent from `want` but out of scope
+  REQUIRE(out);
+  CHECK(out->ok());
+  REQUIRE(out->plan.operations.size() == 1);
+  CHECK(std::holds_alternative<EditDest>(out->plan.operations[0]));
+  CHECK(owned.owns(kPop.key));
+  CHECK(owned.owns(kSmtp.key));
+  CHECK(has(fake, kPop.key));
+}
+
+TEST_CASE("reconcile: apply_to() of a batch adds, deletes and adds again in order") {
+  Table t;
+  const Destination a = real("198.51.100.11", 25), b = real("198.51.100.12", 25);
+  apply_to(t, std::vector<Operation>{AddService{kSmtp}, AddDest{kSmtp.key, a}, AddService{kPop}, DeleteService{kSmtp.key},
+                                     AddService{kSmtp}, AddDest{kSmtp.key, b}, AddDest{kPop.key, a}});
+  REQUIRE(t.services.size() == 2);
+  CHECK(t.services[0].service.key == kPop.key);
+  CHECK(t.services[0].destinations.size() == 1);
+  CHECK(t.services[1].service.key == kSmtp.key);  // the second add: only b
+  REQUIRE(t.services[1].destinations.size() == 1);
+  CHECK(key_of(t.services[1].destinations[0].dest) == key_of(b));
+}
