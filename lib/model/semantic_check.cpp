@@ -59,6 +59,10 @@ class Checker {
   }
 
   void ha(const Ha& h) {
+    // Checked here, not by the schema's multipleOf: valijson converts the number to a
+    // long first, which is undefined for a huge one (the fuzzer found 1e126).
+    if (h.advert_interval_ms % 10 != 0)
+      error("/ha/advert_interval_ms", std::to_string(h.advert_interval_ms) + " is not a multiple of 10");
     if (c_.nodes.size() < 2)
       error("/ha", "failover needs at least two nodes, found " + std::to_string(c_.nodes.size()));
     const auto& auth = h.authentication;

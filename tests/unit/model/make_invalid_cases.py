@@ -138,6 +138,9 @@ mutate("schema-advert-too-big.json", "error", "/ha/advert_interval_ms", "40960 i
        setp(["ha", "advert_interval_ms"], 40960))
 mutate("schema-advert-not-multiple.json", "error", "/ha/advert_interval_ms", "1005 is not a multiple of 10",
        setp(["ha", "advert_interval_ms"], 1005))
+# Found by the fuzzer: a schema library's multipleOf check cast such a number to long.
+mutate("schema-advert-huge.json", "error", "/ha/advert_interval_ms", "expected an integer, found the number",
+       setp(["ha", "advert_interval_ms"], 1e126))
 mutate("schema-nodes-empty.json", "error", "/nodes", "needs at least 1 item", setp(["nodes"], []))
 mutate("schema-name-empty.json", "error", "/cluster", "must not be empty", setp(["cluster"], ""))
 mutate("schema-name-pattern.json", "error", "/cluster", '"a b" is not valid here', setp(["cluster"], "a b"))
