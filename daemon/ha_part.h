@@ -67,7 +67,10 @@ class HaPart {
 
   std::optional<lvs::ha::TimePoint> next_deadline() const;
   int fd() const { return fd_; }
+  // Reads the sync daemons from the kernel: for status requests, not the STATUS= line.
   HaPartStatus status() const;
+  lvs::ha::State state() const { return node_->machine().state(); }
+  bool held() const { return node_->machine().held(); }
   const lvs::ha::HaSettings& settings() const { return settings_; }
 
  private:

@@ -188,8 +188,7 @@ std::string Daemon::status_line() const {
                      " services, " + std::to_string(up) + " reals up, " + std::to_string(down) + " down";
   if (draining) line += ", " + std::to_string(draining) + " draining";
   if (ha_) {
-    const auto st = ha_->status();
-    line += "; ha " + std::string(lvs::ha::to_string(st.ha.state)) + (st.ha.held ? " (held)" : "");
+    line += "; ha " + std::string(lvs::ha::to_string(ha_->state())) + (ha_->held() ? " (held)" : "");
   }
   if (!descriptor_.ok) line += "; last reload failed";
   return line;
