@@ -71,7 +71,7 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   cmd->add_option("FILE", opts->file, "The JSON cluster descriptor")->required();
   cmd->add_flag("--json", opts->json, "Print the summary and the diagnostics as JSON");
   cmd->add_option("--schema", opts->schema,
-                  "Schema file (default: $LVS_SCHEMA, the installed copy, then the source tree)");
+                  "Schema file (default: the schema compiled into lvsctl)");
   cmd->footer("Exit status: 0 valid (warnings allowed), 1 invalid, 2 cannot read or usage error.");
   cmd->callback([opts, &exit_code] { exit_code = run_validate(*opts); });
 }

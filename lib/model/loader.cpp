@@ -1,10 +1,7 @@
 #include "model/loader.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -15,20 +12,8 @@
 #include "model/schema_check.h"
 #include "model/semantic_check.h"
 
-#ifndef LVS_SCHEMA_INSTALL_PATH
-#define LVS_SCHEMA_INSTALL_PATH "/usr/share/lvs/cluster.schema.json"
-#endif
-#ifndef LVS_SCHEMA_SOURCE_PATH
-#define LVS_SCHEMA_SOURCE_PATH "schemas/cluster.schema.json"
-#endif
-
 namespace lvs::model {
 namespace {
-
-bool exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 // True when one pointer is the other or lies inside it ("/a" and "/a/b", not "/a" and "/ab").
 bool related(const std::string& a, const std::string& b) {
@@ -45,13 +30,7 @@ Diagnostic locate(const Finding& f, const PositionedJson& json, const std::strin
 
 }  // namespace
 
-std::string find_schema_path(const LoadOptions& options) {
-  if (!options.schema_path.empty()) return options.schema_path;
-  if (const char* env = std::getenv("LVS_SCHEMA"); env && *env) return env;
-  if (exists(LVS_SCHEMA_INSTALL_PATH)) return LVS_SCHEMA_INSTALL_PATH;
-  if (exists(LVS_SCHEMA_SOURCE_PATH)) return LVS_SCHEMA_SOURCE_PATH;
-  return LVS_SCHEMA_INSTALL_PATH;
-}
+std::string find_schema_path(const LoadOptions& options) { return options.schema_path; }
 
 LoadResult load_cluster_text(std::string_view text, const std::string& filename, const LoadOptions& options) {
   LoadResult result;
@@ -75,7 +54,7 @@ LoadResult load_cluster_text(std::string_view text, const std::string& filename,
   auto schema = check_against_schema(json.value, schema_path);
   if (!schema) {
     diags.push_back(Diagnostic{Severity::error, filename, 0, 0, "",
-                               schema.error().describe() + " (set LVS_SCHEMA to the schema's path)"});
+                               schema.error().describe()});
     result.read_failed = true;
     return result;
   }

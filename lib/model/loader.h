@@ -23,7 +23,7 @@ inline constexpr int kMaxNestingDepth = 64;
 
 struct LoadOptions {
   LoadMode mode = LoadMode::validate;
-  // Schema file; empty: $LVS_SCHEMA, then the installed copy, then the source tree.
+  // Schema file; empty: the schema compiled into the program (schema_check.h).
   std::string schema_path;
 };
 
@@ -40,7 +40,7 @@ LoadResult load_cluster_file(const std::string& path, const LoadOptions& options
 LoadResult load_cluster_text(std::string_view text, const std::string& filename,
                              const LoadOptions& options = {});
 
-// The schema path the loader would use (for messages and tests).
+// The schema file the loader would read; empty: the compiled-in schema.
 std::string find_schema_path(const LoadOptions& options);
 
 // The node this balancer is: by name when `name` is non-empty, else the node whose

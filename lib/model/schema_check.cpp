@@ -35,16 +35,23 @@ Result<const LoadedSchema*> load_schema(const std::string& path) {
   auto it = cache.find(path);
   if (it != cache.end()) return static_cast<const LoadedSchema*>(it->second.get());
 
-  auto text = read_file_capped(path, kMaxSchemaBytes, "it");
-  if (!text) return Error{text.error().code, "cannot read the schema " + path + ": " + text.error().message};
+  std::string text;
+  if (path.empty()) {
+    text = builtin_schema_text();
+  } else {
+    auto file = read_file_capped(path, kMaxSchemaBytes, "it");
+    if (!file) return Error{file.error().code, "cannot read the schema " + path + ": " + file.error().message};
+    text = std::move(*file);
+  }
+  const std::string name = path.empty() ? "compiled into this program" : path;
   auto loaded = std::make_unique<LoadedSchema>();
   try {
-    loaded->document = nlohmann::json::parse(*text);
+    loaded->document = nlohmann::json::parse(text);
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::NlohmannJsonAdapter adapter(loaded->document);
     parser.populateSchema(adapter, loaded->schema);
   } catch (const std::exception& e) {
-    return Error{0, "the schema " + path + " is not usable: " + e.what()};
+    return Error{0, "the schema " + name + " is not usable: " + e.what()};
   }
   const LoadedSchema* raw = loaded.get();
   cache.emplace(path, std::move(loaded));

@@ -2,6 +2,7 @@
 // Checks a document against schemas/cluster.schema.json with valijson and turns
 // valijson's errors into JSON pointers and operator words.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,8 +20,11 @@ struct SchemaProblem {
   bool unspecific = false;
 };
 
-// Loads (and caches by path) the schema, then validates `document`. An Error means
-// the schema itself could not be read or parsed.
+// schemas/cluster.schema.json as it was at build time (generated builtin_schema.cpp).
+std::string_view builtin_schema_text();
+
+// Loads (and caches by path) the schema, then validates `document`. An empty path is
+// the compiled-in schema. An Error means the schema itself could not be read or parsed.
 Result<std::vector<SchemaProblem>> check_against_schema(const nlohmann::json& document,
                                                         const std::string& schema_path);
 

@@ -36,7 +36,6 @@ grep -o '"[A-Za-z0-9_.-]*"' "$root/schemas/cluster.schema.json" | sort -u >"$bui
 
 echo "fuzz: running descriptor_fuzz for ${seconds}s"
 status=0
-LVS_SCHEMA="$root/schemas/cluster.schema.json" \
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$build/tests/fuzz/descriptor_fuzz" \

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "model/loader.h"
+#include "model/schema_check.h"
 #include "test_support.h"
 
 using namespace lvs::model;
@@ -92,6 +93,16 @@ TEST_CASE("limits: a schema that cannot be found is a read failure naming the pa
   CHECK(r.diagnostics[0].message.find("cannot read the schema /nonexistent/lvs-model-test.schema.json") !=
         std::string::npos);
   CHECK(find_schema_path(o) == o.schema_path);
+}
+
+TEST_CASE("schema: without --schema the loader reads no file: the schema is compiled in, as in the source tree") {
+  // An installed lvsctl once looked for /usr/local/share/lvs/cluster.schema.json and
+  // exited 2 when the package had put it elsewhere.
+  CHECK(find_schema_path(LoadOptions{}).empty());
+  CHECK(builtin_schema_text() == test::read_file(test::source_tree() + "/schemas/cluster.schema.json"));
+  auto r = load_cluster_file(test::examples_dir() + "/mail-cluster.json");
+  CHECK(r.ok());
+  CHECK_FALSE(r.read_failed);
 }
 
 TEST_CASE("limits: a FIFO given as descriptor is refused at once, not waited on") {
