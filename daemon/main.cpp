@@ -2,12 +2,13 @@
 #include <exception>
 #include <string>
 
+#include "common/version.h"
 #include "daemon/options.h"
 #include "daemon/runtime.h"
 
 int main(int argc, char** argv) {
   int exit_code = 0;
-  auto options = lvsd::parse_cli(argc, argv, exit_code);
+  auto options = lvsd::parse_cli(argc, argv, exit_code, lvs::version_line("lvsd"));
   if (!options) return exit_code;
   lvsd::StderrLogger log(options->log_level);
   try {

@@ -4,7 +4,7 @@
 
 namespace lvsd {
 
-std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code) {
+std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code, const std::string& version) {
   CliOptions o;
   std::string level = "info";
   CLI::App app{"lvsd: keeps the IPVS table true to the cluster descriptor and the health of the real servers"};
@@ -17,6 +17,11 @@ std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code) {
   app.add_option("--read-group", o.read_group, "group whose members may read the status");
   app.add_option("--schema", o.schema, "descriptor schema file (default: the schema compiled into lvsd)");
   app.add_option("--log-level", level, "error, warning, notice, info or debug")->capture_default_str();
+  if (!version.empty()) app.set_version_flag("--version", version, "print the version and git revision, then exit");
+  app.footer(
+      "Exit status: 0 stopped by SIGTERM or SIGINT (the IPVS table is left in place), 1 the descriptor is invalid "
+      "at start, 2 anything else that stops the start (IPVS unreachable, state folder or control socket unusable, "
+      "unknown group, another lvsd holds the table; also bad arguments), 3 the running loop broke.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

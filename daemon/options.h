@@ -21,7 +21,8 @@ struct CliOptions {
   Level log_level = Level::info;
 };
 
-// Parses argv; on --help or a usage error prints and sets `exit_code`, returning nullopt.
-std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code);
+// Parses argv; on --help, --version or a usage error prints and sets `exit_code`,
+// returning nullopt. `version` is the line --version prints (main() passes it).
+std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code, const std::string& version = "");
 
 }  // namespace lvsd

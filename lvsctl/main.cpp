@@ -1,4 +1,6 @@
 #include "commands.h"
+#include "common/version.h"
+#include "exit_codes.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"lvsctl: operate an IPVS load-balancer cluster described by one JSON file"};
@@ -14,6 +16,8 @@ int main(int argc, char** argv) {
   lvsctl::add_check_command(app, exit_code);
   lvsctl::add_reload_command(app, exit_code);
   lvsctl::add_ha_command(app, exit_code);
+  lvsctl::add_exit_code_help(app);
+  app.set_version_flag("--version", lvs::version_line("lvsctl"), "Print the version and git revision, then exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
