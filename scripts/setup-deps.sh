@@ -13,6 +13,9 @@ PKGS=(
   systemd procps util-linux
   # The HA netns tests ping a VIP after it moved.
   iputils-ping
+  # packaging_test renders the man pages; kernel_debian_package builds a Debian 12 root
+  # (debootstrap) to install the package in, and the package with cpack (dpkg-dev).
+  groff-base debootstrap dpkg-dev
 )
 # Mail servers and keepalived are test peers: the tests start private instances of them
 # (tests/support/realservers); the system-wide services stay stopped (see the end).

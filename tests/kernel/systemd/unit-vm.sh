@@ -1,7 +1,7 @@
 #!/bin/bash
 # kernel test (in the VM): packaging/lvsd.service under a real systemd. systemd runs as
 # PID 1 of a new PID and mount namespace (container mode) with the unit as shipped plus
-# the build's lvsd, lvsctl and schema installed under /run (wherever the build tree is,
+# the build's lvsd and lvsctl installed under /run (wherever the build tree is,
 # the unit's sandbox could hide it) and the unit's paths moved there. Checks that the
 # hardened unit starts (Type=notify), that lvsd may write the IPVS sysctls through
 # ProtectKernelTunables + ReadWritePaths, programs the table, answers lvsctl on
@@ -10,9 +10,9 @@
 # lvsd keeps the old descriptor, leaves the table in place on stop, and that an invalid
 # descriptor fails the start (ExecStartPre, RestartPreventExitStatus) without restarts.
 # A unit that does not start fails the test at once with systemd's reason.
-#   unit-vm.sh LVSD LVSCTL SCHEMA UNIT
+#   unit-vm.sh LVSD LVSCTL UNIT
 set -uo pipefail
-LVSD=$1 LVSCTL=$2 SCHEMA=$3 UNIT=$4
+LVSD=$1 LVSCTL=$2 UNIT=$3
 [ "${LVS_IN_VM:-}" = 1 ] || { echo "FAIL: run me inside tests/vm/vm-run"; exit 1; }
 fail() { echo "FAIL: systemd unit: $*"; exit 1; }
 T=/run/lvs-test
@@ -28,11 +28,12 @@ trap cleanup EXIT
 mkdir -p "$T" /run/systemd/system/lvsd.service.d
 mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup || fail "cannot mount cgroup2"
 # The build tree may sit where the unit's sandbox hides it (ProtectHome=yes hides /root
-# and /home, PrivateTmp=yes the VM's /tmp): install the binaries and the schema under
-# /run (the VM's tmpfs, visible read-only to the unit), as a package would under /usr.
+# and /home, PrivateTmp=yes the VM's /tmp): install the binaries (the schema is compiled
+# in) under /run (the VM's tmpfs, visible read-only to the unit), as the package does
+# under /usr.
 I=$T/install
-install -D -m 0755 "$LVSD" "$I/sbin/lvsd" && install -D -m 0755 "$LVSCTL" "$I/bin/lvsctl" &&
-    install -D -m 0644 "$SCHEMA" "$I/share/lvs/cluster.schema.json" || fail "cannot install into $I"
+install -D -m 0755 "$LVSD" "$I/sbin/lvsd" && install -D -m 0755 "$LVSCTL" "$I/bin/lvsctl" ||
+    fail "cannot install into $I"
 LVSCTL=$I/bin/lvsctl
 # The unit as shipped, with only the installed paths moved; every other line is tested.
 sed -e "s|/usr/sbin/lvsd|$I/sbin/lvsd|g" -e "s|/usr/bin/lvsctl|$I/bin/lvsctl|g" \
@@ -44,7 +45,6 @@ done
 grep -E '/usr/s?bin/lvs|/etc/lvs/' /run/systemd/system/lvsd.service && fail "paths left unmoved in the unit"
 cat > /run/systemd/system/lvsd.service.d/test.conf <<EOT
 [Service]
-Environment=LVS_SCHEMA=$I/share/lvs/cluster.schema.json
 StandardError=append:$T/lvsd.log
 EOT
 cat > /run/systemd/system/lvs-test.target <<'EOT'
@@ -71,9 +71,12 @@ EOT
 echo 0 > /proc/sys/net/ipv4/vs/expire_nodest_conn || fail "cannot reset expire_nodest_conn"
 
 # The read-only host root has no /var/lib/lvsd for StateDirectory=: a tmpfs /var/lib in
-# systemd's own mount namespace gives it one.
+# systemd's own mount namespace gives it one. Nor has it the groups the unit names (the
+# package's postinst makes them): a copy of /etc/group with them is bound over it there.
+{ cat /etc/group; printf 'lvsadm:x:60901:\nlvsread:x:60902:\n'; } > "$T/group" || fail "cannot write $T/group"
 unshare --pid --fork --mount --mount-proc --propagation private bash -c \
-    'mount -t tmpfs tmpfs /var/lib && exec env container=lvs-test /lib/systemd/systemd --unit=lvs-test.target' \
+    "mount -t tmpfs tmpfs /var/lib && mount --bind $T/group /etc/group &&
+     exec env container=lvs-test /lib/systemd/systemd --unit=lvs-test.target" \
     > "$T/systemd.log" 2>&1 &
 upid=$!
 for _ in $(seq 150); do sd=$(pgrep -P "$upid" -x systemd) && break; sleep 0.2; done
