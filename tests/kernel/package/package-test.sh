@@ -17,4 +17,4 @@ deb=$(ls "$OUT"/*.deb 2>/dev/null | head -n 1)
 echo "ok: built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 dpkg-deb --info "$deb" | sed -n 's/^ *\(Package\|Version\|Depends\|Recommends\):/  &/p'
 root=$("$HERE/debian-root.sh") || fail "no clean Debian 12 root"
-exec "$VM_RUN" --timeout 300 -- "$HERE/package-vm.sh" "$deb" "$root"
+exec "$VM_RUN" --timeout 420 -- "$HERE/package-vm.sh" "$deb" "$root"

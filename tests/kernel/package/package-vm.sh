@@ -3,8 +3,8 @@
 # systemd. The cached root (debian-root.sh, shared read-only from the host) gets a
 # writable overlay on the VM's tmpfs; systemd runs as PID 1 of its own PID and mount
 # namespace with that root (container mode). The source and build trees are not
-# reachable from there. Checks: dpkg -i installs beside ipvsadm and keepalived and leaves
-# both installed; the unit is enabled but not started without a descriptor; groups and
+# reachable from there. Checks: apt-get install of the .deb puts it beside ipvsadm and
+# keepalived and leaves both installed; the unit is enabled but not started without a descriptor; groups and
 # state folder exist; --version, lvsctl validate of an installed example (compiled-in
 # schema), the man pages render; with the reference descriptor the unit starts, a member
 # of lvsread may run `lvsctl status` but not `lvsctl drain`, a member of lvsadm may; the
@@ -19,8 +19,8 @@ T=/tmp/lvs-package
 M=$T/root
 sd=""
 cleanup() {
-    [ -n "$sd" ] && kill -TERM "$sd" 2>/dev/null
-    [ -n "$sd" ] && for _ in $(seq 50); do kill -0 "$sd" 2>/dev/null || break; sleep 0.2; done
+    # SIGKILL to the namespace's PID 1 ends every process in it at once (SIGTERM would
+    # make systemd re-execute itself); the VM is thrown away after this.
     [ -n "$sd" ] && kill -KILL "$sd" 2>/dev/null
     ipvsadm -C 2>/dev/null
 }
@@ -38,6 +38,8 @@ mount --rbind /sys "$M/sys" && mount --rbind /dev "$M/dev" || fail "cannot bind 
 chroot "$M" useradd --create-home --shell /bin/bash lvs-reader &&
     chroot "$M" useradd --create-home --shell /bin/bash lvs-admin || fail "cannot add the test users"
 rm -f "$M/var/lib/man-db/auto-update"
+# No login prompts on the VM's consoles: they only cost time under emulation.
+for u in getty.target console-getty.service; do ln -sf /dev/null "$M/etc/systemd/system/$u"; done
 cp "$DEB" "$M/root/" || fail "cannot copy the package into the root"
 deb=/root/$(basename "$DEB")
 
@@ -54,7 +56,7 @@ for _ in $(seq 240); do
     sleep 0.5
 done
 case "$state" in running|degraded) ;; *) tail -n 30 "$T/systemd.log"; fail "systemd did not finish booting: '$state'" ;; esac
-echo "ok: systemd booted the clean Debian 12 root ($state)"
+echo "ok (${SECONDS}s): systemd booted the clean Debian 12 root ($state)"
 
 for tree in "${LVS_SOURCE_DIR:-}" "${LVS_BINARY_DIR:-}"; do
     [ -n "$tree" ] && in_sd test -e "$tree" && fail "$tree is reachable from the root: the test would not show an install-path bug"
@@ -64,23 +66,26 @@ done
 
 installed() { in_sd dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 installed ipvsadm && installed keepalived || fail "the clean root lacks ipvsadm or keepalived"
-in_sd dpkg -i "$deb" > "$T/dpkg-i.log" 2>&1 || { cat "$T/dpkg-i.log"; fail "dpkg -i $deb failed"; }
-installed lvsd || fail "lvsd is not installed after dpkg -i"
+# As an operator would: apt resolves a conflict by removing the other package (a package
+# named lvs removed ipvsadm so). Offline: every dependency is in the root already.
+in_sd env DEBIAN_FRONTEND=noninteractive apt-get install -y "$deb" > "$T/dpkg-i.log" 2>&1 ||
+    { cat "$T/dpkg-i.log"; fail "apt-get install $deb failed"; }
+installed lvsd || { cat "$T/dpkg-i.log"; fail "lvsd is not installed after apt-get install"; }
 installed ipvsadm && installed keepalived || { cat "$T/dpkg-i.log"; fail "installing the package removed ipvsadm or keepalived"; }
-echo "ok: $(basename "$DEB") installs beside ipvsadm and keepalived, which stay installed"
+echo "ok (${SECONDS}s): $(basename "$DEB") installs beside ipvsadm and keepalived, which stay installed"
 
 [ "$(in_sd systemctl is-enabled lvsd 2>&1)" = enabled ] || fail "lvsd.service is not enabled: $(in_sd systemctl is-enabled lvsd 2>&1)"
 [ "$(in_sd systemctl is-active lvsd 2>&1)" != active ] || fail "lvsd.service started without a descriptor"
 grep -q "write /etc/lvs/cluster.json" "$T/dpkg-i.log" || { cat "$T/dpkg-i.log"; fail "postinst does not say how to create the descriptor"; }
 in_sd getent group lvsadm > /dev/null && in_sd getent group lvsread > /dev/null || fail "the groups lvsadm and lvsread are missing"
 [ "$(in_sd stat -c %a /var/lib/lvsd)" = 750 ] || fail "/var/lib/lvsd is not a folder of mode 0750"
-echo "ok: the unit is enabled, not started without a descriptor; groups and state folder made"
+echo "ok (${SECONDS}s): the unit is enabled, not started without a descriptor; groups and state folder made"
 
 in_sd lvsctl --version | grep -Eq '^lvsctl [0-9]+\.[0-9]+\.[0-9]+ \(git ' || fail "lvsctl --version: $(in_sd lvsctl --version 2>&1)"
 in_sd lvsd --version | grep -Eq '^lvsd [0-9]+\.[0-9]+\.[0-9]+ \(git ' || fail "lvsd --version: $(in_sd lvsd --version 2>&1)"
 in_sd lvsctl validate /usr/share/lvs/examples/mail-cluster.json > "$T/validate.txt" 2>&1 ||
     { cat "$T/validate.txt"; fail "the installed lvsctl cannot validate an installed example"; }
-echo "ok: --version, and lvsctl validate of an installed example without the source tree"
+echo "ok (${SECONDS}s): --version, and lvsctl validate of an installed example without the source tree"
 
 for page in "8 lvsd:keeps the IPVS table" "8 lvsctl:lvsctl drain" "5 lvs-cluster:virtual_router_id"; do
     in_sd env MANPAGER=cat MANWIDTH=80 man ${page%%:*} > "$T/man.txt" 2> "$T/man.err" ||
@@ -88,7 +93,7 @@ for page in "8 lvsd:keeps the IPVS table" "8 lvsctl:lvsctl drain" "5 lvs-cluster
     # man justifies lines with extra spaces.
     tr -s ' ' < "$T/man.txt" | grep -q "${page#*:}" || { head -20 "$T/man.txt"; fail "man ${page%%:*} does not show '${page#*:}'"; }
 done
-echo "ok: man lvsd, man lvsctl and man 5 lvs-cluster render"
+echo "ok (${SECONDS}s): man lvsd, man lvsctl and man 5 lvs-cluster render"
 
 # The reference descriptor: node lb1's address on the VRRP interface, VIP interfaces
 # eth0 and eth1 (dummies in the VM's own network namespace, which systemd shares).
@@ -99,7 +104,7 @@ in_sd systemctl start lvsd > "$T/start.txt" 2>&1 ||
     { cat "$T/start.txt"; in_sd systemctl status lvsd --no-pager -l | tail -20; in_sd journalctl -u lvsd --no-pager | tail -20; fail "lvsd.service did not start"; }
 [ "$(in_sd systemctl is-active lvsd)" = active ] || fail "lvsd.service is not active"
 ipvsadm -Ln -t 192.0.2.10:25 | grep -q "203.0.113.11:25" || { ipvsadm -Ln; fail "the reference services are not in the table"; }
-echo "ok: with /etc/lvs/cluster.json in place the unit starts and programs the table"
+echo "ok (${SECONDS}s): with /etc/lvs/cluster.json in place the unit starts and programs the table"
 
 in_sd usermod -aG lvsread lvs-reader && in_sd usermod -aG lvsadm lvs-admin || fail "cannot add the users to the groups"
 as() { local user=$1; shift; in_sd runuser -u "$user" -- "$@"; }
@@ -111,33 +116,34 @@ rc=$?
     { cat "$T/drain-reader.txt"; fail "lvsctl drain as a member of lvsread was not refused (exit $rc)"; }
 as lvs-admin lvsctl drain 203.0.113.11 > "$T/drain-admin.txt" 2>&1 || { cat "$T/drain-admin.txt"; fail "lvsctl drain as a member of lvsadm failed"; }
 as lvs-admin lvsctl enable 203.0.113.11 > /dev/null 2>&1 || fail "lvsctl enable as a member of lvsadm failed"
-echo "ok: lvsread may read the status, not drain; lvsadm may drain and enable"
+echo "ok (${SECONDS}s): lvsread may read the status, not drain; lvsadm may drain and enable"
 
 # bash-completion's loader finds the installed completion; it offers the daemon's reals.
 as lvs-reader bash -c 'source /usr/share/bash-completion/bash_completion; _completion_loader lvsctl
     COMP_WORDS=(lvsctl drain ""); COMP_CWORD=2; _lvsctl; printf "%s\n" "${COMPREPLY[@]}"' > "$T/complete.txt" 2>&1
 grep -qx "203.0.113.11" "$T/complete.txt" && grep -qx "203.0.113.22:995" "$T/complete.txt" ||
     { cat "$T/complete.txt"; fail "completing 'lvsctl drain ' does not offer the running daemon's reals"; }
-echo "ok: the completion offers the running daemon's reals"
+echo "ok (${SECONDS}s): the completion offers the running daemon's reals"
 
 in_sd systemctl reload lvsd || fail "systemctl reload lvsd failed"
-echo "ok: systemctl reload lvsd"
+echo "ok (${SECONDS}s): systemctl reload lvsd"
 
-in_sd dpkg -L lvsd | while read -r f; do in_sd test -f "$f" && echo "$f"; done > "$T/files.txt"
+# The package's files (not its folders), checked through $M: the same root, seen from here.
+in_sd dpkg -L lvsd | while read -r f; do [ -f "$M$f" ] && echo "$f"; done > "$T/files.txt"
 [ -s "$T/files.txt" ] || fail "dpkg -L lvsd lists no files"
 in_sd dpkg --purge lvsd > "$T/purge.log" 2>&1 || { cat "$T/purge.log"; fail "dpkg --purge lvsd failed"; }
 installed ipvsadm && installed keepalived || fail "purging lvsd removed ipvsadm or keepalived"
 pgrep -x lvsd > /dev/null && fail "lvsd still runs after the purge"
-while read -r f; do in_sd test -e "$f" && fail "$f is left after the purge"; done < "$T/files.txt"
+while read -r f; do [ -e "$M$f" ] && fail "$f is left after the purge"; done < "$T/files.txt"
 rm -f "$M$deb"
 # What is new since before the install, less what Debian keeps or the system itself
-# writes: dpkg's own records and logs, the groups (policy keeps system groups), and the
+# writes: dpkg's and apt's own records, caches and logs, the groups (policy keeps system groups), and the
 # descriptor the administrator (this test) wrote in /etc/lvs. A folder of the clean root
 # that a file was written into is copied up whole: it was there before, so it is no news.
 (cd "$T/upper" && find . | sort) > "$T/after.txt"
 comm -13 "$T/before.txt" "$T/after.txt" | while read -r p; do [ -e "$LOWER/$p" ] || echo "$p"; done |
-    grep -Ev '^\./(var/lib/dpkg|var/log|var/cache/(man|debconf|ldconfig)|var/lib/systemd/(timers|random-seed|catalog))(/|$)' |
+    grep -Ev '^\./(var/lib/dpkg|var/lib/apt|var/cache/apt|var/log|var/cache/(man|debconf|ldconfig)|var/lib/systemd/(timers|random-seed|catalog))(/|$)' |
     grep -Ev '^\./etc/(group|gshadow|passwd|shadow|subuid|subgid)-?$|^\./etc/lvs(/cluster\.json)?$|^\./etc/ld\.so\.cache$' > "$T/left.txt"
 [ -s "$T/left.txt" ] && { cat "$T/left.txt"; fail "the purge left these behind"; }
-echo "ok: purge removes the package's files, state folder and unit links; ipvsadm and keepalived stay"
+echo "ok (${SECONDS}s): purge removes the package's files, state folder and unit links; ipvsadm and keepalived stay"
 echo "PASS: debian package"
