@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   lvsctl::add_check_command(app, exit_code);
   lvsctl::add_reload_command(app, exit_code);
   lvsctl::add_ha_command(app, exit_code);
+  lvsctl::add_timeouts_command(app, exit_code);
+  lvsctl::add_zero_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
