@@ -10,6 +10,9 @@ namespace lvsctl {
 
 [[nodiscard]] lvs::Result<std::unique_ptr<lvs::ipvs::NetlinkIpvs>> open_backend(const std::string& netns);
 
+// "lvsctl: cannot open IPVS[ in network namespace NAME]: <error>\n".
+std::string open_failure(const std::string& netns, const lvs::Error& error);
+
 // Prints "lvsctl: <what>: <error>" to stderr.
 void print_error(const std::string& what, const lvs::Error& error);
 

@@ -128,6 +128,9 @@ void add_apply_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--state-dir", args->request.state_dir,
                   "Folder of the ownership record (default /var/lib/lvsd)");
   cmd->add_flag("--json", args->json, "Report as JSON");
+  cmd->footer("Exit status: 0 the table matches (also for --dry-run); 2 nothing was changed (invalid descriptor,\n"
+              "unreadable ownership record, IPVS unreachable, another writer holds the lock) or some operations\n"
+              "failed (each on stderr with its errno and object; with --json in the document too).");
   cmd->callback([args, &exit_code] {
     exit_code = print_output(apply_descriptor(*args, kernel_table(args->request.netns)));
   });

@@ -48,6 +48,7 @@ void add_ha_command(CLI::App& app, int& exit_code) {
     auto* cmd = ha->add_subcommand(s.name, s.help);
     add_socket_option(*cmd, *socket);
     cmd->add_flag("--json", *as_json, "print the HA report as JSON");
+    cmd->footer("Exit status: 0 done; 2 lvsd unreachable, refused (it runs no HA) or a bad reply.");
     cmd->callback([socket, as_json, command = s.command, &exit_code] { ha_call(*socket, command, *as_json, exit_code); });
   }
 }

@@ -119,6 +119,7 @@ void add_status_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--all", o->all,
                 "every service, even above " + std::to_string(kBriefOver) +
                     " services (text output otherwise shows only those with something down or draining)");
+  cmd->footer("Exit status: 0 shown; 2 bad --real, lvsd unreachable, refused or a bad reply.");
   cmd->callback([o, &exit_code] {
     auto request = lvs::control::request_for(lvs::control::Command::status);
     request.service = o->service;

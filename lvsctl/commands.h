@@ -20,5 +20,7 @@ void add_enable_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
 void add_reload_command(CLI::App& app, int& exit_code);
 void add_ha_command(CLI::App& app, int& exit_code);
+void add_timeouts_command(CLI::App& app, int& exit_code);
+void add_zero_command(CLI::App& app, int& exit_code);
 
 }  // namespace lvsctl

@@ -67,6 +67,12 @@ lvs::Result<nlohmann::json> ControlClient::request(const nlohmann::json& request
   }
 }
 
+std::string json_document(const nlohmann::json& doc) {
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string failure_document(const lvs::control::ErrorReply& failure) { return json_document(nlohmann::json(failure)); }
+
 void add_socket_option(CLI::App& cmd, std::string& path) {
   path = kDefaultControlSocket;
   cmd.add_option("--socket", path, "lvsd's control socket")->capture_default_str();
@@ -87,20 +93,23 @@ lvs::control::Request real_request(lvs::control::Command command, const RealTarg
 }
 
 lvs::Result<nlohmann::json> call_daemon(const std::string& socket, const nlohmann::json& request, bool* refused,
-                                        std::chrono::milliseconds timeout) {
+                                        std::chrono::milliseconds timeout, lvs::control::ErrorReply* failure) {
   if (refused) *refused = false;
   auto client = ControlClient::connect(socket);
   if (!client) {
     std::fprintf(stderr, "lvsctl: %s\n", client.error().describe().c_str());
+    if (failure) *failure = {client.error().describe(), {}};
     return client.error();
   }
   auto reply = client->request(request, timeout);
   if (!reply) {
     std::fprintf(stderr, "lvsctl: %s\n", reply.error().describe().c_str());
+    if (failure) *failure = {reply.error().describe(), {}};
     return reply.error();
   }
   if (auto no = lvs::control::refusal(*reply)) {
     if (refused) *refused = true;
+    if (failure) *failure = *no;
     std::fprintf(stderr, "lvsctl: %s\n", no->error.c_str());
     for (const auto& e : no->errors) std::fprintf(stderr, "  %s\n", e.c_str());
     return lvs::Error{0, no->error};

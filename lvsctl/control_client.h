@@ -49,17 +49,21 @@ void add_real_target_options(CLI::App& cmd, RealTarget& target);
 lvs::control::Request real_request(lvs::control::Command command, const RealTarget& target);
 
 // The typed reply of a successful call_daemon(), or nullopt after printing
-// "lvsctl: ..." when the reply does not have the documented shape.
+// "lvsctl: ..." when the reply does not have the documented shape. `failure`, when
+// given, receives what went wrong as an {"ok":false} reply (for --json).
 template <typename T>
 std::optional<T> decode_reply(const nlohmann::json& reply,
-                              lvs::Result<lvs::control::Decoded<T>> (*decode)(const nlohmann::json&)) {
+                              lvs::Result<lvs::control::Decoded<T>> (*decode)(const nlohmann::json&),
+                              lvs::control::ErrorReply* failure = nullptr) {
   auto decoded = decode(reply);
   if (!decoded) {
     std::fprintf(stderr, "lvsctl: %s\n", decoded.error().describe().c_str());
+    if (failure) *failure = {decoded.error().describe(), {}};
     return std::nullopt;
   }
   if (decoded->refused) {
     std::fprintf(stderr, "lvsctl: %s\n", decoded->refused->error.c_str());
+    if (failure) *failure = *decoded->refused;
     return std::nullopt;
   }
   return std::move(decoded->value);
@@ -67,8 +71,16 @@ std::optional<T> decode_reply(const nlohmann::json& reply,
 
 // Connects, sends, and returns the reply; prints "lvsctl: ..." and returns an error when
 // the daemon cannot be reached or answers {"ok": false}. `refused` tells the two apart.
+// `failure`, when given, receives the refusal or the reason lvsd could not be asked.
 lvs::Result<nlohmann::json> call_daemon(const std::string& socket, const nlohmann::json& request,
                                         bool* refused = nullptr,
-                                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                        lvs::control::ErrorReply* failure = nullptr);
+
+// With --json a command answered by lvsd prints exactly one document, whatever happens:
+// the reply in the shape daemon/README.md documents ({"ok":true,...}), or the failure
+// as {"ok":false,"error":"...","errors":[...]} (refused, unreachable, bad reply).
+std::string json_document(const nlohmann::json& doc);
+std::string failure_document(const lvs::control::ErrorReply& failure);
 
 }  // namespace lvsctl

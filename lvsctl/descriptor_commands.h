@@ -6,7 +6,10 @@
 namespace lvsctl {
 
 // Exit 0 nothing differs, 1 something differs, 2 error (invalid descriptor included).
-CommandOutput diff_descriptor(const PlanRequest& request, const TableAccess& table);
+// With `json`, on exit 0 or 1 `out` is one document:
+//   {"differs":bool,"operations":[{"operation":"...","changes":"..."}],"total":N,"left_alone":["..."]}
+// ("changes" only for edits); errors go to stderr as in text mode.
+CommandOutput diff_descriptor(const PlanRequest& request, const TableAccess& table, bool json = false);
 
 struct ApplyArgs {
   PlanRequest request;

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   lvsctl::add_check_command(app, exit_code);
   lvsctl::add_reload_command(app, exit_code);
   lvsctl::add_ha_command(app, exit_code);
+  lvsctl::add_timeouts_command(app, exit_code);
+  lvsctl::add_zero_command(app, exit_code);
   lvsctl::add_exit_code_help(app);
   app.set_version_flag("--version", lvs::version_line("lvsctl"), "Print the version and git revision, then exit");
   try {

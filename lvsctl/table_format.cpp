@@ -298,11 +298,21 @@ std::string format_table_text(const Info& info, const Table& table, const ListFo
       o.left("Prot LocalAddress:Port", 33) << "      CPS    InPPS   OutPPS    InBPS   OutBPS\n"
                                               "  -> RemoteAddress:Port\n";
       break;
+    case ListColumns::thresholds:
+      o.left("Prot LocalAddress:Port", 33) << " Uthreshold Lthreshold ActiveConn InActConn \n"
+                                              "  -> RemoteAddress:Port\n";
+      break;
+    case ListColumns::persistent:
+      o.left("Prot LocalAddress:Port", 33) << " Weight    PersistConn ActiveConn InActConn \n"
+                                              "  -> RemoteAddress:Port\n";
+      break;
   }
   for (const auto& st : table.services) {
     const std::string name = service_name(st.service.key);
     switch (format.columns) {
       case ListColumns::connections:
+      case ListColumns::thresholds:
+      case ListColumns::persistent:
         o << name << ' ' << st.service.scheduler;
         service_flags_text(o, st.service);
         break;
@@ -351,6 +361,20 @@ std::string format_table_text(const Info& info, const Table& table, const ListFo
           largenum(o, ds.stats.inbps, format.exact);
           largenum(o, ds.stats.outbps, format.exact);
           break;
+        case ListColumns::thresholds:
+          o << ' ';
+          o.left_num(d.upper_threshold, 10) << ' ';
+          o.left_num(d.lower_threshold, 10) << ' ';
+          o.left_num(ds.active_conns, 10) << ' ';
+          o.left_num(ds.inactive_conns, 10);
+          break;
+        case ListColumns::persistent:
+          o << ' ';
+          o.left_num(d.weight, 9) << ' ';
+          o.left_num(ds.persistent_conns, 11) << ' ';
+          o.left_num(ds.active_conns, 10) << ' ';
+          o.left_num(ds.inactive_conns, 10);
+          break;
       }
       o << '\n';
     }
@@ -368,6 +392,24 @@ std::string format_table_json(const Info& info, const Table& table) {
     json_service(o, table.services[i]);
   }
   o << "\n]}\n";
+  return o.take();
+}
+
+std::string format_timeouts_text(const Timeouts& t) {
+  Out o(64);
+  o << "Timeout (tcp tcpfin udp): ";
+  o.num(t.tcp_s) << ' ';
+  o.num(t.tcp_fin_s) << ' ';
+  o.num(t.udp_s) << '\n';
+  return o.take();
+}
+
+std::string format_timeouts_json(const Timeouts& t) {
+  Out o(64);
+  o << "{\"tcp_s\":";
+  o.num(t.tcp_s) << ",\"tcp_fin_s\":";
+  o.num(t.tcp_fin_s) << ",\"udp_s\":";
+  o.num(t.udp_s) << "}\n";
   return o.take();
 }
 

@@ -7,7 +7,9 @@
 
 namespace lvsctl {
 
-enum class ListColumns { connections, stats, rate };
+// connections: ipvsadm -Ln; stats / rate / thresholds / persistent: with --stats,
+// --rate, --thresholds, --persistent-conn.
+enum class ListColumns { connections, stats, rate, thresholds, persistent };
 
 struct ListFormat {
   ListColumns columns = ListColumns::connections;
@@ -22,6 +24,10 @@ std::string format_table_text(const lvs::ipvs::Info& info, const lvs::ipvs::Tabl
                               const ListFormat& format);
 // Every field, stats and rates, as exact integers.
 std::string format_table_json(const lvs::ipvs::Info& info, const lvs::ipvs::Table& table);
+
+// "Timeout (tcp tcpfin udp): 900 120 300" (ipvsadm -L --timeout), or as JSON.
+std::string format_timeouts_text(const lvs::ipvs::Timeouts& t);
+std::string format_timeouts_json(const lvs::ipvs::Timeouts& t);
 
 // Writes all of `text` to a file descriptor through the file layer (lvs::write_all);
 // on failure says why on stderr and returns false.

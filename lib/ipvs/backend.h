@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "ipvs/connections.h"
 #include "ipvs/types.h"
 
 namespace lvs::ipvs {
@@ -58,6 +59,10 @@ class IpvsBackend {
   virtual Status flush() = 0;
   virtual Status zero() = 0;                        // all counters
   virtual Status zero(const ServiceKey& key) = 0;   // one service's counters
+
+  // The connection table (ipvsadm -c), read from /proc/net/ip_vs_conn of the backend's
+  // network namespace: IPVS offers no netlink command for it.
+  virtual Result<ConnectionTable> connections() = 0;
 
   virtual Result<Timeouts> timeouts() = 0;
   virtual Status set_timeouts(const Timeouts& t) = 0;

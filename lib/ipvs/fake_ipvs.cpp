@@ -320,6 +320,15 @@ Status FakeIpvs::zero(const ServiceKey& key) {
   return ok();
 }
 
+Result<ConnectionTable> FakeIpvs::connections() {
+  if (injected_read_failure_) {
+    int code = *injected_read_failure_;
+    injected_read_failure_.reset();
+    return make_error(code, "read the IPVS connection table: injected failure");
+  }
+  return connections_;
+}
+
 Result<Timeouts> FakeIpvs::timeouts() { return timeouts_; }
 
 // ip_vs_set_timeout: every value is checked before any is set; 0 leaves one unchanged.

@@ -57,6 +57,8 @@ class FakeIpvs final : public IpvsBackend {
   Status zero() override;
   Status zero(const ServiceKey& key) override;
 
+  Result<ConnectionTable> connections() override;
+
   Result<Timeouts> timeouts() override;
   Status set_timeouts(const Timeouts& t) override;
 
@@ -82,7 +84,7 @@ class FakeIpvs final : public IpvsBackend {
   void lose_ack_of(std::function<bool(const Operation&)> which, int code = ENOBUFS) {
     lost_ack_ = LostAck{std::move(which), code};
   }
-  // The next read (read_table, list_services) fails with `code`.
+  // The next read (read_table, list_services, connections) fails with `code`.
   void fail_next_read(int code) { injected_read_failure_ = code; }
 
   // Counters the kernel would report after traffic. ESRCH / ENOENT when the object
@@ -91,6 +93,10 @@ class FakeIpvs final : public IpvsBackend {
   Status set_counters(const ServiceKey& key, const DestKey& dest, const Stats& stats,
                       std::uint32_t active_conns, std::uint32_t inactive_conns,
                       std::uint32_t persistent_conns);
+
+  // The connection table connections() returns (the kernel's fills with traffic;
+  // this one only when a test says so). Reads fail with fail_next_read too.
+  void set_connections(ConnectionTable table) { connections_ = std::move(table); }
 
   // Adds (or changes the MTU of) a network interface the sync daemons can use.
   void add_interface(const std::string& name, std::uint32_t mtu) { config_.interfaces[name] = mtu; }
@@ -115,6 +121,7 @@ class FakeIpvs final : public IpvsBackend {
   Config config_;
   std::map<ServiceKey, Entry> services_;
   Timeouts timeouts_{900, 120, 300};
+  ConnectionTable connections_;
   std::map<SyncState, SyncDaemon> daemons_;
   std::size_t writes_ = 0;
   std::size_t table_reads_ = 0;

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/file_io.h"
 #include "common/overloaded.h"
 #include "ipvs/netlink_messages.h"
 #include "ipvs/netns.h"
@@ -122,6 +123,7 @@ Result<std::unique_ptr<NetlinkIpvs>> NetlinkIpvs::open_in_netns(const std::strin
     return ok();
   });
   if (!s) return s.error();
+  made->netns_ = name;
   return made;
 }
 
@@ -463,6 +465,26 @@ Result<Info> NetlinkIpvs::info() {
   if (!s) return s.error();
   if (!seen) return make_error(EPROTO, "read IPVS info: the kernel sent no info");
   return info;
+}
+
+Result<ConnectionTable> NetlinkIpvs::connections() {
+  // thread-self: run_in_netns switches only this thread, and /proc/self/net follows the
+  // process's main thread.
+  const char* path = "/proc/thread-self/net/ip_vs_conn";
+  std::string text;
+  auto read = [&]() -> Status {
+    auto r = read_file_capped(path, kConnectionTableMaxBytes, "/proc/net/ip_vs_conn");
+    if (!r) {
+      if (r.error().code == ENOENT)
+        return make_error(ENOENT, "no /proc/net/ip_vs_conn: IPVS is not loaded in this network namespace");
+      return r.error();
+    }
+    text = std::move(*r);
+    return ok();
+  };
+  Status s = netns_.empty() ? read() : run_in_netns(netns_, read);
+  if (!s) return s.error();
+  return parse_connection_table(text);
 }
 
 Result<Timeouts> NetlinkIpvs::timeouts() {

@@ -8,6 +8,9 @@
 // Reads take one service dump, then one destination dump per service, each a single
 // sendmsg + recvmmsg.
 //
+// The connection table is the one thing not in generic netlink: connections() reads
+// /proc/net/ip_vs_conn, entering the backend's network namespace for the read.
+//
 // Not thread-safe: one instance per thread (each has its own sockets).
 #include <cstddef>
 #include <cstdint>
@@ -73,6 +76,8 @@ class NetlinkIpvs final : public IpvsBackend {
   Status zero() override;
   Status zero(const ServiceKey& key) override;
 
+  Result<ConnectionTable> connections() override;
+
   Result<Timeouts> timeouts() override;
   Status set_timeouts(const Timeouts& t) override;
 
@@ -129,6 +134,7 @@ class NetlinkIpvs final : public IpvsBackend {
   Status single(const Operation& op);
   std::uint32_t next_seq(std::size_t count);
 
+  std::string netns_;  // the namespace opened in (empty: the caller's), for /proc reads
   Channel main_;  // writes, destination dumps, config, daemons
   Channel bulk_;  // the service dump
   int family_ = 0;

@@ -18,6 +18,17 @@ TEST_CASE("conformance: info reports IPVS 1.2.1 and a power-of-two connection ta
   CHECK((size & (size - 1)) == 0);
 }
 
+TEST_CASE("conformance: with no traffic the connection table is empty and every line of it readable",
+          "[conformance][connections]") {
+  auto be = fresh_backend();
+  REQUIRE_OK(be->add_service(service(Protocol::tcp, "192.0.2.10", 25, "rr")));
+  auto t = be->connections();
+  INFO((t ? std::string() : t.error().describe()));
+  REQUIRE(t.ok());
+  CHECK(t->connections.empty());
+  CHECK(t->unreadable.empty());
+}
+
 TEST_CASE("conformance: timeouts are read back as set; a zero leaves one unchanged",
           "[conformance][timeouts]") {
   auto be = fresh_backend();

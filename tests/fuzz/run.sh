@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the fuzzers with clang (libFuzzer + ASan + UBSan) in their own build folder and
 # runs each for a bounded time: the descriptor loader for SECONDS, the VRRP advert parser
-# for half of that. Exits non-zero on any crash, leak, timeout, out-of-memory or build
+# for half of that, the reader of /proc/net/ip_vs_conn for a quarter. Exits non-zero on any crash, leak, timeout, out-of-memory or build
 # failure.
 #   tests/fuzz/run.sh [SECONDS]        (default 60)
 # Environment: LVS_FUZZ_BUILD (build folder, default build-fuzz in the source tree).
@@ -23,7 +23,7 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DLVS_FUZZ=ON -DCMAKE_BUILD_TY
   echo "fuzz: configuring the clang build failed" >&2
   exit 1
 }
-cmake --build "$build" --target descriptor_fuzz vrrp_fuzz -j2
+cmake --build "$build" --target descriptor_fuzz vrrp_fuzz connections_fuzz -j2
 
 corpus=$build/fuzz/corpus
 artifacts=$build/fuzz/artifacts
@@ -68,3 +68,23 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 echo "fuzz: vrrp_fuzz, no crash in ${vrrp_seconds}s"
+
+# /proc/net/ip_vs_conn text: seeds are lines of every kind the kernel writes.
+conn_seconds=$(( seconds / 4 > 0 ? seconds / 4 : 1 ))
+ccorpus=$build/fuzz/conn-corpus
+mkdir -p "$ccorpus"
+cp "$root"/tests/fuzz/conn-seeds/* "$ccorpus"/
+echo "fuzz: running connections_fuzz for ${conn_seconds}s"
+status=0
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  "$build/tests/fuzz/connections_fuzz" \
+    -max_total_time="$conn_seconds" -max_len=8192 -rss_limit_mb=1024 -timeout=10 \
+    -artifact_prefix="$artifacts/conn-" -print_final_stats=1 \
+    "$ccorpus" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "fuzz: connections_fuzz FAILED (exit $status); reproducer in $artifacts" >&2
+  ls -l "$artifacts" >&2 || true
+  exit 1
+fi
+echo "fuzz: connections_fuzz, no crash in ${conn_seconds}s"

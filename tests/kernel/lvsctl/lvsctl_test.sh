@@ -5,6 +5,9 @@
 # descriptor is applied and shows in `ipvsadm -Ln`; re-applying writes nothing; one
 # weight edit is one write; foreign services survive unless --prune; a service removed
 # from the descriptor is deleted; an invalid descriptor changes nothing; --netns works.
+# Then the operator's ipvsadm views, byte for byte against ipvsadm on one table with real
+# TCP connections through NAT (namespaces client, director, real1, real2): list
+# --thresholds, --persistent-conn, -c (the connection table), timeouts, zero.
 # Prints PASS/FAIL per check; exits 1 if any check failed.
 set -u
 
@@ -14,6 +17,8 @@ EXAMPLE="$SRC/schemas/examples/mail-cluster.json"
 WORK=/tmp/lvsctl-kernel-test  # the guest's own tmpfs
 STATE="$WORK/state"
 NS=lvsctl-kt
+VIEW_NS="client director real1 real2"
+view_pids=""
 
 failures=0
 pass() { echo "PASS: $*"; }
@@ -24,6 +29,12 @@ check() {  # check DESCRIPTION COMMAND...: passes when the command succeeds
 }
 
 cleanup() {
+    local pid
+    for pid in $view_pids; do kill "$pid" 2>/dev/null; done
+    for pid in $view_pids; do wait "$pid" 2>/dev/null; done
+    for ns in $VIEW_NS; do ip netns del "$ns" 2>/dev/null; done
+    ip link del kpub 2>/dev/null
+    ip link del kpriv 2>/dev/null
     ipvsadm -C 2>/dev/null
     ip netns del "$NS" 2>/dev/null
     rm -rf "$WORK"
@@ -230,6 +241,183 @@ else
 fi
 run ns4 list --netns no-such-namespace
 check "list --netns of a missing namespace exits 2" [ "$rc" -eq 2 ]
+
+# --- the ipvsadm views, on a table carrying real connections ---------------------------------
+# client 192.0.2.100 --kpub-- director 192.0.2.10 | 203.0.113.1 --kpriv-- real1 .11, real2 .12
+# The director namespace holds its own IPVS table: TCP 192.0.2.10:7000 rr (thresholds on
+# real1) and TCP 192.0.2.10:7001 wlc persistent 300 (templates in the connection table).
+HELPERS="$SRC/tests/kernel/lvsd"  # echo_real.py (a real server), holder.py (held connections)
+views_topology() {
+    local ns
+    for ns in $VIEW_NS; do
+        ip netns add "$ns" || return 1
+        ip -n "$ns" link set lo up || return 1
+    done
+    ip link add kpub type bridge && ip link set kpub up || return 1
+    ip link add kpriv type bridge && ip link set kpriv up || return 1
+    plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX
+        ip link add "$4" type veth peer name "$4x" || return 1
+        ip link set "$4x" netns "$1" || return 1
+        ip -n "$1" link set "$4x" name "$2" || return 1
+        ip link set "$4" master "$3" up || return 1
+        ip -n "$1" addr add "$5" dev "$2" || return 1
+        ip -n "$1" link set "$2" up
+    }
+    plug client eth0 kpub kvc 192.0.2.100/24 || return 1
+    plug director eth0 kpub kvd 192.0.2.10/24 || return 1
+    plug director eth1 kpriv kvq 203.0.113.1/24 || return 1
+    plug real1 eth0 kpriv kv1 203.0.113.11/24 || return 1
+    plug real2 eth0 kpriv kv2 203.0.113.12/24 || return 1
+    ip -n real1 route add default via 203.0.113.1 || return 1
+    ip -n real2 route add default via 203.0.113.1 || return 1
+    ip netns exec director sysctl -qw net.ipv4.ip_forward=1
+}
+d_ipvsadm() { ip netns exec director ipvsadm "$@"; }
+wait_for() {  # wait_for FILE REGEX: up to 150 x 0.1 s
+    local i
+    for i in $(seq 150); do grep -Eq -- "$2" "$1" 2> /dev/null && return 0; sleep 0.1; done
+    return 1
+}
+# same_view NAME "LVSCTL ARGS" "IPVSADM ARGS" [expiry]: both read the director's table,
+# compared byte for byte. Counts and expiry seconds move while the table lives, so a
+# difference is read again, up to 5 times, lvsctl then ipvsadm each time. Under TCG the
+# two reads of the connection table lie ~0.4 s apart, so with many entries one expiry
+# nearly always ticks in between: with `expiry`, the last attempt compares every byte
+# but the expiry column (same width), whose values must agree within 2 s.
+same_view() {
+    local name="$1" attempt
+    for attempt in 1 2 3 4 5; do
+        # shellcheck disable=SC2086
+        "$LVSCTL" $2 --netns director > "$WORK/$name.lvsctl" 2> "$WORK/$name.err"
+        # shellcheck disable=SC2086
+        d_ipvsadm $3 > "$WORK/$name.ipvsadm" 2>&1
+        if cmp -s "$WORK/$name.lvsctl" "$WORK/$name.ipvsadm"; then
+            pass "lvsctl $2 is identical to ipvsadm $3 ($(wc -l < "$WORK/$name.ipvsadm") lines, attempt $attempt)"
+            return 0
+        fi
+        sleep 0.3
+    done
+    if [ "${4:-}" = expiry ] && python3 - "$WORK/$name.lvsctl" "$WORK/$name.ipvsadm" <<'PY'
+import re, sys
+a, b = (open(f).read().split("\n") for f in sys.argv[1:3])
+entry = re.compile(r"^(\S+ +)(\d+):(\d\d)( .*)$")
+def seconds(m): return int(m.group(2)) * 60 + int(m.group(3))
+if len(a) != len(b):
+    sys.exit(1)
+for x, y in zip(a, b):
+    mx, my = entry.match(x), entry.match(y)
+    if mx and my:
+        same_layout = (mx.group(1), mx.group(4), len(x)) == (my.group(1), my.group(4), len(y))
+        if not same_layout or abs(seconds(mx) - seconds(my)) > 2:
+            sys.exit(1)
+    elif x != y:
+        sys.exit(1)
+PY
+    then
+        pass "lvsctl $2 is identical to ipvsadm $3 but for expiry seconds that ticked between the reads"
+        return 0
+    fi
+    fail "lvsctl $2 differs from ipvsadm $3:"
+    diff -u "$WORK/$name.ipvsadm" "$WORK/$name.lvsctl" | head -n 40
+    return 1
+}
+
+views_start=$(date +%s.%N)
+if views_topology; then
+    for i in 1 2; do
+        for port in 7000 7001; do
+            ip netns exec "real$i" python3 "$HELPERS/echo_real.py" "real$i" "203.0.113.1$i" "$port" \
+                > "$WORK/real$i-$port.log" 2>&1 &
+            view_pids="$view_pids $!"
+        done
+    done
+    d_ipvsadm -A -t 192.0.2.10:7000 -s rr
+    d_ipvsadm -a -t 192.0.2.10:7000 -r 203.0.113.11:7000 -m -w 1 -x 500 -y 20
+    d_ipvsadm -a -t 192.0.2.10:7000 -r 203.0.113.12:7000 -m -w 2
+    d_ipvsadm -A -t 192.0.2.10:7001 -s wlc -p 300
+    d_ipvsadm -a -t 192.0.2.10:7001 -r 203.0.113.11:7001 -m -w 1
+    d_ipvsadm -a -t 192.0.2.10:7001 -r 203.0.113.12:7001 -m -w 1 -x 9 -y 3
+    for i in $(seq 50); do
+        [ "$(cat "$WORK"/real*-700*.log 2>/dev/null | grep -c listening)" -eq 4 ] && break
+        sleep 0.1
+    done
+    ip netns exec client python3 "$HELPERS/holder.py" 192.0.2.10 7000 4 > "$WORK/hold7000.out" 2>&1 &
+    view_pids="$view_pids $!"
+    ip netns exec client python3 "$HELPERS/holder.py" 192.0.2.10 7001 3 > "$WORK/hold7001.out" 2>&1 &
+    view_pids="$view_pids $!"
+    check "4 connections held through 192.0.2.10:7000" wait_for "$WORK/hold7000.out" '^ready$'
+    check "3 connections held through 192.0.2.10:7001" wait_for "$WORK/hold7001.out" '^ready$'
+    # Two connections closed normally: entries that are not ESTABLISHED (FIN_WAIT / TIME_WAIT).
+    ip netns exec client python3 -c '
+import socket
+for _ in range(2):
+    s = socket.create_connection(("192.0.2.10", 7000), timeout=10)
+    s.recv(100)
+    s.close()
+' || fail "short connections through 192.0.2.10:7000"
+    entries="$(d_ipvsadm -Lnc | tail -n +3 | wc -l)"
+    echo "connection table: $entries entries"
+    check "the connection table holds at least 10 entries (9 connections, 1 template)" [ "$entries" -ge 10 ]
+
+    same_view thresholds "list --thresholds" "-Ln --thresholds"
+    check "--thresholds shows real1's 500/20 on :7000" \
+        grep -Eq -- '-> 203\.0\.113\.11:7000 +500 +20 ' "$WORK/thresholds.lvsctl"
+    same_view persistent "list --persistent-conn" "-Ln --persistent-conn"
+    check "--persistent-conn counts persistent connections on :7001" \
+        awk '/7001/ && $1 == "->" && $4 > 0 { found = 1 } END { exit !found }' "$WORK/persistent.lvsctl"
+    same_view conns "list -c" "-Lnc" expiry
+    if d_ipvsadm -Lnc --persistent-conn > /dev/null 2>&1; then
+        same_view conns_pe "list -c --persistent-conn" "-Lnc --persistent-conn" expiry
+    else
+        echo "note: this ipvsadm refuses -c with --persistent-conn; not compared"
+    fi
+    same_view plain "list" "-Ln"
+    same_view stats "list --stats --exact" "-Ln --stats --exact"
+    same_view timeouts "timeouts" "-L --timeout"
+
+    run conns_json list -c --json --netns director
+    check "list -c --json exits 0" [ "$rc" -eq 0 ]
+    check "list -c --json has every entry, with ports and states" python3 - "$WORK/conns_json.out" "$entries" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+conns = doc["connections"]
+est = [c for c in conns if c["state"] == "ESTABLISHED" and c["virtual_address"] == "192.0.2.10"]
+ok = (len(conns) == int(sys.argv[2]) and doc["unreadable_lines"] == [] and len(est) == 7
+      and all(c["client_address"] == "192.0.2.100" and c["protocol"] == "tcp" for c in est)
+      and {c["virtual_port"] for c in est} == {7000, 7001}
+      and all(c["destination_address"] in ("203.0.113.11", "203.0.113.12") for c in conns))
+sys.exit(0 if ok else 1)
+PY
+
+    # timeouts --set, read back by ipvsadm
+    run tset timeouts --set 1000 60 200 --netns director
+    check "timeouts --set exits 0 and prints nothing" test "$rc" -eq 0 -a ! -s "$WORK/tset.out"
+    check "ipvsadm reads the timeouts set by lvsctl" \
+        [ "$(d_ipvsadm -L --timeout)" = "Timeout (tcp tcpfin udp): 1000 60 200" ]
+    same_view timeouts2 "timeouts" "-L --timeout"
+    run tjson timeouts --json --netns director
+    check "timeouts --json" out_has tjson '^\{"tcp_s":1000,"tcp_fin_s":60,"udp_s":200\}$'
+
+    # zero: one service, then all; connection counts stay
+    stats_of() { d_ipvsadm -Ln --stats --exact -t "$1" | awk -v svc="$1" '$2 == svc { print $3, $4, $5, $6, $7 }'; }
+    check "192.0.2.10:7000 has counted traffic" [ "$(stats_of 192.0.2.10:7000)" != "0 0 0 0 0" ]
+    run zero1 zero tcp:192.0.2.10:7000 --netns director
+    check "zero tcp:192.0.2.10:7000 exits 0 and prints nothing" test "$rc" -eq 0 -a ! -s "$WORK/zero1.out"
+    check "ipvsadm shows 192.0.2.10:7000's counters at 0" [ "$(stats_of 192.0.2.10:7000)" = "0 0 0 0 0" ]
+    check "192.0.2.10:7001's counters are untouched" [ "$(stats_of 192.0.2.10:7001)" != "0 0 0 0 0" ]
+    run zero2 zero --netns director
+    check "zero (all) exits 0" [ "$rc" -eq 0 ]
+    check "ipvsadm shows 192.0.2.10:7001's counters at 0" [ "$(stats_of 192.0.2.10:7001)" = "0 0 0 0 0" ]
+    check "the held connections are still counted as active" \
+        grep -Eq -- '-> 203\.0\.113\.1[12]:7000 +Masq +[12] +2 ' <<< "$(d_ipvsadm -Ln)"
+    same_view stats0 "list --stats --exact" "-Ln --stats --exact"
+    run zero3 zero tcp:192.0.2.10:7999 --netns director
+    check "zero of a missing service exits 2" [ "$rc" -eq 2 ]
+    check "it names the service" err_has zero3 '192\.0\.2\.10:7999'
+else
+    fail "cannot build the namespaces for the ipvsadm views"
+fi
+echo "ipvsadm views section: $(awk -v a="$views_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 
 echo "lvsctl kernel test: $failures failure(s)"
 [ "$failures" -eq 0 ]

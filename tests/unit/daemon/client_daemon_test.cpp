@@ -10,11 +10,15 @@
 #include <random>
 #include <thread>
 
+#include "commands.h"
 #include "control_client.h"
+#include "daemon_commands.h"
 #include "daemon/control_server.h"
 #include "harness.h"
 
 using namespace std::chrono_literals;
+using lvsd::test::kA;
+using lvsd::test::write_file;
 
 namespace {
 
@@ -95,4 +99,74 @@ TEST_CASE("control socket: random bytes from many clients never stop the daemon 
   auto st = client->request({{"command", "status"}}, 5s);
   REQUIRE(st);
   CHECK((*st)["ok"] == true);
+}
+
+// --json of the commands lvsd answers (lvsctl/daemon_commands.h): exactly one document on
+// stdout, lvsd's reply in the documented shape or {"ok":false,...}, with the exit codes
+// each command's --help states.
+TEST_CASE("client: drain, enable, check and reload --json print one document each, with their exit codes") {
+  Served s;
+  lvsctl::RealTarget target{kA, "", s.path};
+
+  lvsctl::DrainArgs drain{target, false, 0, true};
+  auto drained = lvsctl::drain_real(drain);
+  CHECK(drained.exit_code == lvsctl::kExitOk);
+  auto d = nlohmann::json::parse(drained.out);
+  CHECK(d["ok"] == true);
+  REQUIRE(d["reals"].size() == 1);
+  CHECK(d["reals"][0]["real"] == kA);
+  CHECK(d["reals"][0]["service"] == "smtp");
+  CHECK(d["reals"][0]["admin"] == "drained");
+
+  drain.wait = true;
+  auto waited = lvsctl::drain_real(drain);
+  CHECK(waited.exit_code == lvsctl::kExitOk);
+  auto w = nlohmann::json::parse(waited.out);  // one document, no progress lines
+  CHECK(w["drained"] == true);
+  CHECK(w["reals"][0]["admin"] == "drained");
+  CHECK(w["reals"][0]["active_conns"] == 0);
+  CHECK(w["reals"][0].contains("persistent_conns"));
+
+  auto enabled = lvsctl::enable_real(target, true);
+  CHECK(enabled.exit_code == lvsctl::kExitOk);
+  CHECK(nlohmann::json::parse(enabled.out)["reals"][0]["admin"] == "enabled");
+
+  auto checked = lvsctl::check_real(target, true);
+  CHECK(checked.exit_code == lvsctl::kExitOk);
+  auto c = nlohmann::json::parse(checked.out);
+  REQUIRE(c["checks"].size() == 1);
+  CHECK(c["checks"][0]["ok"] == true);
+  CHECK(c["checks"][0]["real"] == kA);
+  CHECK(c["checks"][0].contains("latency_ms"));
+
+  auto reloaded = lvsctl::reload_daemon(s.path, true);
+  CHECK(reloaded.exit_code == lvsctl::kExitOk);
+  auto r = nlohmann::json::parse(reloaded.out);
+  CHECK(r["ok"] == true);
+  CHECK(r["failed"] == 0);
+  CHECK(r["errors"].is_array());
+
+  write_file(s.h.config, "{ not json");
+  auto refused = lvsctl::reload_daemon(s.path, true);
+  CHECK(refused.exit_code == lvsctl::kExitDiffers);
+  auto f = nlohmann::json::parse(refused.out);
+  CHECK(f["ok"] == false);
+  CHECK_FALSE(f["error"].get<std::string>().empty());
+  CHECK_FALSE(f["errors"].empty());
+
+  auto no_real = lvsctl::enable_real(lvsctl::RealTarget{"203.0.113.99", "", s.path}, true);
+  CHECK(no_real.exit_code == lvsctl::kExitError);
+  CHECK(nlohmann::json::parse(no_real.out)["ok"] == false);
+}
+
+TEST_CASE("client: --json with lvsd unreachable is {\"ok\":false} naming the socket, exit 2") {
+  lvsctl::RealTarget target{kA, "", "/nonexistent/lvsd.sock"};
+  for (const auto& out : {lvsctl::enable_real(target, true), lvsctl::check_real(target, true),
+                          lvsctl::drain_real(lvsctl::DrainArgs{target, true, 0, true}),
+                          lvsctl::reload_daemon(target.socket, true)}) {
+    CHECK(out.exit_code == lvsctl::kExitError);
+    auto doc = nlohmann::json::parse(out.out);
+    CHECK(doc["ok"] == false);
+    CHECK(doc["error"].get<std::string>().find("/nonexistent/lvsd.sock") != std::string::npos);
+  }
 }

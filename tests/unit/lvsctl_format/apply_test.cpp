@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.h"
 #include "descriptor_commands.h"
 #include "ipvs/fake_ipvs.h"
@@ -76,6 +78,39 @@ TEST_CASE("lvsctl diff: differences exit 1 and are listed; after apply nothing d
   auto after = lvsctl::diff_descriptor(s.args.request, s.table());
   CHECK(after.exit_code == lvsctl::kExitOk);
   CHECK(after.out.empty());
+}
+
+TEST_CASE("lvsctl diff --json: one document with the plan, the edits' changes and the services left alone") {
+  Setup s;
+  auto before = nlohmann::json::parse(lvsctl::diff_descriptor(s.args.request, s.table(), true).out);
+  CHECK(before["differs"] == true);
+  CHECK(before["total"] == 5);
+  REQUIRE(before["operations"].size() == 5);
+  CHECK(before["operations"][0]["operation"] == "add service tcp 192.0.2.10:25 (rr)");
+  CHECK_FALSE(before["operations"][0].contains("changes"));
+  REQUIRE(s.apply().exit_code == lvsctl::kExitOk);
+
+  ipvs::Service foreign;
+  foreign.key = pop_key();
+  foreign.key.port = 8080;
+  REQUIRE(s.fake.add_service(foreign).ok());
+  lvs::testing::write_file(s.args.request.file, [] {
+    std::string d = descriptor(true);
+    d.replace(d.find("\"address\": \"203.0.113.82\""), 26, "\"address\": \"203.0.113.82\", \"weight\": 3");
+    return d;
+  }());
+  auto edited = lvsctl::diff_descriptor(s.args.request, s.table(), true);
+  CHECK(edited.exit_code == lvsctl::kExitDiffers);
+  CHECK(edited.err.empty());  // the note on the foreign service is in the document
+  auto doc = nlohmann::json::parse(edited.out);
+  REQUIRE(doc["operations"].size() == 1);
+  CHECK(doc["operations"][0]["changes"] == "weight 1 -> 3");
+  CHECK(doc["left_alone"] == nlohmann::json::array({"tcp 192.0.2.10:8080"}));
+
+  s.args.request.file = s.dir.file("missing.json");
+  auto bad = lvsctl::diff_descriptor(s.args.request, s.table(), true);
+  CHECK(bad.exit_code == lvsctl::kExitError);
+  CHECK(bad.out.empty());
 }
 
 TEST_CASE("lvsctl apply: a delete applied without its acknowledgement is settled by the table and forgotten") {
