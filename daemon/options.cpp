@@ -16,6 +16,7 @@ std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code) {
   app.add_option("--admin-group", o.admin_group, "group whose members may change things (root always may)");
   app.add_option("--read-group", o.read_group, "group whose members may read the status");
   app.add_option("--schema", o.schema, "descriptor schema file");
+  app.add_option("--metrics", o.metrics, "serve Prometheus metrics at http://ADDRESS:PORT/metrics (off by default)");
   app.add_option("--log-level", level, "error, warning, notice, info or debug")->capture_default_str();
   try {
     app.parse(argc, argv);
