@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "daemon/metrics_server.h"
+
 namespace lvsd {
 
 std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code) {
@@ -28,6 +30,13 @@ std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code) {
     std::fprintf(stderr, "lvsd: unknown log level \"%s\"\n", level.c_str());
     exit_code = 2;
     return std::nullopt;
+  }
+  if (!o.metrics.empty()) {
+    if (auto at = parse_listen_address(o.metrics); !at) {
+      std::fprintf(stderr, "lvsd: %s\n", at.error().message.c_str());
+      exit_code = 2;
+      return std::nullopt;
+    }
   }
   return o;
 }

@@ -102,12 +102,13 @@ start_lvsd() {  # start_lvsd LB: no --node: each finds its node by its local add
         --metrics 127.0.0.1:9687 >> "$WORK/lvsd-$1.log" 2>&1 &
     lvsd_pid[$1]=$!
 }
-# ha_metric LB SAMPLE: a sample's value on LB's /metrics (in its namespace), read with
-# prometheus_client's parser; empty when the scrape or the parse failed.
-ha_metric() {
+# ha_scrape LB: LB's /metrics (in its namespace), read with prometheus_client's parser into
+# $WORK/metrics-LB, one sample a line; ha_metric LB SAMPLE: a value from it (empty: none).
+ha_scrape() {
     ip netns exec "$1" curl -sf --max-time 10 http://127.0.0.1:9687/metrics |
-        /usr/bin/python3 "$LVSD_TESTS/metrics_lines.py" | awk -v s="$2" '$1 == s { print $2 }'
+        /usr/bin/python3 "$LVSD_TESTS/metrics_lines.py" > "$WORK/metrics-$1"
 }
+ha_metric() { awk -v s="$2" '$1 == s { print $2 }' "$WORK/metrics-$1"; }
 ctl() { local lb=$1; shift; "$LVSCTL" "$@" --socket "$WORK/$lb/control.sock"; }
 ha_state() { ctl "$1" ha status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
 wait_state() {  # wait_state LB STATE TRIES(x0.1 s)
