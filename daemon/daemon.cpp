@@ -27,6 +27,7 @@ Daemon::Daemon(DaemonOptions options, DaemonDeps deps)
              ipvs::ownership_path(options_.state_dir, options_.netns), options_.retry_interval),
       drains_(admin_state_path(options_.state_dir, options_.netns), deps_.log) {
   descriptor_.path = options_.config_path;
+  health_.observe_results([this](const health::CheckKey& k, const health::ProbeResult& r) { counters_.record(k, r); });
 }
 
 Daemon::~Daemon() = default;
@@ -35,6 +36,7 @@ Daemon::~Daemon() = default;
 
 void Daemon::load_failed(const model::LoadResult& result, const std::vector<std::string>& extra) {
   ++changes_;
+  ++counters_.loads_failed;
   descriptor_.ok = false;
   descriptor_.last_attempt_at = deps_.wall_clock();
   descriptor_.errors.clear();
@@ -48,6 +50,7 @@ void Daemon::load_failed(const model::LoadResult& result, const std::vector<std:
 
 void Daemon::loaded(const model::LoadResult& result) {
   ++changes_;
+  ++counters_.loads_ok;
   descriptor_.ok = true;
   descriptor_.cluster = result.cluster->name;
   descriptor_.loaded_at = descriptor_.last_attempt_at = deps_.wall_clock();

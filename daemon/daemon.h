@@ -23,6 +23,7 @@
 #include "daemon/health_bindings.h"
 #include "daemon/health_wiring.h"
 #include "daemon/log.h"
+#include "daemon/metrics_counters.h"
 #include "daemon/sysctl.h"
 #include "daemon/table_keeper.h"
 #include "health/registry.h"
@@ -126,6 +127,9 @@ class Daemon {
 
   // The status document; `query` (a status request) may filter it (unfiltered: all).
   lvs::control::StatusReport status(const Request& query = {}) const;
+  // The Prometheus text exposition of everything lvsd knows (daemon/README.md, "Metrics"):
+  // from memory only, nothing is read from the kernel for it.
+  std::string metrics_text() const;
   // One line for systemd's STATUS=.
   std::string status_line() const;
   // Goes up whenever status_line() may have changed (health, admin state, descriptor):
@@ -141,6 +145,7 @@ class Daemon {
   const lvs::model::Cluster* cluster() const { return cluster_ ? &*cluster_ : nullptr; }
   std::size_t check_count() const { return health_.check_count(); }
   const HaPart* ha() const { return ha_.get(); }
+  const DaemonCounters& counters() const { return counters_; }
   // Health of one real of one service: "up", "down" or "unchecked"; empty when unknown.
   std::string health_of(const std::string& service, const lvs::ipvs::DestKey& real) const;
 
@@ -204,6 +209,7 @@ class Daemon {
   TableKeeper table_;
   Drains drains_;
   std::unique_ptr<HaPart> ha_;  // null without an `ha` section
+  DaemonCounters counters_;
 
   std::optional<lvs::model::Cluster> cluster_;
   DescriptorStatus descriptor_;

@@ -179,6 +179,7 @@ std::optional<TimePoint> HaPart::next_deadline() const {
 }
 
 void HaPart::on_state(lvs::ha::State from, lvs::ha::State to, const std::string& why) {
+  ++transitions_[{from, to}];
   const std::string to_word(lvs::ha::to_string(to));
   deps_.log.notice("ha: " + std::string(lvs::ha::to_string(from)) + " -> " + to_word + " (" + why + ")");
   if (settings_.ha.notify.empty()) return;

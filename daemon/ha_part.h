@@ -5,10 +5,13 @@
 // daemon only wires it: the socket's fd into the event loop, deadlines into the timer,
 // status and the `ha` commands through the control socket. Every outside effect goes
 // through HaPartDeps, so tests run it with fakes.
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/file_io.h"
@@ -69,6 +72,12 @@ class HaPart {
   int fd() const { return fd_; }
   // Reads the sync daemons from the kernel: for status requests, not the STATUS= line.
   HaPartStatus status() const;
+  // The state machine's view only (no kernel read): cheap enough for every scrape.
+  lvs::ha::HaStatus node_status() const { return node_->status(); }
+  // State changes since the start, by (from, to).
+  const std::map<std::pair<lvs::ha::State, lvs::ha::State>, std::uint64_t>& transitions() const {
+    return transitions_;
+  }
   lvs::ha::State state() const { return node_->machine().state(); }
   bool held() const { return node_->machine().held(); }
   const lvs::ha::HaSettings& settings() const { return settings_; }
@@ -90,6 +99,7 @@ class HaPart {
   std::string table_fault_;
   std::optional<lvs::ha::TimePoint> next_link_check_;
   std::optional<lvs::ha::TimePoint> next_sync_check_;
+  std::map<std::pair<lvs::ha::State, lvs::ha::State>, std::uint64_t> transitions_;
 };
 
 // The part's state as the control protocol reports it.

@@ -45,6 +45,9 @@ class HealthBindings {
   // The tracker of a bound check; nullptr when none.
   const lvs::health::Tracker* tracker(const lvs::health::CheckKey& check) const;
   std::size_t check_count() const { return registry_.check_count(); }
+  // Every scheduled check's result as it reaches its tracker (metrics).
+  void observe_results(lvs::health::ResultObserver observer) { registry_.set_result_observer(std::move(observer)); }
+  std::uint64_t checks_put_off() const { return registry_.checks_put_off(); }
 
   int fd() const { return runner_.fd(); }
   // Starts due checks and collects finished probes. Never blocks.

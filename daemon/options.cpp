@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "daemon/metrics_server.h"
+
 namespace lvsd {
 
 std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code, const std::string& version) {
@@ -16,6 +18,7 @@ std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code, const
   app.add_option("--admin-group", o.admin_group, "group whose members may change things (root always may)");
   app.add_option("--read-group", o.read_group, "group whose members may read the status");
   app.add_option("--schema", o.schema, "descriptor schema file (default: the schema compiled into lvsd)");
+  app.add_option("--metrics", o.metrics, "serve Prometheus metrics at http://ADDRESS:PORT/metrics (off by default)");
   app.add_option("--log-level", level, "error, warning, notice, info or debug")->capture_default_str();
   if (!version.empty()) app.set_version_flag("--version", version, "print the version and git revision, then exit");
   app.footer(
@@ -32,6 +35,13 @@ std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code, const
     std::fprintf(stderr, "lvsd: unknown log level \"%s\"\n", level.c_str());
     exit_code = 2;
     return std::nullopt;
+  }
+  if (!o.metrics.empty()) {
+    if (auto at = parse_listen_address(o.metrics); !at) {
+      std::fprintf(stderr, "lvsd: %s\n", at.error().message.c_str());
+      exit_code = 2;
+      return std::nullopt;
+    }
   }
   return o;
 }

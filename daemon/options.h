@@ -18,6 +18,7 @@ struct CliOptions {
   std::string admin_group;
   std::string read_group;
   std::string schema;
+  std::string metrics;  // ADDRESS:PORT for Prometheus; empty: off
   Level log_level = Level::info;
 };
 

@@ -16,6 +16,7 @@
 #include "daemon/daemon.h"
 #include "daemon/event_loop.h"
 #include "daemon/fd_limit.h"
+#include "daemon/metrics_server.h"
 #include "daemon/notify.h"
 #include "daemon/probe_netns.h"
 #include "ha/announce.h"
@@ -217,6 +218,22 @@ int run(const CliOptions& cli, Logger& log) {
     return kExitStartFailed;
   }
 
+  // Also before the start: a port taken by someone else stops lvsd before it touches anything.
+  std::optional<MetricsServer> metrics;
+  if (!cli.metrics.empty()) {
+    auto at = parse_listen_address(cli.metrics);
+    if (!at) {
+      log.error("metrics: " + at.error().describe());
+      return kExitStartFailed;
+    }
+    metrics.emplace(*loop, clock, log, [&daemon] { return daemon.metrics_text(); });
+    if (auto l = metrics->listen(*at); !l) {
+      log.error("metrics: " + l.error().describe());
+      return kExitStartFailed;
+    }
+    log.info("metrics: serving http://" + lvs::net::endpoint(at->address, metrics->port()) + "/metrics");
+  }
+
   if (auto failed = daemon.start()) return static_cast<int>(*failed);
 
   // Checks come and go with reloads: warn whenever the need outgrows the limit.
@@ -273,6 +290,7 @@ int run(const CliOptions& cli, Logger& log) {
       if (t && (!wake || *t < *wake)) wake = t;
     };
     earlier(server.sweep());
+    if (metrics) earlier(metrics->sweep());
     earlier(next_watchdog);
     // Without its timer or its wait the loop would miss every deadline or spin: stop,
     // and let the service manager restart lvsd (the table stays as it is).

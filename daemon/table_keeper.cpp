@@ -64,7 +64,9 @@ void TableKeeper::reconcile(const ipvs::DesiredState& desired, const std::set<ip
   options.only = read_at_ ? only : nullptr;
   options.save = [this](const ipvs::Ownership& owned) { return ipvs::save_ownership(ownership_file_, owned); };
   auto run = ipvs::reconcile(backend_, desired, owned_, options);
+  ++totals_.runs;
   if (!run) {
+    ++totals_.failed_runs;
     log_.error("ipvs: " + run.error().describe());
     retry_at_ = now + retry_interval_;
     return;
@@ -88,6 +90,9 @@ void TableKeeper::reconcile(const ipvs::DesiredState& desired, const std::set<ip
     }
   }
   report.failed = run->failed();
+  totals_.operations += report.operations;
+  totals_.failed_operations += report.failed;
+  if (!run->ok()) ++totals_.failed_runs;
   if (run->read_back_error) log_.warning("ipvs: cannot read the table back: " + run->read_back_error->describe());
   if (run->save_error) {
     owned_unsaved_ = true;

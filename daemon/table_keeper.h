@@ -32,6 +32,14 @@ struct ReconcileReport {
   std::vector<std::string> errors;
 };
 
+// Every reconcile since the start, for metrics.
+struct ReconcileTotals {
+  std::uint64_t runs = 0;
+  std::uint64_t failed_runs = 0;  // could not plan (the table unreadable), or an operation failed
+  std::uint64_t operations = 0;   // writes sent to the kernel
+  std::uint64_t failed_operations = 0;
+};
+
 class TableKeeper {
  public:
   TableKeeper(lvs::ipvs::IpvsBackend& backend, const lvs::health::Clock& clock, WallClock wall_clock, Logger& log,
@@ -56,6 +64,7 @@ class TableKeeper {
 
   const lvs::ipvs::Table& observed() const { return observed_; }
   const ReconcileReport& last_reconcile() const { return last_; }
+  const ReconcileTotals& totals() const { return totals_; }
   std::optional<lvs::health::TimePoint> retry_at() const { return retry_at_; }
   std::optional<lvs::health::TimePoint> read_at() const { return read_at_; }
 
@@ -73,6 +82,7 @@ class TableKeeper {
   lvs::ipvs::Table observed_;
   std::optional<lvs::health::TimePoint> read_at_;
   ReconcileReport last_;
+  ReconcileTotals totals_;
   std::vector<lvs::ipvs::ServiceKey> left_alone_;  // last reported, to log changes only
   std::optional<lvs::health::TimePoint> retry_at_;
 };

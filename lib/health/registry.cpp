@@ -126,6 +126,7 @@ void CheckRegistry::on_result(Check& check, ProbeResult&& result) {
     on_shortage(check, result, now);
     return;
   }
+  if (result_observer_) result_observer_(check.key, result);
   auto edge = check.tracker.record(std::move(result), now);
   queue(check);
   if (edge) tell(check, *edge);

@@ -51,6 +51,9 @@ struct ShortageEpisode {
   std::uint64_t retried = 0;  // checks put off in the episode so far
 };
 using ShortageListener = std::function<void(const ShortageEpisode&)>;
+// Hears every result of a scheduled check that reaches its tracker (not those put off for
+// a shortage), before it is counted: for metrics such as latency and failure reasons.
+using ResultObserver = std::function<void(const CheckKey&, const ProbeResult&)>;
 
 class CheckRegistry {
  public:
@@ -64,6 +67,7 @@ class CheckRegistry {
   void unsubscribe(SubscriptionId);
 
   std::size_t check_count() const { return checks_.size(); }
+  void set_result_observer(ResultObserver observer) { result_observer_ = std::move(observer); }
   // For status; nullptr when nobody subscribes to this key.
   const Tracker* tracker(const CheckKey&) const;
 
@@ -108,6 +112,7 @@ class CheckRegistry {
   ProbeRunner& runner_;
   ProbeFactory factory_;
   ShortageListener shortage_listener_;
+  ResultObserver result_observer_;
   struct Shortage {
     ShortageEpisode episode;
     TimePoint last;  // the latest check put off

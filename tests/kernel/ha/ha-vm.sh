@@ -68,6 +68,15 @@ check "lb2 holds no VIP" holds_none lb2
 check "both tables have the service with both reals (a standby is warm)" bash -c "$(declare -f has_service); VIP=$VIP PORT=$PORT has_service lb1 && VIP=$VIP PORT=$PORT has_service lb2"
 check "lb2 found its node by its address" grep -q "ha: node lb2 (203.0.113.2, priority 100)" "$WORK/lvsd-lb2.log"
 check "both sync daemons run on lb2" bash -c "[ \"\$(ip netns exec lb2 ipvsadm -L --daemon | grep -c 'syncid=51')\" = 2 ]"
+scrape_both() { ha_scrape lb1 && ha_scrape lb2; }
+check "metrics: lb1 and lb2 answer GET /metrics and prometheus_client parses it" scrape_both
+check "metrics: lb1 says master" [ "$(ha_metric lb1 'lvsd_ha_state{state="master"}')" = 1 ]
+check "metrics: lb2 says backup" [ "$(ha_metric lb2 'lvsd_ha_state{state="backup"}')" = 1 ]
+check "metrics: lb1 went backup -> master once" \
+    [ "$(ha_metric lb1 'lvsd_ha_transitions_total{from="backup",to="master"}')" = 1 ]
+check "metrics: lb1 sends adverts" [ "$(ha_metric lb1 lvsd_ha_adverts_sent_total)" -ge 1 ]
+check "metrics: lb2 receives them" [ "$(ha_metric lb2 lvsd_ha_adverts_received_total)" -ge 1 ]
+check "metrics: lb1 holds 2 VIPs" [ "$(ha_metric lb1 lvsd_ha_vips)" = 2 ]
 for i in $(seq 50); do [ "$(ip netns exec lb1 ipvsadm -Ln -t $VIP:$PORT | grep -c '  1  ')" -ge 2 ] && break; sleep 0.2; done
 
 ip netns exec client python3 "$LVSD_TESTS/holder.py" "$VIP" "$PORT" 6 > "$WORK/holder.out" 2>&1 &

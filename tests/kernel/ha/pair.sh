@@ -32,7 +32,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ -r /proc/net/ip_vs ] || fatal "no /proc/net/ip_vs: not running in the IPVS VM (run through tests/vm/vm-run)"
-for tool in ipvsadm python3 ip awk ss; do command -v "$tool" > /dev/null || fatal "$tool is not installed"; done
+for tool in ipvsadm python3 ip awk ss curl; do command -v "$tool" > /dev/null || fatal "$tool is not installed"; done
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
@@ -99,9 +99,16 @@ EOF2
 start_lvsd() {  # start_lvsd LB: no --node: each finds its node by its local address
     ip netns exec "$1" "$LVSD" --config "$WORK/$1/cluster.json" --state-dir "$WORK/$1/state" \
         --control-socket "$WORK/$1/control.sock" --schema "$SRC/schemas/cluster.schema.json" \
-        >> "$WORK/lvsd-$1.log" 2>&1 &
+        --metrics 127.0.0.1:9687 >> "$WORK/lvsd-$1.log" 2>&1 &
     lvsd_pid[$1]=$!
 }
+# ha_scrape LB: LB's /metrics (in its namespace), read with prometheus_client's parser into
+# $WORK/metrics-LB, one sample a line; ha_metric LB SAMPLE: a value from it (empty: none).
+ha_scrape() {
+    ip netns exec "$1" curl -sf --max-time 10 http://127.0.0.1:9687/metrics |
+        /usr/bin/python3 "$LVSD_TESTS/metrics_lines.py" > "$WORK/metrics-$1"
+}
+ha_metric() { awk -v s="$2" '$1 == s { print $2 }' "$WORK/metrics-$1"; }
 ctl() { local lb=$1; shift; "$LVSCTL" "$@" --socket "$WORK/$lb/control.sock"; }
 ha_state() { ctl "$1" ha status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
 wait_state() {  # wait_state LB STATE TRIES(x0.1 s)

@@ -18,6 +18,10 @@
 #      restart still echoes.
 #   5. a reload with an invalid descriptor: lvsd keeps running, the table is unchanged,
 #      status shows the load error; the good descriptor reloads again.
+#   Metrics (--metrics 127.0.0.1:9687, scraped with curl, read with prometheus_client's
+#   parser): after 2, health, weights as ipvsadm shows them, check failures by reason,
+#   404/405, a silent client does not hold up a scrape; after 5, connection counts as
+#   ipvsadm --stats shows them and the descriptor loads.
 # Prints PASS/FAIL per check; exits 1 if any check failed (or a step it needs failed).
 #
 # Topology (inside the VM; bridges in the VM's own root namespace):
@@ -40,6 +44,7 @@ RS="$SRC/tests/support/realservers"
 R1=203.0.113.11
 R2=203.0.113.12
 NAMESPACES="client director real1 real2"
+METRICS=127.0.0.1:9687  # lvsd's own namespace (the VM's root), not --netns
 
 failures=0
 pass() { echo "PASS: $*"; }
@@ -80,7 +85,7 @@ trap 'exit 130' INT TERM
 [ -r /proc/net/ip_vs ] || fatal "no /proc/net/ip_vs: not running in the IPVS VM (run through tests/vm/vm-run)"
 [ -x "$LVSD" ] || fatal "lvsd binary $LVSD not found (build the lvsd target first)"
 [ -x "$LVSCTL" ] || fatal "lvsctl binary $LVSCTL not found (build the lvsctl target first)"
-for tool in ipvsadm python3 ip awk ss dovecot doveadm openssl; do
+for tool in ipvsadm python3 ip awk ss dovecot doveadm openssl curl; do
     command -v "$tool" > /dev/null || fatal "$tool is not installed"
 done
 
@@ -189,7 +194,7 @@ cp "$WORK/good.json" "$CONFIG"
 # --- helpers ------------------------------------------------------------------------------
 start_lvsd() {  # start_lvsd LOGNAME: lvsd in the background, pid in lvsd_pid
     "$LVSD" --config "$CONFIG" --netns director --node lb1 --state-dir "$STATE" \
-        --control-socket "$SOCK" --schema "$SRC/schemas/cluster.schema.json" \
+        --control-socket "$SOCK" --schema "$SRC/schemas/cluster.schema.json" --metrics "$METRICS" \
         > "$WORK/$1" 2>&1 &
     lvsd_pid=$!
 }
@@ -230,6 +235,15 @@ wait_admin() {  # wait_admin ADDR STATE TRIES
     return 1
 }
 table() { ip netns exec director ipvsadm -Sn | sort; }
+scrape() {  # scrape NAME: GET /metrics, parsed by prometheus_client into $WORK/NAME (one sample a line)
+    curl -sf --max-time 10 "http://$METRICS/metrics" > "$WORK/$1.txt" &&
+        /usr/bin/python3 "$HERE/metrics_lines.py" < "$WORK/$1.txt" > "$WORK/$1"
+}
+metric() {  # metric NAME SAMPLE: the value of SAMPLE (name{labels sorted}) in scrape NAME
+    awk -v s="$2" '$1 == s { print $2 }' "$WORK/$1"
+}
+at_least() { [ -n "$1" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
 hold() {  # hold NAME COUNT: a holder in the client namespace; output $WORK/NAME.out
     ip netns exec client python3 "$HERE/holder.py" "$VIP" "$PORT" "$2" > "$WORK/$1.out" 2>&1 &
     holder_pids="$holder_pids $!"
@@ -295,6 +309,34 @@ check "real2 goes to weight 0 for imap (IMAP check fails fall=2 times)" wait_wei
 check "real2 keeps weight 1 for echo (its own check still passes)" [ "$(weight "$R2")" = 1 ]
 check "real2's Dovecot starts again" start_mail 2
 check "real2 gets weight 1 back for imap" wait_weight "$R2" 1 30 "$IMAP"
+
+# === metrics after the health edges =======================================================
+# A client that connects and says nothing: the scrape beside it is answered anyway.
+exec 3<> "/dev/tcp/${METRICS%:*}/${METRICS#*:}"
+t=$(now)
+check "GET /metrics answers and prometheus_client parses it" scrape metrics1
+echo "scrape took $(elapsed "$t") s ($(wc -c < "$WORK/metrics1.txt") bytes) beside a silent client"
+exec 3>&-
+for svc_port in "echo $PORT" "imap $IMAP"; do
+    set -- $svc_port
+    for r in "$R1" "$R2"; do
+        check "metrics: $1 $r:$2 health up" \
+            [ "$(metric metrics1 "lvsd_real_health{real=\"$r:$2\",service=\"$1\",state=\"up\"}")" = 1 ]
+        check "metrics: $1 $r:$2 current weight is ipvsadm's ($(weight "$r" "$2"))" \
+            [ "$(metric metrics1 "lvsd_real_weight_current{real=\"$r:$2\",service=\"$1\"}")" = "$(weight "$r" "$2")" ]
+    done
+done
+check "metrics: the stopped echo listener counted as tcp failures, reason connect" \
+    at_least "$(metric metrics1 'lvsd_check_failures_total{kind="tcp",reason="connect"}')" 2
+check "metrics: the stopped Dovecot counted as imap failures" \
+    at_least "$(awk '$1 ~ /^lvsd_check_failures_total\{kind="imap",/ { n += $2 } END { print n + 0 }' "$WORK/metrics1")" 2
+check "metrics: imap check latencies observed" \
+    at_least "$(metric metrics1 'lvsd_check_duration_seconds_count{kind="imap"}')" 4
+check "metrics: reconcile writes counted (at least the 4 health edges)" \
+    at_least "$(metric metrics1 'lvsd_reconcile_writes_total')" 4
+check "metrics: one descriptor load, ok" [ "$(metric metrics1 'lvsd_descriptor_loads_total{result="ok"}')" = 1 ]
+check "metrics: another path is 404" [ "$(http_code "http://$METRICS/")" = 404 ]
+check "metrics: POST is 405" [ "$(http_code -X POST "http://$METRICS/metrics")" = 405 ]
 
 # === 3. drain with held connections ========================================================
 hold held 4
@@ -382,6 +424,20 @@ cp "$WORK/good.json" "$CONFIG"
 check "reload of the good descriptor again exits 0" [ $? -eq 0 ]
 check "status is ok again" grep -q '^descriptor ok 0$' <<< "$(status)"
 check "the table is still unchanged" [ "$(table)" = "$before" ]
+
+# === metrics: connection counts as the kernel has them ====================================
+"$LVSCTL" status --socket "$SOCK" > /dev/null 2>&1  # reads counts older than a second
+check "GET /metrics after the reloads" scrape metrics2
+stats_conns=$(ip netns exec director ipvsadm -Ln --stats --exact -t "$VIP:$PORT" |
+    awk -v r="$R2:$PORT" '$1 == "->" && $2 == r { print $3 }')
+got=$(metric metrics2 "lvsd_real_connections_total{real=\"$R2:$PORT\",service=\"echo\"}")
+echo "real2 echo connections: metrics $got, ipvsadm --stats $stats_conns"
+check "metrics: real2's connections (6 new + held ones) are ipvsadm's count" \
+    bash -c "[ '$got' = '$stats_conns' ] && [ '$got' -ge 6 ]"
+check "metrics: the refused reload counted as an error" \
+    [ "$(metric metrics2 'lvsd_descriptor_loads_total{result="error"}')" = 1 ]
+check "metrics: the start and the good reload counted as ok" \
+    [ "$(metric metrics2 'lvsd_descriptor_loads_total{result="ok"}')" = 2 ]
 
 echo "total $(elapsed "$t0") s from the first lvsd start"
 if [ "$failures" -ne 0 ]; then

@@ -74,3 +74,13 @@ TEST_CASE("lvsd: an event loop that cannot be created stops the start with exit 
   CHECK(o.status == 2);
   CHECK(o.err.find("<3>lvsd: cannot create the event loop: epoll_create1: Too many open files") != std::string::npos);
 }
+
+TEST_CASE("lvsd: a malformed --metrics address is a usage error (exit 2) before anything starts") {
+  lvsd::test::TempDir dir;
+  auto o = run_lvsd({"--config", dir.file("none.json"), "--state-dir", dir.path(), "--control-socket",
+                     dir.file("control.sock"), "--metrics", "localhost:9687"});
+  CHECK(o.status == 2);
+  CHECK(o.err.find("lvsd: --metrics \"localhost:9687\": \"localhost\" is not an IP address (expected ADDRESS:PORT") !=
+        std::string::npos);
+  CHECK(::access(dir.file("control.sock").c_str(), F_OK) != 0);  // nothing was started
+}

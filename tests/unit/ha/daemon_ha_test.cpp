@@ -219,3 +219,23 @@ TEST_CASE("daemon: out of descriptors, reals keep their weight and the log says 
   CHECK(h.log.contains("health: checks run again after a resource shortage"));
   CHECK(h.weight(lvsd::test::kVip, lvsd::test::kA) == 1u);
 }
+
+TEST_CASE("daemon ha: metrics show the VRRP state, adverts sent, drop reasons and the backup -> master transition") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  std::string m = rig.h.daemon->metrics_text();
+  CHECK(m.find("\nlvsd_ha_state{state=\"backup\"} 1\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_ha_state{state=\"master\"} 0\n") != std::string::npos);
+  rig.h.run_for(4s);
+  m = rig.h.daemon->metrics_text();
+  CHECK(m.find("\nlvsd_ha_state{state=\"master\"} 1\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_ha_state{state=\"backup\"} 0\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_ha_transitions_total{from=\"backup\",to=\"master\"} 1\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_ha_vips 1\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_ha_priority 200\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_ha_adverts_received_total 0\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_ha_adverts_dropped_total{reason=\"bad_ttl\"} 0\n") != std::string::npos);
+  const auto sent = rig.h.daemon->ha()->node_status().counters.sent;
+  CHECK(sent >= 1);
+  CHECK(m.find("\nlvsd_ha_adverts_sent_total " + std::to_string(sent) + "\n") != std::string::npos);
+}

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -283,4 +284,29 @@ TEST_CASE("registry: a shortage is told once as it starts and once as it ends, h
   CHECK(f.told[1].first_message == f.told[0].first_message);
   CHECK_FALSE(f.registry.short_of_resources());
   CHECK(f.registry.checks_put_off() == 23);
+}
+
+TEST_CASE("registry: the result observer hears every result that reaches a tracker, before its edge, and none put off") {
+  Fixture f;
+  f.outcome[25] = true;
+  f.outcome[110] = false;
+  f.short_of.insert(143);
+  std::vector<std::string> seen;
+  f.registry.set_result_observer([&](const CheckKey& k, const ProbeResult& r) {
+    seen.push_back(std::to_string(k.probe.port) + (r.ok ? " ok" : " " + r.message));
+  });
+  f.registry.subscribe(key_for(25), [&](const CheckKey&, const HealthEdge&) { seen.push_back("edge 25"); });
+  f.registry.subscribe(key_for(110), nullptr);
+  f.registry.subscribe(key_for(143), nullptr);
+  for (int i = 0; i < 4; ++i) {
+    f.round();
+    f.clock.advance(1s);
+  }
+  const auto at = [&](const std::string& s) { return std::find(seen.begin(), seen.end(), s) - seen.begin(); };
+  CHECK(at("25 ok") < at("edge 25"));
+  CHECK(std::count(seen.begin(), seen.end(), "edge 25") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "110 refused") >= 1);
+  // Nothing for 143: this host was short of descriptors, the server is not to blame.
+  CHECK(std::none_of(seen.begin(), seen.end(), [](const std::string& s) { return s.rfind("143", 0) == 0; }));
+  CHECK(f.registry.checks_put_off() >= 1);
 }

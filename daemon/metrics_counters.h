@@ -1,0 +1,36 @@
+#pragma once
+// What lvsd counts for its metrics beyond what its parts keep anyway: each check result
+// (latency per kind, failures by reason) and descriptor loads. Plain values, updated on
+// the loop's thread; metrics_report.cpp writes them out.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "health/registry.h"
+#include "metrics/histogram.h"
+
+namespace lvsd {
+
+// Why a check failed, from its message (lib/health words them; mail_probe.cpp and the
+// dialogues): few and fixed, so each is one series.
+inline constexpr std::array<std::string_view, 9> kFailureReasons{
+    "timeout", "connect", "tls", "closed", "auth", "refused", "protocol", "setup", "other"};
+std::string_view failure_reason(std::string_view message);
+
+inline constexpr std::size_t kProbeTypes = 4;  // tcp, smtp, pop3, imap (lvs::health::ProbeType)
+
+struct CheckKindCounters {
+  lvs::metrics::Histogram latency{lvs::metrics::latency_buckets()};
+  std::array<std::uint64_t, kFailureReasons.size()> failures{};
+};
+
+struct DaemonCounters {
+  std::array<CheckKindCounters, kProbeTypes> checks;  // by ProbeType
+  std::uint64_t loads_ok = 0;
+  std::uint64_t loads_failed = 0;
+
+  // One scheduled check's result (lib/health's ResultObserver).
+  void record(const lvs::health::CheckKey& check, const lvs::health::ProbeResult& result);
+};
+
+}  // namespace lvsd
