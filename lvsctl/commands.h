@@ -20,5 +20,6 @@ void add_enable_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
 void add_reload_command(CLI::App& app, int& exit_code);
 void add_ha_command(CLI::App& app, int& exit_code);
+void add_import_keepalived_command(CLI::App& app, int& exit_code);
 
 }  // namespace lvsctl

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   lvsctl::add_check_command(app, exit_code);
   lvsctl::add_reload_command(app, exit_code);
   lvsctl::add_ha_command(app, exit_code);
+  lvsctl::add_import_keepalived_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
