@@ -2,8 +2,12 @@
 // what is not is a warning on its line, and nothing is dropped without one.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
+#include "desired/desired_state.h"
 #include "fake_files.h"
 #include "model/loader.h"
+#include "support/temp_dir.h"
 
 using namespace lvs::keepalived;
 using lvs::keepalived::test::dump;
@@ -407,4 +411,33 @@ TEST_CASE("convert: a malformed value is an error naming its line, and nothing i
   ImportResult addr = import_text("virtual_server 192.0.2.999 25 {\n}\n");
   REQUIRE(!addr.ok());
   CHECK(addr.error->message.find("not an IP address") != std::string::npos);
+}
+
+TEST_CASE("convert: the reference keepalived.conf is mail-cluster.json for the kernel table, nodes and ha") {
+  std::string conf = lvs::testing::source_file("tests/kernel/keepalived_import/mail-cluster.keepalived.conf");
+  REQUIRE(!conf.empty());
+  ImportOptions o;
+  o.peer_priority = 100;
+  ImportResult r = convert_ok(conf, o);
+  CHECK(r.warnings.empty());
+  lvs::model::LoadResult converted = lvs::model::load_cluster_text(r.descriptor.dump(), "converted");
+  lvs::model::LoadResult example =
+      lvs::model::load_cluster_text(lvs::testing::source_file("schemas/examples/mail-cluster.json"), "mail-cluster.json");
+  REQUIRE(converted.ok());
+  REQUIRE(example.ok());
+  CHECK(converted.cluster->nodes == example.cluster->nodes);
+  CHECK(converted.cluster->ha == example.cluster->ha);
+  auto a = lvs::desired::desired_from_model(*converted.cluster).services;
+  auto b = lvs::desired::desired_from_model(*example.cluster).services;
+  CHECK(a.size() == 10);
+  CHECK(std::is_permutation(a.begin(), a.end(), b.begin(), b.end()));
+  // What differs on purpose: keepalived has no POP3/IMAP check, so those ports get tcp.
+  for (const auto& vs : converted.cluster->virtual_services) {
+    INFO(vs.name);
+    CHECK(vs.check.type == (vs.port == 25 ? lvs::model::CheckType::smtp : lvs::model::CheckType::tcp));
+    CHECK(vs.on_failure == lvs::model::OnFailure::quiesce);
+    CHECK(vs.check.interval_ms == 5000);
+    CHECK(vs.check.timeout_ms == 3000);
+    CHECK(vs.check.fall == 3);
+  }
 }
