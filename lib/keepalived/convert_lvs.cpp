@@ -427,7 +427,8 @@ class LvsConverter {
       cx_.carried(s);
     }
 
-    std::uint64_t first_port = targets.front().port;
+    // A group's services differ in port: its reals keep the port they were written with.
+    std::uint64_t first_port = group.empty() ? targets.front().port : 0;
     bool fwmark = targets.front().fwmark != 0;
     std::vector<Real> rs;
     for (const Statement* s : reals) rs.push_back(real_server(*s, t, fwmark, first_port, fwd.dump(), cx_));

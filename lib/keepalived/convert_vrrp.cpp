@@ -184,8 +184,8 @@ void convert_vrrp(const std::vector<Statement>& top, const GlobalDefs& g, const 
   std::string interface = primary.interface;
   if (interface.empty()) {
     interface = "eth0";
-    for (const auto& [_, dev] : primary.vips)
-      if (!dev.empty()) interface = dev;
+    for (auto it = primary.vips.rbegin(); it != primary.vips.rend(); ++it)
+      if (!it->second.empty()) interface = it->second;  // the first VIP's dev
     cx.note(primary.at->where, "vrrp_instance " + primary.name + " has no interface: wrote " + interface +
                                    " for the adverts");
   }
@@ -280,8 +280,11 @@ void convert_vrrp(const std::vector<Statement>& top, const GlobalDefs& g, const 
     priority = 254;
     cx.note(primary.at->where, "priority 255 (address owner) became 254, the descriptor's highest");
   }
-  std::string self_address = address_or(o.node_address, primary.source, v6, 1, primary.at->where, "this node's");
+  // Placeholders take the family of an address that is known: VRRP needs one family.
+  bool nodes_v6 = primary.source ? primary.source->is_v6() : !primary.peers.empty() ? primary.peers[0].first.is_v6() : v6;
+  std::string self_address = address_or(o.node_address, primary.source, nodes_v6, 1, primary.at->where, "this node's");
   taken_addresses.insert(self_address);
+  nodes_v6 = self_address.find(':') != std::string::npos;
   d["nodes"].push_back(Json{{"name", self_name}, {"address", self_address}, {"priority", priority}});
 
   std::set<int> used{priority};
@@ -294,7 +297,7 @@ void convert_vrrp(const std::vector<Statement>& top, const GlobalDefs& g, const 
     Location at = i < primary.peers.size() ? primary.peers[i].second : primary.at->where;
     std::optional<net::IpAddress> found;
     if (i < primary.peers.size()) found = primary.peers[i].first;
-    std::string address = address_or(i == 0 ? o.peer_address : "", found, v6, 2, at, "the peer's");
+    std::string address = address_or(i == 0 ? o.peer_address : "", found, nodes_v6, 2, at, "the peer's");
     taken_addresses.insert(address);
     int p;
     if (i == 0 && o.peer_priority) {

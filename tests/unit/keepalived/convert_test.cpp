@@ -196,8 +196,8 @@ TEST_CASE("convert: virtual_server_group expands to one service per entry sharin
   CHECK(svcs[3]["port"] == 110);
   CHECK(svcs[4]["fwmark"] == 7);
   for (const Json& s : svcs) CHECK(s["pool"] == "MAIL");
-  // The real's port is written where it differs from the service's (port translation).
-  CHECK(r.descriptor["pools"]["MAIL"]["reals"][0] == Json::parse(R"({"address":"203.0.113.11","weight":1})"));
+  // The group's services differ in port, so the real keeps the port it was written with.
+  CHECK(r.descriptor["pools"]["MAIL"]["reals"][0] == Json::parse(R"({"address":"203.0.113.11","port":25,"weight":1})"));
   CHECK(svcs[1].dump().find("\"reals\"") == std::string::npos);
 }
 
@@ -440,4 +440,16 @@ TEST_CASE("convert: the reference keepalived.conf is mail-cluster.json for the k
     CHECK(vs.check.timeout_ms == 3000);
     CHECK(vs.check.fall == 3);
   }
+}
+
+TEST_CASE("convert: placeholder node addresses take the family of the known one, not of the VIPs") {
+  ImportResult r = convert_ok(
+      "vrrp_instance V6 {\n  interface eth0\n  virtual_router_id 3\n  unicast_src_ip 198.51.100.1\n"
+      "  virtual_ipaddress {\n    2001:db8::10/64\n  }\n}\n");
+  CHECK(r.descriptor["nodes"][0]["address"] == "198.51.100.1");
+  CHECK(r.descriptor["nodes"][1]["address"] == "192.0.2.2");
+  ImportResult v6 = convert_ok("vrrp_instance V6 {\n  interface eth0\n  virtual_router_id 3\n"
+                               "  virtual_ipaddress {\n    2001:db8::10/64\n  }\n}\n");
+  CHECK(v6.descriptor["nodes"][0]["address"] == "2001:db8::1");
+  CHECK(v6.descriptor["nodes"][1]["address"] == "2001:db8::2");
 }
