@@ -88,9 +88,11 @@ void convert_global(const Statement& g, Context& cx, GlobalDefs& defs, Json& des
     } else if (k == "lvs_timeouts") {
       static const std::map<std::string, const char*> kNames = {
           {"tcp", "tcp_timeout_s"}, {"tcpfin", "tcp_fin_timeout_s"}, {"udp", "udp_timeout_s"}};
-      for (std::size_t i = 0; i + 1 < s.words.size(); i += 2) {
+      cx.need_args(s, 2);
+      for (std::size_t i = 0; i < s.args(); i += 2) {
         auto it = kNames.find(s.arg(i));
         if (it == kNames.end()) cx.fail(s, "lvs_timeouts: unknown '" + s.arg(i) + "' (tcp, tcpfin, udp)");
+        if (i + 1 >= s.args()) cx.fail(s, "lvs_timeouts: " + s.arg(i) + " needs a number of seconds");
         descriptor["ipvs"][it->second] = cx.integer(s, s.arg(i + 1), 2147483);
       }
       cx.carried(s);

@@ -408,6 +408,9 @@ TEST_CASE("convert: a malformed value is an error naming its line, and nothing i
   CHECK(r.error->where.line == 3);
   CHECK(r.error->message == "weight: 'heavy' is not a whole number");
   CHECK(r.descriptor.is_null());
+  ImportResult odd = import_text("global_defs {\n  lvs_timeouts tcp\n}\n");
+  REQUIRE(!odd.ok());
+  CHECK(odd.error->where.line == 2);
   ImportResult addr = import_text("virtual_server 192.0.2.999 25 {\n}\n");
   REQUIRE(!addr.ok());
   CHECK(addr.error->message.find("not an IP address") != std::string::npos);
