@@ -16,11 +16,15 @@ void Context::not_carried(const Statement& s, const std::string& why) {
   out_.warnings.push_back(Note{s.where, "'" + what + "' is not carried: " + why});
 }
 
-void Context::find_unaccounted(const std::vector<Statement>& tree, std::vector<Location>& out) const {
+void Context::report_unaccounted(const std::vector<Statement>& tree) {
   for (const Statement& s : tree) {
     if (warned_.count(&s)) continue;
-    if (!carried_.count(&s)) out.push_back(s.where);
-    find_unaccounted(s.block, out);
+    if (!carried_.count(&s)) {
+      out_.unaccounted.push_back(s.where);
+      not_carried(s, "the importer does not expect it here");
+      continue;
+    }
+    report_unaccounted(s.block);
   }
 }
 
@@ -151,7 +155,7 @@ ImportResult convert(const std::vector<Statement>& config, const ImportOptions& 
     return out;
   }
   out.descriptor = std::move(d);
-  cx.find_unaccounted(config, out.unaccounted);
+  cx.report_unaccounted(config);
   return out;
 }
 

@@ -38,8 +38,9 @@ class Context {
   void note(const Location& at, const std::string& message) { out_.warnings.push_back(Note{at, message}); }
   [[noreturn]] void fail(const Statement& s, const std::string& message) const { throw ConvertError{Note{s.where, message}}; }
 
-  // Statements of `tree` neither carried nor warned about (blocks of warned ones count).
-  void find_unaccounted(const std::vector<Statement>& tree, std::vector<Location>& out) const;
+  // Statements of `tree` neither carried nor warned about (blocks of warned ones count):
+  // each goes to ImportResult::unaccounted and gets a warning, so none is dropped unsaid.
+  void report_unaccounted(const std::vector<Statement>& tree);
 
   // Value parsers; each fails with the statement's line on a bad value.
   void need_args(const Statement& s, std::size_t n) const;

@@ -456,3 +456,11 @@ TEST_CASE("convert: placeholder node addresses take the family of the known one,
   CHECK(v6.descriptor["nodes"][0]["address"] == "2001:db8::1");
   CHECK(v6.descriptor["nodes"][1]["address"] == "2001:db8::2");
 }
+
+TEST_CASE("convert: a block where the converter does not look is still warned about, line by line") {
+  ImportResult r = import_text("global_defs {\n  router_id lb1 {\n    stray 1\n  }\n}\n");
+  REQUIRE(r.ok());
+  REQUIRE(r.unaccounted.size() == 1);
+  CHECK(r.unaccounted[0].line == 3);
+  CHECK(warned(r, 3, "'stray' is not carried: the importer does not expect it here"));
+}
