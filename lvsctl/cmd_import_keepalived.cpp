@@ -26,7 +26,8 @@ CommandOutput import_keepalived_command(const ImportArgs& a) {
     r.exit_code = kExitError;
     return r;
   }
-  r.out = result.descriptor.dump(2) + "\n";
+  // Invalid UTF-8 in a quoted keepalived string becomes U+FFFD rather than an exception.
+  r.out = result.descriptor.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   lvs::model::LoadOptions load;
   load.schema_path = a.schema;
   lvs::model::LoadResult check = lvs::model::load_cluster_text(r.out, "<converted " + a.file + ">", load);

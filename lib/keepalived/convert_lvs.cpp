@@ -546,7 +546,7 @@ class LvsConverter {
   static std::string difference(const Json& a, const Json& b) {
     std::string out;
     for (const auto& [key, value] : b.items())
-      if (!a.contains(key) || a[key] != value) out += std::string(out.empty() ? "" : ", ") + key + " " + value.dump();
+      if (!a.contains(key) || a[key] != value) out += std::string(out.empty() ? "" : ", ") + key + " " + value.dump(-1, ' ', false, Json::error_handler_t::replace);
     for (const auto& [key, value] : a.items())
       if (!b.contains(key)) out += std::string(out.empty() ? "" : ", ") + "no " + key;
     return out;

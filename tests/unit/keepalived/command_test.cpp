@@ -70,3 +70,18 @@ TEST_CASE("import-keepalived: a conversion that does not validate exits 1 and sa
   CHECK(r.err.find("is already defined") != std::string::npos);
   CHECK(r.err.find("does NOT validate") != std::string::npos);
 }
+
+TEST_CASE("import-keepalived: a string that is not UTF-8 is printed with U+FFFD, not an exception") {
+  TempDir dir;
+  write_file(dir.file("latin1.conf"),
+             "virtual_server 192.0.2.10 25 {\n"
+             "  real_server 203.0.113.11 25 {\n    SMTP_CHECK {\n      helo_name caf\xe9\n    }\n  }\n"
+             "  real_server 203.0.113.12 25 {\n    SMTP_CHECK {\n      helo_name \xff\n    }\n  }\n"
+             "}\n");
+  lvsctl::ImportArgs args;
+  args.file = dir.file("latin1.conf");
+  lvsctl::CommandOutput r;
+  REQUIRE_NOTHROW(r = lvsctl::import_keepalived_command(args));
+  CHECK(r.out.find("caf\xef\xbf\xbd") != std::string::npos);
+  CHECK(r.err.find("differs from the first real's (ehlo_name") != std::string::npos);
+}
