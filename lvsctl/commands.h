@@ -22,5 +22,6 @@ void add_reload_command(CLI::App& app, int& exit_code);
 void add_ha_command(CLI::App& app, int& exit_code);
 void add_timeouts_command(CLI::App& app, int& exit_code);
 void add_zero_command(CLI::App& app, int& exit_code);
+void add_import_keepalived_command(CLI::App& app, int& exit_code);
 
 }  // namespace lvsctl

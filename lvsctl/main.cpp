@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   lvsctl::add_ha_command(app, exit_code);
   lvsctl::add_timeouts_command(app, exit_code);
   lvsctl::add_zero_command(app, exit_code);
+  lvsctl::add_import_keepalived_command(app, exit_code);
   lvsctl::add_exit_code_help(app);
   app.set_version_flag("--version", lvs::version_line("lvsctl"), "Print the version and git revision, then exit");
   try {

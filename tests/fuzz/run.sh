@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the fuzzers with clang (libFuzzer + ASan + UBSan) in their own build folder and
 # runs each for a bounded time: the descriptor loader for SECONDS, the VRRP advert parser
-# for half of that, the reader of /proc/net/ip_vs_conn for a quarter. Exits non-zero on any crash, leak, timeout, out-of-memory or build
+# for half of that, the reader of /proc/net/ip_vs_conn and the keepalived.conf importer for a
+# quarter each. Exits non-zero on any crash, leak, timeout, out-of-memory or build
 # failure.
 #   tests/fuzz/run.sh [SECONDS]        (default 60)
 # Environment: LVS_FUZZ_BUILD (build folder, default build-fuzz in the source tree).
@@ -23,7 +24,7 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DLVS_FUZZ=ON -DCMAKE_BUILD_TY
   echo "fuzz: configuring the clang build failed" >&2
   exit 1
 }
-cmake --build "$build" --target descriptor_fuzz vrrp_fuzz connections_fuzz -j2
+cmake --build "$build" --target descriptor_fuzz vrrp_fuzz connections_fuzz keepalived_fuzz -j2
 
 corpus=$build/fuzz/corpus
 artifacts=$build/fuzz/artifacts
@@ -88,3 +89,24 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 echo "fuzz: connections_fuzz, no crash in ${conn_seconds}s"
+
+# keepalived.conf import: seeds are keepalived's samples (when installed) and the reference.
+ka_seconds=$(( seconds / 4 > 0 ? seconds / 4 : 1 ))
+kcorpus=$build/fuzz/keepalived-corpus
+mkdir -p "$kcorpus"
+cp "$root"/tests/kernel/keepalived_import/*.conf "$kcorpus"/
+cp /usr/share/doc/keepalived/samples/keepalived.conf.* "$kcorpus"/ 2>/dev/null || true
+echo "fuzz: running keepalived_fuzz for ${ka_seconds}s"
+status=0
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  "$build/tests/fuzz/keepalived_fuzz" \
+    -max_total_time="$ka_seconds" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
+    -artifact_prefix="$artifacts/keepalived-" -print_final_stats=1 \
+    "$kcorpus" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "fuzz: keepalived_fuzz FAILED (exit $status); reproducer in $artifacts" >&2
+  ls -l "$artifacts" >&2 || true
+  exit 1
+fi
+echo "fuzz: keepalived_fuzz, no crash in ${ka_seconds}s"
