@@ -167,7 +167,7 @@ void HaPart::timers(TimePoint now) {
   }
 }
 
-void HaPart::hand_over(TimePoint now) { node_->hand_over(now); }
+lvs::Status HaPart::hand_over(TimePoint now, bool force) { return node_->hand_over(now, force); }
 void HaPart::resume() { node_->resume(); }
 void HaPart::shutdown() { node_->shutdown(); }
 
@@ -209,10 +209,12 @@ lvs::control::HaReport ha_report(const HaPart& part, TimePoint now) {
   r.held = st.ha.held;
   r.fault = st.ha.fault;
   auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
-  if (st.ha.peer)
-    r.peer = lvs::control::HaPeer{st.ha.peer->address.to_string(), st.ha.peer->priority,
-                                  static_cast<std::uint32_t>(st.ha.peer->interval_cs) * 10,
-                                  seconds(now - st.ha.peer->at)};
+  auto peer = [&](const lvs::ha::PeerSeen& p) {
+    return lvs::control::HaPeer{p.address.to_string(), p.priority, static_cast<std::uint32_t>(p.interval_cs) * 10,
+                                seconds(now - p.at)};
+  };
+  if (st.ha.peer) r.peer = peer(*st.ha.peer);
+  if (st.ha.standby) r.standby = peer(*st.ha.standby);
   if (st.ha.state == lvs::ha::State::backup && st.ha.master_down_at)
     r.master_down_in_s = std::max(0.0, seconds(*st.ha.master_down_at - now));
   for (const auto& v : st.ha.vips_held) r.vips.push_back(v.address.to_string() + " on " + v.interface);
@@ -221,6 +223,8 @@ lvs::control::HaReport ha_report(const HaPart& part, TimePoint now) {
   r.adverts_sent = st.ha.counters.sent;
   r.adverts_received = st.ha.counters.received;
   r.send_errors = st.ha.counters.send_errors;
+  r.reports_sent = st.ha.counters.reports_sent;
+  r.reports_received = st.ha.counters.reports_received;
   r.vip_errors = st.ha.counters.vip_errors;
   for (std::size_t i = 0; i < lvs::ha::kDropReasonCount; ++i)
     if (st.ha.counters.dropped[i] != 0)

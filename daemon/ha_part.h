@@ -61,7 +61,8 @@ class HaPart {
   void timers(lvs::ha::TimePoint now);
   // The IPVS table could not (or again could) be programmed: a node in Fault holds no VIP.
   void table_fault(lvs::ha::TimePoint now, bool failed, const std::string& why);
-  void hand_over(lvs::ha::TimePoint now);
+  // Refused on a master without a standby ready, unless `force` (lib/ha HaNode::hand_over).
+  lvs::Status hand_over(lvs::ha::TimePoint now, bool force);
   void resume();
   void shutdown();
 

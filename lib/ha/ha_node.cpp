@@ -1,6 +1,7 @@
 #include "ha/ha_node.h"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace lvs::ha {
 
@@ -24,6 +25,7 @@ HaNode::HaNode(HaSettings settings, PacketIo& io, AddressBackend& addresses, Ann
       machine_(machine_config(settings_)) {
   expect_.vrid = settings_.ha.virtual_router_id;
   expect_.family = settings_.self.address.family;
+  expect_.standby_reports = settings_.keys.has_value();
   for (const auto& v : settings_.ha.vips)
     if (v.address.address.family == expect_.family) expect_.addresses.push_back(v.address.address);
 }
@@ -79,10 +81,12 @@ void HaNode::run(const std::vector<Action>& actions, TimePoint now, const std::s
     }
   }
   state_before_ = machine_.state();
+  schedule_reports(now);
 }
 
-void HaNode::send_advert(std::uint8_t priority) {
-  Advert a{settings_.ha.virtual_router_id, priority, machine_config(settings_).advert_interval_cs, expect_.addresses};
+void HaNode::send_advert(std::uint8_t priority, std::uint8_t type) {
+  Advert a{settings_.ha.virtual_router_id, priority, machine_config(settings_).advert_interval_cs, expect_.addresses,
+           type};
   for (const auto& dst : destinations()) {
     auto wire = encode_advert(a, settings_.self.address, dst);
     if (settings_.keys && counter_) {
@@ -101,8 +105,24 @@ void HaNode::send_advert(std::uint8_t priority) {
       ++counters_.send_errors;
       if (events_.log) events_.log(s.error().describe());
     } else {
-      ++counters_.sent;
+      ++(type == kTypeStandby ? counters_.reports_sent : counters_.sent);
     }
+  }
+}
+
+Duration HaNode::report_every() const {
+  return std::max<Duration>(settings_.standby_report_every, std::chrono::milliseconds(machine_.config().advert_interval_cs * 10));
+}
+
+// A backup with keys reports at once on entering Backup, then every report_every().
+void HaNode::schedule_reports(TimePoint now) {
+  if (!settings_.keys || machine_.state() != State::backup) {
+    report_at_.reset();
+    return;
+  }
+  if (!report_at_ || now >= *report_at_) {
+    send_advert(settings_.self.priority, kTypeStandby);
+    report_at_ = now + report_every();
   }
 }
 
@@ -179,6 +199,12 @@ void HaNode::handle(const Datagram& d, TimePoint now) {
       persist();
     }
   }
+  if (advert.type == kTypeStandby) {
+    // A peer in Backup says it is there: only a hand-over reads it, the machine never.
+    ++counters_.reports_received;
+    standby_ = PeerSeen{d.envelope.source, advert.priority, advert.interval_cs, now};
+    return;
+  }
   ++counters_.received;
   peer_ = PeerSeen{d.envelope.source, advert.priority, advert.interval_cs, now};
   run(machine_.advert(now, {d.envelope.source, advert.priority, advert.interval_cs}), now,
@@ -205,9 +231,30 @@ void HaNode::tracked(TimePoint now, bool all_up, const std::string& why) {
   run(machine_.tracked(now, all_up), now, why);
 }
 
-void HaNode::hand_over(TimePoint now) {
+std::string HaNode::hand_over_refusal(TimePoint now) const {
+  if (machine_.state() != State::master) return {};
+  if (!settings_.keys)
+    return "with authentication none a standby sends nothing (VRRP backups are silent), so this node cannot "
+           "tell whether a peer would take over: check the peer (`lvsctl ha status` there), then hand over "
+           "with --force";
+  const auto window = 3 * report_every();
+  const auto ms = [](auto d) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); };
+  if (!standby_)
+    return "no standby has reported since this lvsd started (a standby lvsd reports every " + ms(report_every()) +
+           " ms): the peer may be stopped, in fault or cut off; check it, or hand over with --force";
+  if (now - standby_->at > window)
+    return "the standby " + standby_->address.to_string() + " last reported " + ms(now - standby_->at) +
+           " ms ago (wanted within " + ms(window) + " ms): it may be stopped, in fault or cut off; check it, or "
+           "hand over with --force";
+  return {};
+}
+
+Status HaNode::hand_over(TimePoint now, bool force) {
+  if (!force)
+    if (auto why = hand_over_refusal(now); !why.empty()) return make_error(EAGAIN, "no hand-over: " + why);
   run(machine_.hand_over(now), now, "operator hand-over");
   persist();
+  return ok();
 }
 
 void HaNode::resume() {
@@ -219,7 +266,8 @@ void HaNode::shutdown() { run(machine_.shutdown(), TimePoint{}, "shutdown"); }
 
 std::optional<TimePoint> HaNode::next_deadline() const {
   auto next = machine_.next_deadline();
-  if (announce_at_ && (!next || *announce_at_ < *next)) next = announce_at_;
+  for (const auto& t : {announce_at_, report_at_})
+    if (t && (!next || *t < *next)) next = t;
   return next;
 }
 
@@ -230,6 +278,7 @@ HaStatus HaNode::status() const {
   s.held = machine_.held();
   s.fault = fault_;
   s.peer = peer_;
+  s.standby = standby_;
   s.master_down_at = machine_.master_down_at();
   s.vips_held = held_vips_;
   s.counters = counters_;

@@ -90,7 +90,7 @@ std::vector<std::uint8_t> encode_advert(const Advert& advert, const IpAddress& s
   std::vector<std::uint8_t> out;
   out.reserve(advert_length(source.family, count));
   const std::uint16_t interval = std::min(advert.interval_cs, kMaxIntervalCs);
-  out.push_back(static_cast<std::uint8_t>(kVrrpVersion << 4 | kTypeAdvert));
+  out.push_back(static_cast<std::uint8_t>(kVrrpVersion << 4 | (advert.type & 0x0f)));
   out.push_back(advert.vrid);
   out.push_back(advert.priority);
   out.push_back(static_cast<std::uint8_t>(count));
@@ -115,7 +115,8 @@ ParseResult parse_advert(std::span<const std::uint8_t> payload, const Envelope& 
   if (envelope.ttl != kRequiredTtl) return DropReason::bad_ttl;
   if (payload.size() < kHeaderBytes) return DropReason::truncated;
   if ((payload[0] >> 4) != kVrrpVersion) return DropReason::bad_version;
-  if ((payload[0] & 0x0f) != kTypeAdvert) return DropReason::bad_type;
+  const std::uint8_t type = payload[0] & 0x0f;
+  if (type != kTypeAdvert && !(type == kTypeStandby && expect.standby_reports)) return DropReason::bad_type;
   const std::size_t count = payload[3];
   const std::size_t length = advert_length(expect.family, count);
   if (payload.size() < length) return DropReason::truncated;
@@ -126,6 +127,7 @@ ParseResult parse_advert(std::span<const std::uint8_t> payload, const Envelope& 
   if (count == 0) return DropReason::no_addresses;
 
   Advert advert;
+  advert.type = type;
   advert.vrid = payload[1];
   advert.priority = payload[2];
   advert.interval_cs = static_cast<std::uint16_t>((payload[4] & 0x0f) << 8 | payload[5]);

@@ -83,11 +83,28 @@ TEST_CASE("daemon ha: lvsd starts as standby, becomes master alone, and says so 
   CHECK(rig.h.has_real(lvsd::test::kVip, lvsd::test::kA));
 }
 
-TEST_CASE("daemon ha: ha-failover hands over and holds, ha-resume lets go; ha-status reports") {
+TEST_CASE("daemon ha: ha-failover with no standby heard is refused and changes nothing") {
   HaRig rig;
   REQUIRE_FALSE(rig.h.start());
   rig.h.run_for(4s);
+  REQUIRE(rig.h.daemon->status().ha->state == "master");
   auto reply = rig.ha_request(Command::ha_failover);
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"].get<std::string>().rfind("no hand-over: with authentication none a standby sends nothing", 0) == 0);
+  auto st = rig.h.daemon->status();
+  CHECK(st.ha->state == "master");
+  CHECK_FALSE(st.ha->held);
+  CHECK(rig.addresses.configured.size() == 1);
+  CHECK(rig.h.log.contains("ha: no hand-over: "));
+}
+
+TEST_CASE("daemon ha: ha-failover --force hands over and holds, ha-resume lets go; ha-status reports") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  auto forced = lvs::control::parse_request(R"({"command":"ha-failover","force":true})");
+  REQUIRE(forced.ok());
+  auto reply = rig.h.request(*forced);
   CHECK(reply["ok"] == true);
   CHECK(reply["ha"]["state"] == "backup");
   CHECK(reply["ha"]["held"] == true);

@@ -210,7 +210,7 @@ TEST_CASE("ha part: the hand-over hold is kept in ha.json and honoured after a r
     auto part = make(rig);
     REQUIRE(part->start(now).ok());
     run(*part, now, 5s);
-    part->hand_over(now);
+    REQUIRE(part->hand_over(now, true).ok());  // forced: this rig has no peer
     CHECK(part->status().ha.held);
   }
   auto saved = lvs::ha::load_ha_state(rig.dir.file("ha.json"));
