@@ -28,25 +28,7 @@ command -v keepalived > /dev/null || fatal "keepalived is not installed"
 write_descriptor '{ "type": "none" }'
 
 start_keepalived() {  # start_keepalived PRIORITY
-    cat > "$WORK/keepalived.conf" <<EOF2
-global_defs {
-  vrrp_version 3
-  router_id lb2
-}
-vrrp_instance VI_51 {
-  state BACKUP
-  interface eth1
-  virtual_router_id 51
-  priority $1
-  advert_int 0.1
-  unicast_src_ip 203.0.113.2
-  unicast_peer { 203.0.113.1 }
-  virtual_ipaddress {
-    $VIP/24 dev eth0
-    $GW/24 dev eth1
-  }
-}
-EOF2
+    keepalived_conf "$WORK/keepalived.conf" lb2 "$1" 203.0.113.2 203.0.113.1
     ip netns exec lb2 keepalived --vrrp --dont-fork --log-console --no-syslog \
         --use-file "$WORK/keepalived.conf" --pid "$WORK/keepalived.pid" --vrrp_pid "$WORK/vrrp.pid" \
         >> "$WORK/keepalived.log" 2>&1 &
