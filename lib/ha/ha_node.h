@@ -50,6 +50,7 @@ struct PeerSeen {
   std::uint8_t priority = 0;
   std::uint16_t interval_cs = 0;
   TimePoint at{};
+  std::vector<net::IpAddress> addresses;  // the VIP list it carried
 };
 
 struct HaCounters {
@@ -94,10 +95,18 @@ class HaNode {
   // reported within the last 3 report intervals: hand over to nobody and the VIPs go
   // unanswered for the master-down interval. Elsewhere it only sets the hold.
   Status hand_over(TimePoint now, bool force = false);
+  // The last standby report when it arrived within 3 report intervals.
+  std::optional<PeerSeen> recent_standby(TimePoint now) const;
   // Why a master would refuse to hand over now; empty: a standby is ready.
   std::string hand_over_refusal(TimePoint now) const;
   void resume();                  // lvsctl ha resume
   void shutdown();                // SIGTERM: priority 0 if master, VIPs removed
+  // A reload with the same router (VRID, interface, peers, auth type): VIPs, priority,
+  // interval, preempt, announcements, keys. A master adds new VIPs (and announces them)
+  // and removes dropped ones at once; nobody changes state.
+  void reconfigure(HaSettings settings, TimePoint now);
+  // The VIPs of the adverts' family (what adverts carry).
+  const std::vector<net::IpAddress>& advertised() const { return expect_.addresses; }
   std::optional<TimePoint> next_deadline() const;
   HaStatus status() const;
   const VrrpMachine& machine() const { return machine_; }
@@ -138,5 +147,7 @@ class HaNode {
 };
 
 MachineConfig machine_config(const HaSettings& settings);
+// The VIPs of `family` in the settings, in descriptor order.
+std::vector<net::IpAddress> vip_list(const HaSettings& settings, net::Family family);
 
 }  // namespace lvs::ha

@@ -27,15 +27,15 @@ std::span<const std::uint8_t> raw(const IpAddress& a) {
   return {a.bytes.data(), address_bytes(a.family)};
 }
 
-bool same_set(std::vector<IpAddress> a, std::vector<IpAddress> b) {
+}  // namespace
+
+bool same_addresses(std::vector<IpAddress> a, std::vector<IpAddress> b) {
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
   a.erase(std::unique(a.begin(), a.end()), a.end());
   b.erase(std::unique(b.begin(), b.end()), b.end());
   return a == b;
 }
-
-}  // namespace
 
 std::string_view to_string(DropReason reason) {
   switch (reason) {
@@ -140,7 +140,10 @@ ParseResult parse_advert(std::span<const std::uint8_t> payload, const Envelope& 
     std::copy_n(message.begin() + static_cast<std::ptrdiff_t>(kHeaderBytes + i * width), width, a.bytes.begin());
     advert.addresses.push_back(a);
   }
-  if (!expect.addresses.empty() && advert.priority != 255 && !same_set(advert.addresses, expect.addresses))
+  // A standby report's list says which VIPs the standby runs; it is not an advert's claim.
+  if (type == kTypeAdvert && !expect.addresses.empty() && advert.priority != 255 &&
+      !same_addresses(advert.addresses, expect.addresses) &&
+      !(!expect.previous_addresses.empty() && same_addresses(advert.addresses, expect.previous_addresses)))
     return DropReason::addresses_differ;
   return advert;
 }

@@ -48,6 +48,9 @@ struct Expectation {
   // The configured VIPs of this family; an advert from a non-owner (priority < 255) whose
   // list differs is dropped (RFC 5798 7.1). Empty: the list is not compared.
   std::vector<net::IpAddress> addresses;
+  // After a reload that changed the VIPs: the list before it, accepted too until the peer
+  // is heard with the new one (it may not have reloaded yet). Empty: none.
+  std::vector<net::IpAddress> previous_addresses = {};
   // Standby reports (type 2) are accepted, not dropped as bad_type: hmac-sha256 only.
   bool standby_reports = false;
 };
@@ -90,6 +93,9 @@ std::vector<std::uint8_t> encode_advert(const Advert& advert, const net::IpAddre
 std::size_t advert_length(net::Family family, std::size_t count);
 
 using ParseResult = std::variant<Advert, DropReason>;
+
+// True when `a` and `b` hold the same addresses, in any order.
+bool same_addresses(std::vector<net::IpAddress> a, std::vector<net::IpAddress> b);
 
 // Every check RFC 5798 7.1 asks of a receiver, in its order. `payload` is the IP
 // payload; when `allow_trailer` is set, bytes after the addresses are left for the

@@ -397,3 +397,24 @@ TEST_CASE("ha node: without keys a master cannot know its standby, so a hand-ove
   CHECK(b.node.hand_over(now).ok());
   CHECK(b.node.status().held);
 }
+
+TEST_CASE("ha node: a standby reloaded with a new VIP list still accepts the master's old list until it reloads too") {
+  ElectedPair pair;
+  auto& [wire, a, b, now] = pair;
+  auto grown = Balancer::settings(kLb2, kLb1, {});
+  grown.ha.vips.push_back({*lvs::net::IpPrefix::parse("192.0.2.20/24"), "eth0"});
+  b.node.reconfigure(grown, now);  // the standby first, as the README says
+  run(a, b, now, 10s);
+  CHECK(b.node.status().state == State::backup);
+  CHECK(b.node.status().counters.dropped[static_cast<std::size_t>(DropReason::addresses_differ)] == 0);
+  auto master = Balancer::settings(kLb1, kLb2, {});
+  master.ha.vips = grown.ha.vips;
+  a.node.reconfigure(master, now);
+  CHECK(a.node.status().state == State::master);
+  CHECK(a.addresses.configured.size() == 3);  // 192.0.2.20 added at once
+  run(a, b, now, 10s);
+  CHECK(b.node.status().state == State::backup);
+  CHECK(b.node.status().counters.dropped[static_cast<std::size_t>(DropReason::addresses_differ)] == 0);
+  REQUIRE(b.node.status().peer);
+  CHECK(b.node.status().peer->addresses.size() == 2);  // the IPv4 list: .10 and .20
+}
