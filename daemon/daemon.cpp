@@ -185,11 +185,15 @@ ReloadOutcome Daemon::reload() {
     return out;
   };
   if (!result.ok()) return refuse({});
-  // The HA part runs sockets, VIPs and timers from the descriptor it started with:
-  // changing them under a live pair is a restart (hand over first), not a reload.
-  if (ha_ && (result.cluster->ha != cluster_->ha || result.cluster->nodes != cluster_->nodes))
-    return refuse({"the ha section or the nodes changed: restart lvsd to apply that (on the master, "
-                   "`lvsctl ha failover` first)"});
+  // The HA part applies what it can live (VIPs, priorities, timers); its socket's router
+  // (VRID, interface, peers, authentication type, the node set) needs a restart.
+  std::optional<lvs::ha::HaSettings> ha_next;
+  if (ha_ && (result.cluster->ha != cluster_->ha || result.cluster->nodes != cluster_->nodes ||
+              result.cluster->ha->authentication.type == model::AuthType::hmac_sha256)) {
+    auto next = ha_->prepare(*result.cluster, deps_.clock.now());
+    if (!next) return refuse({"ha: " + next.error().message});
+    ha_next = std::move(*next);
+  }
   if (!ha_ && deps_.make_ha && result.cluster->ha)
     return refuse({"an ha section was added: restart lvsd to start HA"});
   model::Cluster cluster = *result.cluster;
@@ -218,6 +222,11 @@ ReloadOutcome Daemon::reload() {
   apply_kernel_settings();
   mark_all_dirty();
   reconcile_now();
+  // After the table: a new VIP answers only once its service is programmed.
+  if (ha_next) {
+    ha_->apply(std::move(*ha_next), deps_.clock.now());
+    ++changes_;
+  }
   deps_.log.notice("descriptor: reloaded (cluster " + cluster_->name + ", " +
                    std::to_string(cluster_->virtual_services.size()) + " services, " +
                    std::to_string(health_.check_count()) + " checks)");

@@ -162,8 +162,11 @@ nlohmann::json Daemon::ha_command(const Request& request) {
   if (!ha_) return control::ErrorReply{"this lvsd runs no HA (the descriptor has no ha section)", {}};
   const auto now = deps_.clock.now();
   if (request.command == Command::ha_failover) {
-    deps_.log.notice("ha: operator hand-over requested");
-    ha_->hand_over(now);
+    deps_.log.notice(std::string("ha: operator hand-over requested") + (request.force ? " (forced)" : ""));
+    if (auto s = ha_->hand_over(now, request.force); !s) {
+      deps_.log.warning("ha: " + s.error().message);
+      return control::ErrorReply{s.error().message, {}};
+    }
   } else if (request.command == Command::ha_resume) {
     deps_.log.notice("ha: operator resume: this node may take the VIPs back by priority again");
     ha_->resume();

@@ -31,6 +31,12 @@ std::string describe(const lvs::ipvs::SyncDaemon& d) {
 
 }  // namespace
 
+static lvs::Result<lvs::ha::KeyRing> read_keys(const HaPartDeps& deps, const lvs::model::Ha& ha) {
+  auto text = deps.read_key_file(ha.authentication.key_file);
+  if (!text) return text.error();
+  return lvs::ha::parse_key_file(*text, ha.authentication.key_file);
+}
+
 lvs::Result<std::unique_ptr<HaPart>> HaPart::create(const lvs::model::Cluster& cluster, const std::string& node_flag,
                                                     HaPartDeps deps) {
   if (!cluster.ha) return std::unique_ptr<HaPart>{};
@@ -44,9 +50,7 @@ lvs::Result<std::unique_ptr<HaPart>> HaPart::create(const lvs::model::Cluster& c
   s.ha = *cluster.ha;
   s.announce_refresh = std::chrono::seconds(s.ha.garp_refresh_s);
   if (s.ha.authentication.type == lvs::model::AuthType::hmac_sha256) {
-    auto text = deps.read_key_file(s.ha.authentication.key_file);
-    if (!text) return text.error();
-    auto keys = lvs::ha::parse_key_file(*text, s.ha.authentication.key_file);
+    auto keys = read_keys(deps, s.ha);
     if (!keys) return keys.error();
     s.keys = std::move(*keys);
   }
@@ -167,7 +171,74 @@ void HaPart::timers(TimePoint now) {
   }
 }
 
-void HaPart::hand_over(TimePoint now) { node_->hand_over(now); }
+lvs::Result<lvs::ha::HaSettings> HaPart::prepare(const lvs::model::Cluster& cluster, TimePoint now) const {
+  const std::string restart = ": restart lvsd to apply that (on the master, `lvsctl ha failover` first)";
+  if (!cluster.ha) return lvs::make_error(EINVAL, "the ha section was removed" + restart);
+  const auto& was = settings_.ha;
+  const auto& next = *cluster.ha;
+  auto fixed = [&](const char* field, bool same) -> lvs::Status {
+    if (same) return lvs::ok();
+    return lvs::make_error(EINVAL, std::string(field) + " cannot change while lvsd runs" + restart);
+  };
+  for (const auto& s : {fixed("ha.virtual_router_id", next.virtual_router_id == was.virtual_router_id),
+                        fixed("ha.interface", next.interface == was.interface),
+                        fixed("ha.peers", next.peers == was.peers),
+                        fixed("ha.authentication.type", next.authentication.type == was.authentication.type)})
+    if (!s) return s.error();
+  // The pair itself (names and addresses) is fixed; priorities are not.
+  auto names = [](const std::vector<lvs::model::Node>& nodes) {
+    std::vector<std::pair<std::string, lvs::net::IpAddress>> out;
+    for (const auto& n : nodes) out.emplace_back(n.name, n.address);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  std::vector<lvs::model::Node> was_nodes = settings_.peers;
+  was_nodes.push_back(settings_.self);
+  if (auto s = fixed("nodes (names and addresses)", names(cluster.nodes) == names(was_nodes)); !s) return s.error();
+  lvs::ha::HaSettings s = settings_;
+  s.ha = next;
+  s.peers.clear();
+  for (const auto& n : cluster.nodes) {
+    if (n.name == s.self.name) s.self = n;
+    else s.peers.push_back(n);
+  }
+  s.announce_refresh = std::chrono::seconds(next.garp_refresh_s);
+  if (next.authentication.type == lvs::model::AuthType::hmac_sha256) {
+    // Read again even when the path is the same: that is how a key is rotated.
+    auto keys = read_keys(deps_, next);
+    if (!keys) return keys.error();
+    s.keys = std::move(*keys);
+  }
+  // A standby still on the old VIP list drops a master's adverts that carry the new one
+  // and takes over: with reports we can tell, so the standby must be reloaded first.
+  const auto list = lvs::ha::vip_list(s, s.self.address.family);
+  if (node_->machine().state() == lvs::ha::State::master && !lvs::ha::same_addresses(list, node_->advertised()))
+    if (auto standby = node_->recent_standby(now); standby && !lvs::ha::same_addresses(standby->addresses, list))
+      return lvs::make_error(EAGAIN, "the VIPs changed but the standby " + standby->address.to_string() +
+                                         " still runs the old list: reload it first, then this master (else it "
+                                         "drops this master's adverts and takes over)");
+  return s;
+}
+
+void HaPart::apply(lvs::ha::HaSettings settings, TimePoint now) {
+  std::string added, removed;
+  for (const auto& v : settings.ha.vips)
+    if (std::find(settings_.ha.vips.begin(), settings_.ha.vips.end(), v) == settings_.ha.vips.end())
+      added += " " + v.address.to_string() + " on " + v.interface;
+  for (const auto& v : settings_.ha.vips)
+    if (std::find(settings.ha.vips.begin(), settings.ha.vips.end(), v) == settings.ha.vips.end())
+      removed += " " + v.address.to_string() + " on " + v.interface;
+  const bool sync_changed = settings.ha.sync != settings_.ha.sync;
+  settings_ = settings;
+  node_->reconfigure(std::move(settings), now);
+  if (sync_changed) ensure_sync();
+  deps_.log.notice("ha: reloaded (priority " + std::to_string(settings_.self.priority) + ", adverts every " +
+                   std::to_string(settings_.ha.advert_interval_ms) + " ms" +
+                   (added.empty() ? "" : ", VIPs added:" + added) +
+                   (removed.empty() ? "" : ", VIPs removed:" + removed) + ")");
+}
+
+lvs::Status HaPart::hand_over(TimePoint now, bool force) { return node_->hand_over(now, force); }
 void HaPart::resume() { node_->resume(); }
 void HaPart::shutdown() { node_->shutdown(); }
 
@@ -210,10 +281,12 @@ lvs::control::HaReport ha_report(const HaPart& part, TimePoint now) {
   r.held = st.ha.held;
   r.fault = st.ha.fault;
   auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
-  if (st.ha.peer)
-    r.peer = lvs::control::HaPeer{st.ha.peer->address.to_string(), st.ha.peer->priority,
-                                  static_cast<std::uint32_t>(st.ha.peer->interval_cs) * 10,
-                                  seconds(now - st.ha.peer->at)};
+  auto peer = [&](const lvs::ha::PeerSeen& p) {
+    return lvs::control::HaPeer{p.address.to_string(), p.priority, static_cast<std::uint32_t>(p.interval_cs) * 10,
+                                seconds(now - p.at)};
+  };
+  if (st.ha.peer) r.peer = peer(*st.ha.peer);
+  if (st.ha.standby) r.standby = peer(*st.ha.standby);
   if (st.ha.state == lvs::ha::State::backup && st.ha.master_down_at)
     r.master_down_in_s = std::max(0.0, seconds(*st.ha.master_down_at - now));
   for (const auto& v : st.ha.vips_held) r.vips.push_back(v.address.to_string() + " on " + v.interface);
@@ -222,6 +295,8 @@ lvs::control::HaReport ha_report(const HaPart& part, TimePoint now) {
   r.adverts_sent = st.ha.counters.sent;
   r.adverts_received = st.ha.counters.received;
   r.send_errors = st.ha.counters.send_errors;
+  r.reports_sent = st.ha.counters.reports_sent;
+  r.reports_received = st.ha.counters.reports_received;
   r.vip_errors = st.ha.counters.vip_errors;
   for (std::size_t i = 0; i < lvs::ha::kDropReasonCount; ++i)
     if (st.ha.counters.dropped[i] != 0)

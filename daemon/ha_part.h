@@ -64,9 +64,17 @@ class HaPart {
   void timers(lvs::ha::TimePoint now);
   // The IPVS table could not (or again could) be programmed: a node in Fault holds no VIP.
   void table_fault(lvs::ha::TimePoint now, bool failed, const std::string& why);
-  void hand_over(lvs::ha::TimePoint now);
+  // Refused on a master without a standby ready, unless `force` (lib/ha HaNode::hand_over).
+  lvs::Status hand_over(lvs::ha::TimePoint now, bool force);
   void resume();
   void shutdown();
+  // A reload, in two steps so nothing changes when any part of it is refused: prepare()
+  // checks that `cluster`'s ha section and nodes can be applied live (the same VRID,
+  // interface, peer mode, authentication type and node names and addresses; an error
+  // names the field otherwise) and reads the key file again; apply() runs it: VIPs,
+  // priorities, advert interval, preempt, announcements, notify, sync, keys.
+  lvs::Result<lvs::ha::HaSettings> prepare(const lvs::model::Cluster& cluster, lvs::ha::TimePoint now) const;
+  void apply(lvs::ha::HaSettings settings, lvs::ha::TimePoint now);
 
   std::optional<lvs::ha::TimePoint> next_deadline() const;
   int fd() const { return fd_; }

@@ -1,5 +1,6 @@
 // lvsctl ha status|failover|resume: the peer heartbeat of lvsd. `failover` hands the VIPs
-// to the other node at once (priority 0) and keeps this one standby until `resume`.
+// to the other node at once (priority 0) and keeps this one standby until `resume`; it is
+// refused (exit 1, nothing changed) when no standby has reported recently, unless --force.
 #include <cstdio>
 
 #include "commands.h"
@@ -11,10 +12,13 @@ namespace lvsctl {
 
 namespace {
 
-void ha_call(const std::string& socket, lvs::control::Command command, bool as_json, int& exit_code) {
-  auto reply = call_daemon(socket, lvs::control::request_for(command));
+void ha_call(const std::string& socket, lvs::control::Command command, bool as_json, bool force, int& exit_code) {
+  auto request = lvs::control::request_for(command);
+  request.force = force;
+  bool refused = false;
+  auto reply = call_daemon(socket, request, &refused);
   if (!reply) {
-    exit_code = kExitError;
+    exit_code = refused ? kExitDiffers : kExitError;
     return;
   }
   auto ha = decode_reply(*reply, lvs::control::decode_ha);
@@ -34,6 +38,7 @@ void add_ha_command(CLI::App& app, int& exit_code) {
   ha->require_subcommand(1);
   auto socket = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
+  auto force = std::make_shared<bool>(false);
   struct Sub {
     const char* name;
     const char* help;
@@ -49,7 +54,11 @@ void add_ha_command(CLI::App& app, int& exit_code) {
     add_socket_option(*cmd, *socket);
     cmd->add_flag("--json", *as_json, "print the HA report as JSON");
     cmd->footer("Exit status: 0 done; 2 lvsd unreachable, refused (it runs no HA) or a bad reply.");
-    cmd->callback([socket, as_json, command = s.command, &exit_code] { ha_call(*socket, command, *as_json, exit_code); });
+    if (s.command == lvs::control::Command::ha_failover)
+      cmd->add_flag("--force", *force, "hand over even when no standby has reported recently");
+    cmd->callback([socket, as_json, force, command = s.command, &exit_code] {
+      ha_call(*socket, command, *as_json, *force, exit_code);
+    });
   }
 }
 

@@ -30,6 +30,9 @@ std::string ha_text(const lvs::control::HaReport& ha) {
            seconds(ha.peer->heard_s_ago) + " ago (advert interval " + std::to_string(ha.peer->interval_ms) + " ms)\n";
   else
     out += "  peer: none heard yet\n";
+  if (ha.standby)
+    out += "  standby " + ha.standby->address + " reported " + seconds(ha.standby->heard_s_ago) + " ago (priority " +
+           std::to_string(ha.standby->priority) + ")\n";
   if (ha.master_down_in_s) out += "  master-down timer: " + seconds(*ha.master_down_in_s) + " left\n";
   out += "  VIPs held: " + join(ha.vips) + "\n";
   out += "  sync daemons: " + join(ha.sync) + "\n";

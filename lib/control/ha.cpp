@@ -34,14 +34,17 @@ void to_json(json& j, const HaReport& r) {
            {"adverts", {{"sent", r.adverts_sent},
                         {"received", r.adverts_received},
                         {"send_errors", r.send_errors},
-                        {"dropped", r.dropped}}},
+                        {"dropped", r.dropped},
+                        {"standby_reports_sent", r.reports_sent},
+                        {"standby_reports_received", r.reports_received}}},
            {"vip_errors", r.vip_errors}};
   if (!r.fault.empty()) j["fault"] = r.fault;
-  if (r.peer)
-    j["peer"] = {{"address", r.peer->address},
-                 {"priority", r.peer->priority},
-                 {"interval_ms", r.peer->interval_ms},
-                 {"heard_s_ago", r.peer->heard_s_ago}};
+  auto peer = [](const HaPeer& p) {
+    return json{{"address", p.address}, {"priority", p.priority}, {"interval_ms", p.interval_ms},
+                {"heard_s_ago", p.heard_s_ago}};
+  };
+  if (r.peer) j["peer"] = peer(*r.peer);
+  if (r.standby) j["standby"] = peer(*r.standby);
   if (r.master_down_in_s) j["master_down_in_s"] = *r.master_down_in_s;
 }
 
@@ -59,13 +62,19 @@ Result<HaReport> ha_from_json(const json& j) {
       !read(*a, "received", r.adverts_received) || !read(*a, "send_errors", r.send_errors) ||
       !read(*a, "dropped", r.dropped))
     return bad("adverts");
+  // Standby reports came later: a reply without them reads as none.
+  if ((a->contains("standby_reports_sent") && !read(*a, "standby_reports_sent", r.reports_sent)) ||
+      (a->contains("standby_reports_received") && !read(*a, "standby_reports_received", r.reports_received)))
+    return bad("adverts");
   if (j.contains("fault") && !read(j, "fault", r.fault)) return bad("fault");
-  if (auto p = j.find("peer"); p != j.end()) {
+  for (auto [key, out] : {std::pair{"peer", &r.peer}, {"standby", &r.standby}}) {
+    auto p = j.find(key);
+    if (p == j.end()) continue;
     HaPeer peer;
     if (!p->is_object() || !read(*p, "address", peer.address) || !read(*p, "priority", peer.priority) ||
         !read(*p, "interval_ms", peer.interval_ms) || !read(*p, "heard_s_ago", peer.heard_s_ago))
-      return bad("peer");
-    r.peer = peer;
+      return bad(key);
+    *out = peer;
   }
   if (j.contains("master_down_in_s")) {
     double d = 0;

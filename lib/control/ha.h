@@ -29,11 +29,14 @@ struct HaReport {
   bool held = false;  // standby after `lvsctl ha failover` until `lvsctl ha resume`
   std::string fault;  // why, in fault; left out when empty
   std::optional<HaPeer> peer;
+  // The last standby report (hmac-sha256 peers): interval_ms is the advert interval it carried.
+  std::optional<HaPeer> standby;
   std::optional<double> master_down_in_s;  // backup only
   std::vector<std::string> vips;           // held now
   std::vector<std::string> sync;           // running sync daemons
   std::vector<std::string> tracked_down;
   std::uint64_t adverts_sent = 0, adverts_received = 0, send_errors = 0, vip_errors = 0;
+  std::uint64_t reports_sent = 0, reports_received = 0;  // standby reports
   std::map<std::string, std::uint64_t> dropped;  // by reason; only reasons seen
   bool operator==(const HaReport&) const = default;
 };

@@ -59,6 +59,9 @@ Result<Request> parse_request(std::string_view line) {
     } else if ((needs_real || status) && key == "service") {
       if (!value.is_string()) return bad("\"service\" must be a string");
       r.service = value.get<std::string>();
+    } else if (r.command == Command::ha_failover && key == "force") {
+      if (!value.is_boolean()) return bad("\"force\" must be true or false");
+      r.force = value.get<bool>();
     } else if (r.command == Command::drain && key == "deadline_s") {
       if (!value.is_number_unsigned() || value.get<std::uint64_t>() > 365ull * 86400)
         return bad("\"deadline_s\" must be a number of seconds (0 to one year)");
@@ -80,6 +83,7 @@ void to_json(nlohmann::json& j, const Request& r) {
   if (!r.real.empty()) j["real"] = r.real;
   if (!r.service.empty()) j["service"] = r.service;
   if (r.command == Command::drain && r.deadline_s != 0) j["deadline_s"] = r.deadline_s;
+  if (r.command == Command::ha_failover && r.force) j["force"] = true;
   if (r.command == Command::status) {
     if (r.down) j["down"] = true;
     if (r.draining) j["draining"] = true;

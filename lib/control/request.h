@@ -29,6 +29,8 @@ struct Request {
   // status only: with no filter and more services than this (0: no limit), only the
   // services with a real down, draining or drained (the summary still counts all).
   std::uint32_t brief_over = 0;
+  // ha-failover only: hand over even when no standby has reported (lvsctl ha failover --force).
+  bool force = false;
   bool filtered() const { return !real.empty() || !service.empty() || down || draining; }
   bool operator==(const Request&) const = default;
 };

@@ -1,6 +1,7 @@
 #include "ha/ha_node.h"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace lvs::ha {
 
@@ -24,8 +25,55 @@ HaNode::HaNode(HaSettings settings, PacketIo& io, AddressBackend& addresses, Ann
       machine_(machine_config(settings_)) {
   expect_.vrid = settings_.ha.virtual_router_id;
   expect_.family = settings_.self.address.family;
+  expect_.standby_reports = settings_.keys.has_value();
+  expect_.addresses = vip_list(settings_, expect_.family);
+}
+
+std::vector<net::IpAddress> vip_list(const HaSettings& s, net::Family family) {
+  std::vector<net::IpAddress> out;
+  for (const auto& v : s.ha.vips)
+    if (v.address.address.family == family) out.push_back(v.address.address);
+  return out;
+}
+
+void HaNode::reconfigure(HaSettings settings, TimePoint now) {
+  std::vector<VipAddress> gone;
   for (const auto& v : settings_.ha.vips)
-    if (v.address.address.family == expect_.family) expect_.addresses.push_back(v.address.address);
+    if (std::find(settings.ha.vips.begin(), settings.ha.vips.end(), v) == settings.ha.vips.end())
+      gone.push_back({v.address, v.interface});
+  auto previous = expect_.addresses;
+  settings_ = std::move(settings);
+  expect_.addresses = vip_list(settings_, expect_.family);
+  // The peer may run the old list until it reloads too: accept both meanwhile.
+  if (!same_addresses(previous, expect_.addresses)) expect_.previous_addresses = std::move(previous);
+  machine_.reconfigure(now, machine_config(settings_));
+  for (const auto& vip : gone) {
+    if (auto s = addresses_.remove(vip); !s) {
+      ++counters_.vip_errors;
+      if (events_.log) events_.log(s.error().describe());
+    }
+    std::erase(held_vips_, vip);
+  }
+  if (machine_.state() != State::master) return;
+  bool added = false;
+  for (const auto& v : settings_.ha.vips) {
+    VipAddress vip{v.address, v.interface};
+    if (std::find(held_vips_.begin(), held_vips_.end(), vip) != held_vips_.end()) continue;
+    if (auto s = addresses_.add(vip); !s) {
+      ++counters_.vip_errors;
+      if (events_.log) events_.log(s.error().describe());
+      continue;
+    }
+    held_vips_.push_back(vip);
+    added = true;
+  }
+  if (!added) return;
+  // A burst for all held VIPs, as on a takeover (the old ones just get refreshed).
+  announce_all();
+  announcements_left_ = std::max(0, settings_.announce_burst - 1);
+  announce_at_ = announcements_left_ > 0 ? std::optional(now + settings_.announce_gap)
+                 : settings_.announce_refresh.count() > 0 ? std::optional(now + settings_.announce_refresh)
+                                                          : std::nullopt;
 }
 
 std::vector<net::IpAddress> HaNode::destinations() const {
@@ -79,10 +127,12 @@ void HaNode::run(const std::vector<Action>& actions, TimePoint now, const std::s
     }
   }
   state_before_ = machine_.state();
+  schedule_reports(now);
 }
 
-void HaNode::send_advert(std::uint8_t priority) {
-  Advert a{settings_.ha.virtual_router_id, priority, machine_config(settings_).advert_interval_cs, expect_.addresses};
+void HaNode::send_advert(std::uint8_t priority, std::uint8_t type) {
+  Advert a{settings_.ha.virtual_router_id, priority, machine_config(settings_).advert_interval_cs, expect_.addresses,
+           type};
   for (const auto& dst : destinations()) {
     auto wire = encode_advert(a, settings_.self.address, dst);
     if (settings_.keys && counter_) {
@@ -101,8 +151,24 @@ void HaNode::send_advert(std::uint8_t priority) {
       ++counters_.send_errors;
       if (events_.log) events_.log(s.error().describe());
     } else {
-      ++counters_.sent;
+      ++(type == kTypeStandby ? counters_.reports_sent : counters_.sent);
     }
+  }
+}
+
+Duration HaNode::report_every() const {
+  return std::max<Duration>(settings_.standby_report_every, std::chrono::milliseconds(machine_.config().advert_interval_cs * 10));
+}
+
+// A backup with keys reports at once on entering Backup, then every report_every().
+void HaNode::schedule_reports(TimePoint now) {
+  if (!settings_.keys || machine_.state() != State::backup) {
+    report_at_.reset();
+    return;
+  }
+  if (!report_at_ || now >= *report_at_) {
+    send_advert(settings_.self.priority, kTypeStandby);
+    report_at_ = now + report_every();
   }
 }
 
@@ -179,8 +245,17 @@ void HaNode::handle(const Datagram& d, TimePoint now) {
       persist();
     }
   }
+  if (advert.type == kTypeStandby) {
+    // A peer in Backup says it is there: only a hand-over reads it, the machine never.
+    ++counters_.reports_received;
+    standby_ = PeerSeen{d.envelope.source, advert.priority, advert.interval_cs, now, advert.addresses};
+    return;
+  }
+  // The peer runs our current list: the one before our last reload is not needed any more.
+  if (!expect_.previous_addresses.empty() && same_addresses(advert.addresses, expect_.addresses))
+    expect_.previous_addresses.clear();
   ++counters_.received;
-  peer_ = PeerSeen{d.envelope.source, advert.priority, advert.interval_cs, now};
+  peer_ = PeerSeen{d.envelope.source, advert.priority, advert.interval_cs, now, advert.addresses};
   run(machine_.advert(now, {d.envelope.source, advert.priority, advert.interval_cs}), now,
       advert.priority == 0 ? "the master " + d.envelope.source.to_string() + " is leaving"
                            : "advert from " + d.envelope.source.to_string() + " with priority " +
@@ -205,9 +280,35 @@ void HaNode::tracked(TimePoint now, bool all_up, const std::string& why) {
   run(machine_.tracked(now, all_up), now, why);
 }
 
-void HaNode::hand_over(TimePoint now) {
+std::optional<PeerSeen> HaNode::recent_standby(TimePoint now) const {
+  if (standby_ && now - standby_->at <= 3 * report_every()) return standby_;
+  return std::nullopt;
+}
+
+std::string HaNode::hand_over_refusal(TimePoint now) const {
+  if (machine_.state() != State::master) return {};
+  if (!settings_.keys)
+    return "with authentication none a standby sends nothing (VRRP backups are silent), so this node cannot "
+           "tell whether a peer would take over: check the peer (`lvsctl ha status` there), then hand over "
+           "with --force";
+  const auto window = 3 * report_every();
+  const auto ms = [](auto d) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); };
+  if (!standby_)
+    return "no standby has reported since this lvsd started (a standby lvsd reports every " + ms(report_every()) +
+           " ms): the peer may be stopped, in fault or cut off; check it, or hand over with --force";
+  if (!recent_standby(now))
+    return "the standby " + standby_->address.to_string() + " last reported " + ms(now - standby_->at) +
+           " ms ago (wanted within " + ms(window) + " ms): it may be stopped, in fault or cut off; check it, or "
+           "hand over with --force";
+  return {};
+}
+
+Status HaNode::hand_over(TimePoint now, bool force) {
+  if (!force)
+    if (auto why = hand_over_refusal(now); !why.empty()) return make_error(EAGAIN, "no hand-over: " + why);
   run(machine_.hand_over(now), now, "operator hand-over");
   persist();
+  return ok();
 }
 
 void HaNode::resume() {
@@ -219,7 +320,8 @@ void HaNode::shutdown() { run(machine_.shutdown(), TimePoint{}, "shutdown"); }
 
 std::optional<TimePoint> HaNode::next_deadline() const {
   auto next = machine_.next_deadline();
-  if (announce_at_ && (!next || *announce_at_ < *next)) next = announce_at_;
+  for (const auto& t : {announce_at_, report_at_})
+    if (t && (!next || *t < *next)) next = t;
   return next;
 }
 
@@ -230,6 +332,7 @@ HaStatus HaNode::status() const {
   s.held = machine_.held();
   s.fault = fault_;
   s.peer = peer_;
+  s.standby = standby_;
   s.master_down_at = machine_.master_down_at();
   s.vips_held = held_vips_;
   s.counters = counters_;

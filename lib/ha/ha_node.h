@@ -40,6 +40,9 @@ struct HaSettings {
   int announce_burst = 3;
   std::chrono::milliseconds announce_gap{100};
   std::chrono::milliseconds announce_refresh{std::chrono::seconds(60)};
+  // hmac-sha256 only: a backup's standby report every this long (at least the advert
+  // interval); a master hands over only to a peer that reported within 3 of them.
+  std::chrono::milliseconds standby_report_every{std::chrono::seconds(1)};
 };
 
 struct PeerSeen {
@@ -47,11 +50,14 @@ struct PeerSeen {
   std::uint8_t priority = 0;
   std::uint16_t interval_cs = 0;
   TimePoint at{};
+  std::vector<net::IpAddress> addresses;  // the VIP list it carried
 };
 
 struct HaCounters {
   std::uint64_t sent = 0;
   std::uint64_t received = 0;  // accepted adverts
+  std::uint64_t reports_sent = 0;      // standby reports (hmac-sha256 only)
+  std::uint64_t reports_received = 0;
   std::array<std::uint64_t, kDropReasonCount> dropped{};
   std::uint64_t send_errors = 0;
   std::uint64_t vip_errors = 0;
@@ -63,6 +69,7 @@ struct HaStatus {
   bool held = false;
   std::string fault;  // why, in Fault
   std::optional<PeerSeen> peer;
+  std::optional<PeerSeen> standby;  // the last standby report heard (hmac-sha256 only)
   std::optional<TimePoint> master_down_at;
   std::vector<VipAddress> vips_held;
   HaCounters counters;
@@ -84,16 +91,31 @@ class HaNode {
   void readable(TimePoint now);  // reads every waiting datagram
   void timers(TimePoint now);    // due timers and announcements
   void tracked(TimePoint now, bool all_up, const std::string& why);
-  void hand_over(TimePoint now);  // lvsctl ha failover
+  // lvsctl ha failover. A master refuses (nothing changes) unless `force` or a standby
+  // reported within the last 3 report intervals: hand over to nobody and the VIPs go
+  // unanswered for the master-down interval. Elsewhere it only sets the hold.
+  Status hand_over(TimePoint now, bool force = false);
+  // The last standby report when it arrived within 3 report intervals.
+  std::optional<PeerSeen> recent_standby(TimePoint now) const;
+  // Why a master would refuse to hand over now; empty: a standby is ready.
+  std::string hand_over_refusal(TimePoint now) const;
   void resume();                  // lvsctl ha resume
   void shutdown();                // SIGTERM: priority 0 if master, VIPs removed
+  // A reload with the same router (VRID, interface, peers, auth type): VIPs, priority,
+  // interval, preempt, announcements, keys. A master adds new VIPs (and announces them)
+  // and removes dropped ones at once; nobody changes state.
+  void reconfigure(HaSettings settings, TimePoint now);
+  // The VIPs of the adverts' family (what adverts carry).
+  const std::vector<net::IpAddress>& advertised() const { return expect_.addresses; }
   std::optional<TimePoint> next_deadline() const;
   HaStatus status() const;
   const VrrpMachine& machine() const { return machine_; }
 
  private:
   void run(const std::vector<Action>& actions, TimePoint now, const std::string& why);
-  void send_advert(std::uint8_t priority);
+  void send_advert(std::uint8_t priority, std::uint8_t type = kTypeAdvert);
+  void schedule_reports(TimePoint now);
+  Duration report_every() const;
   void take_vips(TimePoint now);
   void drop_vips();
   void announce_all();
@@ -115,6 +137,8 @@ class HaNode {
   PersistentHa saved_;
   HaCounters counters_;
   std::optional<PeerSeen> peer_;
+  std::optional<PeerSeen> standby_;
+  std::optional<TimePoint> report_at_;  // next standby report, while Backup with keys
   std::vector<VipAddress> held_vips_;
   std::string fault_;
   int announcements_left_ = 0;
@@ -123,5 +147,7 @@ class HaNode {
 };
 
 MachineConfig machine_config(const HaSettings& settings);
+// The VIPs of `family` in the settings, in descriptor order.
+std::vector<net::IpAddress> vip_list(const HaSettings& settings, net::Family family);
 
 }  // namespace lvs::ha

@@ -137,6 +137,11 @@ std::vector<Action> VrrpMachine::hand_over(TimePoint now) {
   return enter(State::backup, now, {{ActionKind::send_advert, 0}});
 }
 
+void VrrpMachine::reconfigure(TimePoint now, MachineConfig config) {
+  config_ = config;
+  if (state_ == State::master && advert_at_) advert_at_ = std::min(*advert_at_, now + own_interval());
+}
+
 std::vector<Action> VrrpMachine::resume() {
   held_ = false;
   return {};

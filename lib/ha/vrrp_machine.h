@@ -85,6 +85,9 @@ class VrrpMachine {
   std::vector<Action> tracked(TimePoint now, bool all_up);
   std::vector<Action> hand_over(TimePoint now);
   std::vector<Action> resume();
+  // A reload: new priority, interval, preempt. No state change; a master's next advert
+  // comes no later than one new interval from now.
+  void reconfigure(TimePoint now, MachineConfig config);
   std::vector<Action> shutdown();
 
   State state() const { return state_; }

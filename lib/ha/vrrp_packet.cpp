@@ -27,15 +27,15 @@ std::span<const std::uint8_t> raw(const IpAddress& a) {
   return {a.bytes.data(), address_bytes(a.family)};
 }
 
-bool same_set(std::vector<IpAddress> a, std::vector<IpAddress> b) {
+}  // namespace
+
+bool same_addresses(std::vector<IpAddress> a, std::vector<IpAddress> b) {
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
   a.erase(std::unique(a.begin(), a.end()), a.end());
   b.erase(std::unique(b.begin(), b.end()), b.end());
   return a == b;
 }
-
-}  // namespace
 
 std::string_view to_string(DropReason reason) {
   switch (reason) {
@@ -90,7 +90,7 @@ std::vector<std::uint8_t> encode_advert(const Advert& advert, const IpAddress& s
   std::vector<std::uint8_t> out;
   out.reserve(advert_length(source.family, count));
   const std::uint16_t interval = std::min(advert.interval_cs, kMaxIntervalCs);
-  out.push_back(static_cast<std::uint8_t>(kVrrpVersion << 4 | kTypeAdvert));
+  out.push_back(static_cast<std::uint8_t>(kVrrpVersion << 4 | (advert.type & 0x0f)));
   out.push_back(advert.vrid);
   out.push_back(advert.priority);
   out.push_back(static_cast<std::uint8_t>(count));
@@ -115,7 +115,8 @@ ParseResult parse_advert(std::span<const std::uint8_t> payload, const Envelope& 
   if (envelope.ttl != kRequiredTtl) return DropReason::bad_ttl;
   if (payload.size() < kHeaderBytes) return DropReason::truncated;
   if ((payload[0] >> 4) != kVrrpVersion) return DropReason::bad_version;
-  if ((payload[0] & 0x0f) != kTypeAdvert) return DropReason::bad_type;
+  const std::uint8_t type = payload[0] & 0x0f;
+  if (type != kTypeAdvert && !(type == kTypeStandby && expect.standby_reports)) return DropReason::bad_type;
   const std::size_t count = payload[3];
   const std::size_t length = advert_length(expect.family, count);
   if (payload.size() < length) return DropReason::truncated;
@@ -126,6 +127,7 @@ ParseResult parse_advert(std::span<const std::uint8_t> payload, const Envelope& 
   if (count == 0) return DropReason::no_addresses;
 
   Advert advert;
+  advert.type = type;
   advert.vrid = payload[1];
   advert.priority = payload[2];
   advert.interval_cs = static_cast<std::uint16_t>((payload[4] & 0x0f) << 8 | payload[5]);
@@ -138,7 +140,10 @@ ParseResult parse_advert(std::span<const std::uint8_t> payload, const Envelope& 
     std::copy_n(message.begin() + static_cast<std::ptrdiff_t>(kHeaderBytes + i * width), width, a.bytes.begin());
     advert.addresses.push_back(a);
   }
-  if (!expect.addresses.empty() && advert.priority != 255 && !same_set(advert.addresses, expect.addresses))
+  // A standby report's list says which VIPs the standby runs; it is not an advert's claim.
+  if (type == kTypeAdvert && !expect.addresses.empty() && advert.priority != 255 &&
+      !same_addresses(advert.addresses, expect.addresses) &&
+      !(!expect.previous_addresses.empty() && same_addresses(advert.addresses, expect.previous_addresses)))
     return DropReason::addresses_differ;
   return advert;
 }

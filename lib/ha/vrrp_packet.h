@@ -17,6 +17,10 @@ namespace lvs::ha {
 inline constexpr int kVrrpProtocol = 112;        // IP protocol / IPv6 next header
 inline constexpr std::uint8_t kVrrpVersion = 3;
 inline constexpr std::uint8_t kTypeAdvert = 1;
+// Our extension for two lvsd peers with hmac-sha256 (never sent without it): a backup's
+// "standby report", the advert's layout with type 2, so the master knows a peer is there
+// to take over before it hands over. Plain VRRP backups stay silent (RFC 5798).
+inline constexpr std::uint8_t kTypeStandby = 2;
 inline constexpr int kRequiredTtl = 255;         // TTL / hop limit of every advert
 inline constexpr std::size_t kHeaderBytes = 8;
 inline constexpr std::uint16_t kMaxIntervalCs = 0x0fff;  // 12 bits of centiseconds
@@ -26,6 +30,7 @@ struct Advert {
   std::uint8_t priority = 0;        // 0: the master is leaving; 255: address owner
   std::uint16_t interval_cs = 100;  // Max Adver Int, centiseconds (1..4095)
   std::vector<net::IpAddress> addresses;  // all of one family
+  std::uint8_t type = kTypeAdvert;        // kTypeStandby: a backup's standby report
   bool operator==(const Advert&) const = default;
 };
 
@@ -43,6 +48,11 @@ struct Expectation {
   // The configured VIPs of this family; an advert from a non-owner (priority < 255) whose
   // list differs is dropped (RFC 5798 7.1). Empty: the list is not compared.
   std::vector<net::IpAddress> addresses;
+  // After a reload that changed the VIPs: the list before it, accepted too until the peer
+  // is heard with the new one (it may not have reloaded yet). Empty: none.
+  std::vector<net::IpAddress> previous_addresses = {};
+  // Standby reports (type 2) are accepted, not dropped as bad_type: hmac-sha256 only.
+  bool standby_reports = false;
 };
 
 // Why an advert was dropped; each has a counter in the daemon's statistics.
@@ -83,6 +93,9 @@ std::vector<std::uint8_t> encode_advert(const Advert& advert, const net::IpAddre
 std::size_t advert_length(net::Family family, std::size_t count);
 
 using ParseResult = std::variant<Advert, DropReason>;
+
+// True when `a` and `b` hold the same addresses, in any order.
+bool same_addresses(std::vector<net::IpAddress> a, std::vector<net::IpAddress> b);
 
 // Every check RFC 5798 7.1 asks of a receiver, in its order. `payload` is the IP
 // payload; when `allow_trailer` is set, bytes after the addresses are left for the

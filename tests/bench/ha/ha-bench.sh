@@ -5,7 +5,8 @@
 # connection through the VIP every 5 ms until a real greets):
 #   unplanned  the master is cut off both bridges (its links stay up, so no interface
 #              tracking helps): cut to the first greeting via the standby
-#   planned    lvsd: `lvsctl ha failover`; keepalived: SIGTERM of the master (its
+#   planned    lvsd: `lvsctl ha failover --force` (forced: with authentication none lvsd
+#              cannot know the standby is there); keepalived: SIGTERM of the master (its
 #              planned hand-over, priority 0): request to the first greeting
 # TRIALS each (default 5); prints each, the median and worst, and keepalived/lvsd.
 # Fails only when a trial gets no greeting within 10 s.
@@ -28,27 +29,6 @@ command -v keepalived > /dev/null || fatal "keepalived is not installed"
 write_descriptor '{ "type": "none" }'
 
 declare -A ka_pid=()
-keepalived_conf() {  # keepalived_conf LB PRIORITY SRC PEER
-    cat > "$WORK/$1/keepalived.conf" <<EOF2
-global_defs {
-  vrrp_version 3
-  router_id $1
-}
-vrrp_instance VI_51 {
-  state BACKUP
-  interface eth1
-  virtual_router_id 51
-  priority $2
-  advert_int 0.1
-  unicast_src_ip $3
-  unicast_peer { $4 }
-  virtual_ipaddress {
-    $VIP/24 dev eth0
-    $GW/24 dev eth1
-  }
-}
-EOF2
-}
 start_keepalived() {  # start_keepalived LB
     ip netns exec "$1" keepalived --vrrp --dont-fork --log-console --no-syslog \
         --use-file "$WORK/$1/keepalived.conf" --pid "$WORK/$1/ka.pid" --vrrp_pid "$WORK/$1/vrrp.pid" \
@@ -99,7 +79,7 @@ for t in $(seq "$TRIALS"); do
     wait_state lb1 master 100 || fatal "lvsd: lb1 did not take the VIPs back after heal"
     wait_holds_none lb2 || fatal "lvsd: lb2 kept the VIPs"
     sleep 1
-    ms=$(measure "$WORK/lb1/control.sock" '{"command":"ha-failover"}') || fatal "lvsd planned trial $t: no greeting"
+    ms=$(measure "$WORK/lb1/control.sock" '{"command":"ha-failover","force":true}') || fatal "lvsd planned trial $t: no greeting"
     lvsd_planned+=("$ms")
     ctl lb1 ha resume > /dev/null
     wait_state lb1 master 100 || fatal "lvsd: lb1 did not preempt after resume"
@@ -111,8 +91,8 @@ lvsd_pid=()
 wait_holds_none lb1 && wait_holds_none lb2 || fatal "lvsd left VIPs behind"
 
 # --- keepalived ----------------------------------------------------------------------------
-keepalived_conf lb1 200 203.0.113.1 203.0.113.2
-keepalived_conf lb2 100 203.0.113.2 203.0.113.1
+keepalived_conf "$WORK/lb1/keepalived.conf" lb1 200 203.0.113.1 203.0.113.2
+keepalived_conf "$WORK/lb2/keepalived.conf" lb2 100 203.0.113.2 203.0.113.1
 start_keepalived lb1
 start_keepalived lb2
 wait_vip_on lb1 || fatal "keepalived on lb1 did not become master"

@@ -6,11 +6,13 @@
 # and both sync daemons run on both, so connections held through the VIP survive:
 #   1. lb1 becomes master and holds the public VIP and the reals' gateway; lb2 holds
 #      neither; both tables have the service.
-#   2. planned hand-over (`ha failover` on lb1): the VIP answers from lb2, timed from
-#      the request to a client's first greeting; lb1 stays standby (held) and says so.
+#   2. planned hand-over (`ha failover` on lb1, accepted because lb2 sends standby
+#      reports): the VIP answers from lb2, timed from the request to a client's first
+#      greeting; lb1 stays standby (held) and says so.
 #   3. `ha resume` on lb1: it takes the VIPs back (preempt).
 #   4. SIGTERM on lb1's lvsd: priority 0, lb2 takes over at once, lb1 holds no VIP;
-#      lvsd starts again on lb1 and preempts back.
+#      `ha failover` on lb2 is refused then (no standby reports); lvsd starts again on
+#      lb1 and preempts back.
 #   5. lb1's public link goes down: lb1 is in Fault without VIPs, lb2 serves; link up,
 #      lb1 back to master.
 #   6. kill -9 of lb1's lvsd leaves its VIPs (a crash); lb2 takes over; lvsd started
@@ -99,6 +101,7 @@ check "held connections echo" ping_held 1
 probe_start failover
 check "ha failover on lb1: the VIP answers from lb2" takeover lb1 '{"command":"ha-failover"}'
 handover_ms=$(awk '/^takeover_ms/ { print $2 }' "$WORK/takeover.out")
+check "lvsd accepted the hand-over (lb2 reported as standby)" grep -q "^reply_ok True" "$WORK/takeover.out"
 check "lb2 is master" wait_state lb2 master 50
 check "lb1 is backup and holds no VIP" bash -c "$(declare -f has_vip holds_none); VIP=$VIP GW=$GW holds_none lb1"
 check "lb1 says it is held" bash -c "\"$LVSCTL\" ha status --socket \"$WORK/lb1/control.sock\" | grep -q 'held as standby'"
@@ -123,6 +126,10 @@ kill -TERM "${lvsd_pid[lb1]}"; wait "${lvsd_pid[lb1]}" 2>/dev/null
 check "SIGTERM: lb1 left no VIP" holds_none lb1
 check "lb2 took over" wait_state lb2 master 20
 check "held connections echo with lb1's lvsd stopped" ping_held 4
+ctl lb2 ha failover > /dev/null 2> "$WORK/refused.err"
+check "ha failover on lb2 with no standby left is refused (exit 1)" test "$?" = 1
+check "the refusal says why" grep -q "no hand-over: .* standby" "$WORK/refused.err"
+check "refused: lb2 is still master" wait_state lb2 master 1
 probe_stop sigterm
 probe_start restart
 start_lvsd lb1

@@ -3,7 +3,8 @@
 # lvsd on lb1 and keepalived 2.2.7 (vrrp_version 3, unicast peer, authentication none)
 # on lb2 as the two balancers of one virtual router, in both roles:
 #   1. lvsd (200) is master, keepalived (100) backup and holds no VIP.
-#   2. `lvsctl ha failover`: keepalived takes the VIPs, lvsd holds none.
+#   2. `lvsctl ha failover` is refused (exit 1: with authentication none lvsd cannot know
+#      a backup is there); with --force keepalived takes the VIPs, lvsd holds none.
 #   3. `lvsctl ha resume`: lvsd preempts, keepalived gives the VIPs up.
 #   4. keepalived restarted with priority 250 preempts lvsd; lvsd drops its VIPs.
 #   5. keepalived stopped (priority 0): lvsd takes over.
@@ -27,25 +28,7 @@ command -v keepalived > /dev/null || fatal "keepalived is not installed"
 write_descriptor '{ "type": "none" }'
 
 start_keepalived() {  # start_keepalived PRIORITY
-    cat > "$WORK/keepalived.conf" <<EOF2
-global_defs {
-  vrrp_version 3
-  router_id lb2
-}
-vrrp_instance VI_51 {
-  state BACKUP
-  interface eth1
-  virtual_router_id 51
-  priority $1
-  advert_int 0.1
-  unicast_src_ip 203.0.113.2
-  unicast_peer { 203.0.113.1 }
-  virtual_ipaddress {
-    $VIP/24 dev eth0
-    $GW/24 dev eth1
-  }
-}
-EOF2
+    keepalived_conf "$WORK/keepalived.conf" lb2 "$1" 203.0.113.2 203.0.113.1
     ip netns exec lb2 keepalived --vrrp --dont-fork --log-console --no-syslog \
         --use-file "$WORK/keepalived.conf" --pid "$WORK/keepalived.pid" --vrrp_pid "$WORK/vrrp.pid" \
         >> "$WORK/keepalived.log" 2>&1 &
@@ -72,7 +55,11 @@ check "lvsd heard nothing from a silent backup yet, and dropped nothing" bash -c
     "\"$LVSCTL\" ha status --json --socket \"$WORK/lb1/control.sock\" | python3 -c 'import json,sys; sys.exit(1 if json.load(sys.stdin)[\"adverts\"][\"dropped\"] else 0)'"
 
 # === 2 ========================================================================================
-ctl lb1 ha failover > /dev/null
+ctl lb1 ha failover > /dev/null 2> "$WORK/refused.err"
+check "ha failover without --force is refused with exit 1 (a VRRP backup is silent)" test "$?" = 1
+check "the refusal says why" grep -q "no hand-over: with authentication none" "$WORK/refused.err"
+check "refused: lvsd is still master with the VIPs" only lb1
+ctl lb1 ha failover --force > /dev/null
 check "ha failover: keepalived takes the VIPs" wait_holds lb2
 check "lvsd holds none" wait_holds_none lb1
 check "lvsd is backup and hears keepalived as master" wait_state lb1 backup 20

@@ -96,6 +96,31 @@ EOF2
     for lb in lb1 lb2; do mkdir -p "$WORK/$lb/state"; cp "$WORK/cluster.json" "$WORK/$lb/cluster.json"; done
 }
 
+# keepalived_conf FILE NODE PRIORITY SRC PEER: keepalived 2.2.7 as one balancer of the
+# pair, with the descriptor's settings: VRRPv3 unicast, VRID 51 on eth1, 100 ms adverts,
+# the same two VIPs, authentication none.
+keepalived_conf() {
+    cat > "$1" <<EOF2
+global_defs {
+  vrrp_version 3
+  router_id $2
+}
+vrrp_instance VI_51 {
+  state BACKUP
+  interface eth1
+  virtual_router_id 51
+  priority $3
+  advert_int 0.1
+  unicast_src_ip $4
+  unicast_peer { $5 }
+  virtual_ipaddress {
+    $VIP/24 dev eth0
+    $GW/24 dev eth1
+  }
+}
+EOF2
+}
+
 start_lvsd() {  # start_lvsd LB: no --node: each finds its node by its local address
     ip netns exec "$1" "$LVSD" --config "$WORK/$1/cluster.json" --state-dir "$WORK/$1/state" \
         --control-socket "$WORK/$1/control.sock" --schema "$SRC/schemas/cluster.schema.json" \

@@ -42,6 +42,7 @@ control::StatusReport full() {
   ha.priority = 200;
   ha.fault = "tracked interface eth0 is down";
   ha.peer = control::HaPeer{"198.51.100.2", 100, 1000, 0.5};
+  ha.standby = control::HaPeer{"198.51.100.2", 100, 1000, 0.4};
   ha.master_down_in_s = 2.5;
   ha.vips = {"192.0.2.10/24 on eth0"};
   ha.sync = {"master on eth1 id 51"};

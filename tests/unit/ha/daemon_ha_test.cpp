@@ -83,11 +83,28 @@ TEST_CASE("daemon ha: lvsd starts as standby, becomes master alone, and says so 
   CHECK(rig.h.has_real(lvsd::test::kVip, lvsd::test::kA));
 }
 
-TEST_CASE("daemon ha: ha-failover hands over and holds, ha-resume lets go; ha-status reports") {
+TEST_CASE("daemon ha: ha-failover with no standby heard is refused and changes nothing") {
   HaRig rig;
   REQUIRE_FALSE(rig.h.start());
   rig.h.run_for(4s);
+  REQUIRE(rig.h.daemon->status().ha->state == "master");
   auto reply = rig.ha_request(Command::ha_failover);
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"].get<std::string>().rfind("no hand-over: with authentication none a standby sends nothing", 0) == 0);
+  auto st = rig.h.daemon->status();
+  CHECK(st.ha->state == "master");
+  CHECK_FALSE(st.ha->held);
+  CHECK(rig.addresses.configured.size() == 1);
+  CHECK(rig.h.log.contains("ha: no hand-over: "));
+}
+
+TEST_CASE("daemon ha: ha-failover --force hands over and holds, ha-resume lets go; ha-status reports") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  auto forced = lvs::control::parse_request(R"({"command":"ha-failover","force":true})");
+  REQUIRE(forced.ok());
+  auto reply = rig.h.request(*forced);
   CHECK(reply["ok"] == true);
   CHECK(reply["ha"]["state"] == "backup");
   CHECK(reply["ha"]["held"] == true);
@@ -117,16 +134,85 @@ TEST_CASE("daemon ha: without an ha section the ha commands are refused with the
   CHECK_FALSE(h.daemon->status().ha);
 }
 
-TEST_CASE("daemon ha: a reload that changes the ha section is refused and the old one runs on") {
+// The pair's descriptor with `ha` fields replaced: {"field": "json value"}.
+std::string ha_with(std::initializer_list<std::pair<std::string, std::string>> fields,
+                    const std::string& vips = R"([{ "address": "192.0.2.10/24", "interface": "eth0" }])",
+                    int priority = 200) {
+  auto d = ha_descriptor();
+  const std::string vip = R"("vips": [{ "address": "192.0.2.10/24", "interface": "eth0" }])";
+  d.replace(d.find(vip), vip.size(), "\"vips\": " + vips);
+  const std::string prio = R"("priority": 200)";
+  d.replace(d.find(prio), prio.size(), "\"priority\": " + std::to_string(priority));
+  std::string extra;
+  for (const auto& [k, v] : fields) extra += ", \"" + k + "\": " + v;
+  const std::string head = R"("ha": { "virtual_router_id": 51, "interface": "eth1")";
+  d.replace(d.find(head), head.size(), head + extra);
+  return d;
+}
+
+TEST_CASE("daemon ha: a reload adds and removes VIPs on a running master without a state change") {
   HaRig rig;
   REQUIRE_FALSE(rig.h.start());
   rig.h.run_for(4s);
-  lvsd::test::write_file(rig.h.config, ha_descriptor("192.0.2.20/24"));
+  REQUIRE(rig.h.daemon->status().ha->state == "master");
+  const auto sent = rig.h.daemon->status().ha->adverts_sent;
+  lvsd::test::write_file(rig.h.config, ha_with({}, R"([{ "address": "192.0.2.10/24", "interface": "eth0" },
+                                                       { "address": "192.0.2.20/24", "interface": "eth0" }])"));
   auto out = rig.h.daemon->reload();
-  CHECK_FALSE(out.ok);
-  REQUIRE_FALSE(out.errors.empty());
-  CHECK(out.errors.back().find("the ha section or the nodes changed: restart lvsd") != std::string::npos);
+  REQUIRE(out.ok);
+  auto st = rig.h.daemon->status();
+  CHECK(st.ha->state == "master");
+  CHECK(st.ha->vips == std::vector<std::string>{"192.0.2.10/24 on eth0", "192.0.2.20/24 on eth0"});
+  CHECK(rig.addresses.configured.size() == 2);
+  CHECK(rig.h.log.contains("ha: reloaded (priority 200, adverts every 1000 ms, VIPs added: 192.0.2.20/24 on eth0)"));
+  rig.h.run_for(3s);
+  CHECK(rig.h.daemon->status().ha->adverts_sent > sent);  // still advertising: no hand-over
+  // And away again: only the new one goes.
+  lvsd::test::write_file(rig.h.config, ha_with({}, R"([{ "address": "192.0.2.20/24", "interface": "eth0" }])"));
+  REQUIRE(rig.h.daemon->reload().ok);
+  st = rig.h.daemon->status();
+  CHECK(st.ha->state == "master");
+  CHECK(st.ha->vips == std::vector<std::string>{"192.0.2.20/24 on eth0"});
+  REQUIRE(rig.addresses.configured.size() == 1);
+  CHECK(rig.addresses.configured.front().address.to_string() == "192.0.2.20/24");
+}
+
+TEST_CASE("daemon ha: a reload changes priority, advert interval and preempt live") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  lvsd::test::write_file(rig.h.config, ha_with({{"advert_interval_ms", "100"}, {"preempt", "false"}}, 
+                                               R"([{ "address": "192.0.2.10/24", "interface": "eth0" }])", 150));
+  REQUIRE(rig.h.daemon->reload().ok);
+  auto st = rig.h.daemon->status();
+  CHECK(st.ha->state == "master");
+  CHECK(st.ha->priority == 150);
+  CHECK(rig.h.daemon->ha()->settings().ha.preempt == false);
+  // Adverts now every 100 ms: about 10 a second.
+  const auto sent = st.ha->adverts_sent;
+  rig.h.run_for(1s);
+  CHECK(rig.h.daemon->status().ha->adverts_sent >= sent + 9);
+}
+
+TEST_CASE("daemon ha: a reload that changes what cannot change live is refused, naming the field") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  auto refused = [&](const std::string& descriptor, const std::string& field) {
+    lvsd::test::write_file(rig.h.config, descriptor);
+    auto out = rig.h.daemon->reload();
+    CHECK_FALSE(out.ok);
+    REQUIRE_FALSE(out.errors.empty());
+    CHECK(out.errors.back().rfind("ha: " + field + " cannot change while lvsd runs: restart lvsd", 0) == 0);
+  };
+  auto d = ha_descriptor();
+  refused(std::string(d).replace(d.find("\"virtual_router_id\": 51"), 23, "\"virtual_router_id\": 52"),
+          "ha.virtual_router_id");
+  refused(std::string(d).replace(d.find("\"interface\": \"eth1\""), 19, "\"interface\": \"eth2\""), "ha.interface");
+  refused(std::string(d).replace(d.find("198.51.100.12"), 13, "198.51.100.13"), "nodes (names and addresses)");
+  // The old configuration runs on, VIPs and all.
   CHECK(rig.h.daemon->status().ha->vips == std::vector<std::string>{"192.0.2.10/24 on eth0"});
+  CHECK(rig.h.daemon->status().ha->state == "master");
   lvsd::test::write_file(rig.h.config, ha_descriptor());
   CHECK(rig.h.daemon->reload().ok);
 }

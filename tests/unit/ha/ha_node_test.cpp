@@ -170,7 +170,7 @@ TEST_CASE("ha node: the pair elects the higher priority; only the master holds V
 TEST_CASE("ha node: an operator hand-over moves the VIPs in the same instant and the node stays standby") {
   ElectedPair pair;
   auto& [wire, a, b, now] = pair;
-  a.node.hand_over(now);
+  REQUIRE(a.node.hand_over(now, true).ok());  // forced: without keys a standby is silent
   b.node.readable(now);
   b.node.timers(now);  // no time passes
   CHECK(b.node.status().state == State::master);
@@ -329,4 +329,92 @@ TEST_CASE("ha node: a VIP that cannot be added is counted and logged; the others
   CHECK(a.node.status().vips_held.size() == 1);
   REQUIRE_FALSE(a.logs.empty());
   CHECK(a.logs.back().find("cannot add VIP 192.0.2.10/24") != std::string::npos);
+}
+
+TEST_CASE("ha node: with hmac-sha256 a backup reports itself and the master hands over only to a standby that reported") {
+  Wire wire;
+  Balancer a(wire, kLb1, kLb2, kKey), b(wire, kLb2, kLb1, kKey);
+  TimePoint now{};
+  REQUIRE(a.node.start(now, true, {}).ok());
+  REQUIRE(b.node.start(now, true, {}).ok());
+  run(a, b, now, 10s);
+  REQUIRE(a.node.status().state == State::master);
+  // About one report a second from the backup; the master's machine never sees them.
+  CHECK(b.node.status().counters.reports_sent >= 6);
+  CHECK(a.node.status().counters.reports_received >= 6);
+  CHECK(a.node.status().counters.received == 0);
+  REQUIRE(a.node.status().standby);
+  CHECK(a.node.status().standby->address == kLb2.address);
+  CHECK(a.node.status().standby->priority == 100);
+  CHECK(a.node.hand_over_refusal(now).empty());
+
+  // The standby's lvsd stops (b runs no more): 4 s later the master refuses, keeps the
+  // VIPs and sets no hold.
+  run(a, a, now, 4s);
+  auto refused = a.node.hand_over(now);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("the standby 198.51.100.2 last reported") != std::string::npos);
+  CHECK(a.node.status().state == State::master);
+  CHECK(a.holds_vips());
+  CHECK_FALSE(a.node.status().held);
+  CHECK_FALSE(a.stored.held);
+
+  // It comes back: the next report makes the hand-over go through, in the same instant.
+  run(a, b, now, 1100ms);
+  REQUIRE(a.node.hand_over(now).ok());
+  b.node.readable(now);
+  b.node.timers(now);
+  CHECK(b.node.status().state == State::master);
+  CHECK(a.node.status().held);
+}
+
+TEST_CASE("ha node: a master refuses a hand-over when no standby ever reported, unless forced") {
+  Wire wire;
+  Balancer a(wire, kLb1, kLb2, kKey);
+  TimePoint now{};
+  REQUIRE(a.node.start(now, true, {}).ok());
+  run(a, a, now, 5s);
+  REQUIRE(a.node.status().state == State::master);
+  auto refused = a.node.hand_over(now);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("no standby has reported since this lvsd started") != std::string::npos);
+  CHECK(a.node.status().state == State::master);
+  CHECK(a.holds_vips());
+  REQUIRE(a.node.hand_over(now, true).ok());
+  CHECK(a.node.status().state == State::backup);
+  CHECK(a.addresses.configured.empty());
+}
+
+TEST_CASE("ha node: without keys a master cannot know its standby, so a hand-over needs --force") {
+  ElectedPair pair;
+  auto& [wire, a, b, now] = pair;
+  CHECK(b.node.status().counters.reports_sent == 0);  // plain VRRP: a backup stays silent
+  auto refused = a.node.hand_over(now);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("with authentication none a standby sends nothing") != std::string::npos);
+  CHECK(a.node.status().state == State::master);
+  // A backup only sets its hold: nothing to refuse.
+  CHECK(b.node.hand_over(now).ok());
+  CHECK(b.node.status().held);
+}
+
+TEST_CASE("ha node: a standby reloaded with a new VIP list still accepts the master's old list until it reloads too") {
+  ElectedPair pair;
+  auto& [wire, a, b, now] = pair;
+  auto grown = Balancer::settings(kLb2, kLb1, {});
+  grown.ha.vips.push_back({*lvs::net::IpPrefix::parse("192.0.2.20/24"), "eth0"});
+  b.node.reconfigure(grown, now);  // the standby first, as the README says
+  run(a, b, now, 10s);
+  CHECK(b.node.status().state == State::backup);
+  CHECK(b.node.status().counters.dropped[static_cast<std::size_t>(DropReason::addresses_differ)] == 0);
+  auto master = Balancer::settings(kLb1, kLb2, {});
+  master.ha.vips = grown.ha.vips;
+  a.node.reconfigure(master, now);
+  CHECK(a.node.status().state == State::master);
+  CHECK(a.addresses.configured.size() == 3);  // 192.0.2.20 added at once
+  run(a, b, now, 10s);
+  CHECK(b.node.status().state == State::backup);
+  CHECK(b.node.status().counters.dropped[static_cast<std::size_t>(DropReason::addresses_differ)] == 0);
+  REQUIRE(b.node.status().peer);
+  CHECK(b.node.status().peer->addresses.size() == 2);  // the IPv4 list: .10 and .20
 }

@@ -25,9 +25,15 @@ class NullIo final : public lvs::ha::PacketIo {
     ++sent;
     return lvs::ok();
   }
-  lvs::Result<std::optional<lvs::ha::Datagram>> receive() override { return std::optional<lvs::ha::Datagram>{}; }
+  lvs::Result<std::optional<lvs::ha::Datagram>> receive() override {
+    if (inbox.empty()) return std::optional<lvs::ha::Datagram>{};
+    auto d = std::move(inbox.front());
+    inbox.pop_front();
+    return std::optional<lvs::ha::Datagram>(std::move(d));
+  }
   int fd() const override { return 42; }
   int sent = 0;
+  std::deque<lvs::ha::Datagram> inbox;  // what the peer sent us
 };
 
 struct NoAnnounce final : lvs::ha::Announcer {
@@ -210,7 +216,7 @@ TEST_CASE("ha part: the hand-over hold is kept in ha.json and honoured after a r
     auto part = make(rig);
     REQUIRE(part->start(now).ok());
     run(*part, now, 5s);
-    part->hand_over(now);
+    REQUIRE(part->hand_over(now, true).ok());  // forced: this rig has no peer
     CHECK(part->status().ha.held);
   }
   auto saved = lvs::ha::load_ha_state(rig.dir.file("ha.json"));
@@ -250,4 +256,59 @@ TEST_CASE("ha part: hmac-sha256 reads its key file; a bad one is a start error n
   auto bad = lvsd::HaPart::create(c, "", rig.deps());
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message.rfind("/etc/lvs/vrrp.key:1:", 0) == 0);
+}
+
+namespace {
+
+lvs::model::Cluster with_vips(lvs::model::Cluster c, std::initializer_list<const char*> vips) {
+  c.ha->vips.clear();
+  for (const char* v : vips) c.ha->vips.push_back({*lvs::net::IpPrefix::parse(v), "eth0"});
+  return c;
+}
+
+// lb2's standby report to lb1 listing `vips`, signed with the rig's key.
+lvs::ha::Datagram standby_report(const Rig& rig, std::vector<IpAddress> vips, std::uint32_t seq) {
+  lvs::ha::Advert a{51, 100, 100, std::move(vips), lvs::ha::kTypeStandby};
+  auto wire = lvs::ha::encode_advert(a, ip("198.51.100.2"), ip("198.51.100.1"));
+  auto ring = lvs::ha::parse_key_file(rig.key_text, "key");
+  auto trailer = lvs::ha::sign(wire, ip("198.51.100.2"), ip("198.51.100.1"), ring->keys.front(),
+                               (std::uint64_t{1} << 32) | seq);
+  wire.insert(wire.end(), trailer.begin(), trailer.end());
+  return {wire, {ip("198.51.100.2"), ip("198.51.100.1"), 255}};
+}
+
+}  // namespace
+
+TEST_CASE("ha part: a master refuses a reload with new VIPs while its standby reports the old list") {
+  Rig rig;
+  auto c = cluster();
+  c.ha->authentication = {lvs::model::AuthType::hmac_sha256, "/etc/lvsd/vrrp.key"};
+  auto part = make(rig, c);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  run(*part, now, 5s);
+  REQUIRE(part->state() == State::master);
+  rig.io->inbox.push_back(standby_report(rig, {ip("192.0.2.10")}, 1));
+  part->readable(now);
+  REQUIRE(part->status().ha.standby);
+
+  auto grown = with_vips(c, {"192.0.2.10/24", "192.0.2.20/24"});
+  auto refused = part->prepare(grown, now);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("the standby 198.51.100.2 still runs the old list: reload it first") !=
+        std::string::npos);
+  CHECK(rig.addresses.configured.size() == 1);
+
+  // The standby reloaded: its next report lists the new VIPs, and the master follows.
+  rig.io->inbox.push_back(standby_report(rig, {ip("192.0.2.10"), ip("192.0.2.20")}, 2));
+  part->readable(now);
+  auto next = part->prepare(grown, now);
+  REQUIRE(next.ok());
+  part->apply(std::move(*next), now);
+  CHECK(part->state() == State::master);
+  CHECK(rig.addresses.configured.size() == 2);
+
+  // The key file is read again on every reload (key rotation); a broken one is refused.
+  rig.key_text = "not hex";
+  CHECK_FALSE(part->prepare(grown, now).ok());
 }

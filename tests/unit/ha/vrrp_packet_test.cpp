@@ -187,3 +187,23 @@ TEST_CASE("vrrp: every drop reason has a distinct name") {
   CHECK(names.size() == lvs::ha::kDropReasonCount);
   CHECK(names.count("unknown") == 0);
 }
+
+TEST_CASE("vrrp: a standby report (type 2) is read only by a receiver that expects them") {
+  V4 t;
+  auto report = t.advert;
+  report.type = lvs::ha::kTypeStandby;
+  const auto wire = lvs::ha::encode_advert(report, t.src, t.dst);
+  CHECK(wire[0] == 0x32);
+  // Plain VRRP (authentication none, keepalived): an unknown type, dropped.
+  CHECK(dropped(lvs::ha::parse_advert(wire, t.env(), t.expect())) == DropReason::bad_type);
+  auto expect = t.expect();
+  expect.standby_reports = true;
+  auto parsed = lvs::ha::parse_advert(wire, t.env(), expect);
+  REQUIRE(std::holds_alternative<Advert>(parsed));
+  CHECK(std::get<Advert>(parsed) == report);
+  // Any other unknown type stays dropped.
+  auto other = wire;
+  other[0] = 0x33;
+  refresh_checksum(other, t.src, t.dst);
+  CHECK(dropped(lvs::ha::parse_advert(other, t.env(), expect)) == DropReason::bad_type);
+}
