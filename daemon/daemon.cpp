@@ -18,6 +18,7 @@ Daemon::Daemon(DaemonOptions options, DaemonDeps deps)
       health_(deps_.clock, deps_.random, deps_.probe_factory, deps_.log,
               [this](const health::CheckKey& check) {
                 ++changes_;
+                ++health_epoch_;
                 auto it = check_services_.find(check);
                 if (it == check_services_.end()) mark_all_dirty();
                 else
@@ -78,7 +79,6 @@ lvs::Result<std::vector<Daemon::Slot>> Daemon::build_slots(const model::Cluster&
 void Daemon::bind_checks(const std::vector<Slot>& slots) {
   // A real the kernel is serving was found healthy by whoever set it up (the lvsd
   // before a restart): its new check starts up, so a restart does not flap weights.
-  const TableIndex index(table_.observed());
   std::vector<CheckBinding> bindings;
   bindings.reserve(slots.size());
   for (const auto& s : slots) {
@@ -86,7 +86,7 @@ void Daemon::bind_checks(const std::vector<Slot>& slots) {
     const auto& vs = cluster_->virtual_services[s.service];
     bool serving = false;
     if (!health_.bound(*s.check)) {
-      const auto* d = index.find(lvs::desired::service_key(vs), s.real);
+      const auto* d = table_.find(lvs::desired::service_key(vs), s.real);
       serving = d && d->dest.weight > 0;
     }
     bindings.push_back(CheckBinding{*s.check, vs.name, serving});
@@ -96,6 +96,7 @@ void Daemon::bind_checks(const std::vector<Slot>& slots) {
   for (const auto& b : bindings) any[b.check] = any[b.check] || b.serving;
   for (auto& b : bindings) b.serving = any[b.check];
   health_.bind(bindings);
+  ++health_epoch_;
 }
 
 std::optional<StartFailure> Daemon::start() {
@@ -320,7 +321,7 @@ void Daemon::after_table_read(bool read) {
     const Slot* s = slot_for(d.service, d.real);
     if (!s) return std::nullopt;
     const auto& vs = cluster_->virtual_services[s->service];
-    const auto* st = find_dest(table_.observed(), lvs::desired::service_key(vs), d.real);
+    const auto* st = table_.find(lvs::desired::service_key(vs), d.real);
     if (st && st->dest.weight != 0) return std::nullopt;  // the weight 0 has not reached the kernel yet
     return st ? std::uint64_t{st->active_conns} + st->inactive_conns + st->persistent_conns : 0;
   });
@@ -372,9 +373,17 @@ std::optional<health::TimePoint> Daemon::next_wakeup() const {
 const health::Tracker* Daemon::tracker_of(const health::CheckKey& identity) const { return health_.tracker(identity); }
 
 void Daemon::set_slots(std::vector<Slot> slots) {
+  ++health_epoch_;
   slots_ = std::move(slots);
   slot_index_.clear();
   check_services_.clear();
+  services_by_name_.clear();
+  const auto& services = cluster_->virtual_services;
+  for (std::size_t i = 0; i < services.size(); ++i) services_by_name_.emplace(services[i].name, i);
+  // build_slots() lists each service's reals together, in service order.
+  first_slot_.assign(services.size() + 1, slots_.size());
+  for (std::size_t i = slots_.size(); i-- > 0;) first_slot_[slots_[i].service] = i;
+  for (std::size_t i = services.size(); i-- > 0;) first_slot_[i] = std::min(first_slot_[i], first_slot_[i + 1]);
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     slot_index_.emplace(std::make_pair(cluster_->virtual_services[slots_[i].service].name, slots_[i].real), i);
     if (slots_[i].check) {

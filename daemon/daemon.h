@@ -215,6 +215,8 @@ class Daemon {
   DescriptorStatus descriptor_;
   std::vector<Slot> slots_;
   std::map<std::pair<std::string, lvs::ipvs::DestKey>, std::size_t> slot_index_;  // (service name, real) -> slots_
+  std::multimap<std::string, std::size_t, std::less<>> services_by_name_;  // name -> cluster_->virtual_services
+  std::vector<std::size_t> first_slot_;  // service i's slots are [first_slot_[i], first_slot_[i + 1])
   std::vector<SysctlSetting> sysctls_;
 
   bool dirty_ = false;
@@ -229,6 +231,13 @@ class Daemon {
   // for its services only.
   lvs::health::TimePoint next_full_read_{};
   std::uint64_t changes_ = 0;
+  // Goes up with each health edge and new slots: status_line() counts up and down again.
+  std::uint64_t health_epoch_ = 1;
+  struct LineCounts {
+    std::uint64_t epoch = 0;
+    std::size_t up = 0, down = 0;
+  };
+  mutable LineCounts line_counts_;
   std::uint64_t next_pending_ = 1;
   std::map<std::uint64_t, PendingCheck> pending_;
 };

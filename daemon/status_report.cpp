@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include "daemon/daemon.h"
 #include "daemon/overlay_builder.h"
@@ -106,15 +107,8 @@ lvs::control::StatusReport Daemon::status(const Request& query) const {
     }
   const StatusSelection sel = select_status(query);
   doc.shown = sel.shown;
-  // A few services are found in the table one by one; many through an index of it all.
-  std::optional<TableIndex> index;
-  if (sel.services.size() > 64) index.emplace(table_.observed());
-  auto find = [&](const ipvs::ServiceKey& key, const ipvs::DestKey& dk) {
-    return index ? index->find(key, dk) : find_dest(table_.observed(), key, dk);
-  };
-  auto in_kernel = [&](const ipvs::ServiceKey& key) {
-    return index ? index->has_service(key) : find_service(table_.observed(), key) != nullptr;
-  };
+  auto find = [&](const ipvs::ServiceKey& key, const ipvs::DestKey& dk) { return table_.find(key, dk); };
+  auto in_kernel = [&](const ipvs::ServiceKey& key) { return table_.find(key) != nullptr; };
   const auto now = deps_.clock.now();
   auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
   model::Cluster part;  // the selected services: the overlay is built for them only
@@ -176,13 +170,22 @@ lvs::control::StatusReport Daemon::status(const Request& query) const {
 
 std::string Daemon::status_line() const {
   if (!cluster_) return "no descriptor loaded";
-  std::size_t up = 0, down = 0, draining = 0;
-  for (const auto& s : slots_) {
-    const auto& vs = cluster_->virtual_services[s.service];
-    const health::Tracker* t = s.check ? tracker_of(*s.check) : nullptr;
-    if (!t || t->health() == health::Health::up) ++up;
-    else ++down;
-    if (admin_word(vs.name, s.real) == "draining") ++draining;
+  // Up and down walk every (service, real) pair, so they are counted again only after
+  // a health edge or new slots; a drain or enable counts its few drain entries.
+  if (line_counts_.epoch != health_epoch_) {
+    line_counts_ = {health_epoch_, 0, 0};
+    for (const auto& s : slots_) {
+      const health::Tracker* t = s.check ? tracker_of(*s.check) : nullptr;
+      if (!t || t->health() == health::Health::up) ++line_counts_.up;
+      else ++line_counts_.down;
+    }
+  }
+  const std::size_t up = line_counts_.up, down = line_counts_.down;
+  std::size_t draining = 0;
+  std::set<const Slot*> counted;  // of two entries for one pair, the first decides (as word() does)
+  for (const auto& d : drains_.state().drains) {
+    const Slot* s = slot_for(d.service, d.real);
+    if (s && counted.insert(s).second && !d.drained_at) ++draining;
   }
   std::string line = "cluster " + cluster_->name + ": " + std::to_string(cluster_->virtual_services.size()) +
                      " services, " + std::to_string(up) + " reals up, " + std::to_string(down) + " down";

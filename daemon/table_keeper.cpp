@@ -1,5 +1,8 @@
 #include "daemon/table_keeper.h"
 
+#include <algorithm>
+#include <variant>
+
 #include "ipvs/reconcile_run.h"
 
 namespace lvsd {
@@ -34,15 +37,41 @@ lvs::Status TableKeeper::open() {
 lvs::Status TableKeeper::read() {
   auto table = backend_.read_table();
   if (!table) return table.error();
-  observed_ = std::move(*table);
+  set_observed(std::move(*table));
   read_at_ = clock_.now();
   return lvs::ok();
 }
 
+void TableKeeper::set_observed(ipvs::Table table) {
+  observed_ = std::move(table);
+  reindex();
+}
+
+void TableKeeper::reindex() {
+  positions_.clear();
+  for (std::size_t i = 0; i < observed_.services.size(); ++i)
+    positions_.emplace(ipvs::normalized(observed_.services[i].service.key), i);  // the first of equal keys
+}
+
+const ipvs::ServiceState* TableKeeper::find(const ipvs::ServiceKey& key) const {
+  auto it = positions_.find(ipvs::normalized(key));
+  return it == positions_.end() ? nullptr : &observed_.services[it->second];
+}
+
+const ipvs::DestinationState* TableKeeper::find(const ipvs::ServiceKey& key, const ipvs::DestKey& dest) const {
+  const ipvs::ServiceState* s = find(key);
+  if (!s) return nullptr;
+  for (const auto& d : s->destinations)
+    if (ipvs::key_of(d.dest) == dest) return &d;
+  return nullptr;
+}
+
 void TableKeeper::read_services(const std::set<ipvs::ServiceKey>& keys) {
-  for (auto& s : observed_.services) {
-    const auto key = ipvs::normalized(s.service.key);
-    if (!keys.count(key)) continue;
+  for (const auto& k : keys) {
+    auto pos = positions_.find(ipvs::normalized(k));
+    if (pos == positions_.end()) continue;
+    auto& s = observed_.services[pos->second];
+    const auto key = pos->first;
     auto dests = backend_.list_destinations(s.service.key);
     if (!dests) {
       log_.warning("ipvs: cannot read the reals of " + key.to_string() + ": " + dests.error().describe());
@@ -60,8 +89,21 @@ void TableKeeper::reconcile(const ipvs::DesiredState& desired, const std::set<ip
     else log_.error("state: ownership record still not saved: " + saved.error().describe());
   }
   ipvs::ReconcileOptions options;
-  if (read_at_) options.observed = &observed_;
-  options.only = read_at_ ? only : nullptr;
+  // With `only`: a copy of those services alone (in table order), planned and kept as
+  // one; the rest of the table is neither searched nor copied.
+  ipvs::Table part;
+  const bool targeted = read_at_ && only;
+  if (targeted) {
+    std::vector<std::size_t> at;
+    for (const auto& k : *only)
+      if (auto it = positions_.find(ipvs::normalized(k)); it != positions_.end()) at.push_back(it->second);
+    std::sort(at.begin(), at.end());
+    for (auto i : at) part.services.push_back(observed_.services[i]);
+    options.observed = &part;
+  } else if (read_at_) {
+    options.observed = &observed_;
+  }
+  options.only = targeted ? only : nullptr;
   options.save = [this](const ipvs::Ownership& owned) { return ipvs::save_ownership(ownership_file_, owned); };
   auto run = ipvs::reconcile(backend_, desired, owned_, options);
   ++totals_.runs;
@@ -102,18 +144,49 @@ void TableKeeper::reconcile(const ipvs::DesiredState& desired, const std::set<ip
   if (!run->ok()) retry_at_ = now + retry_interval_;
   last_ = std::move(report);
   if (run->after) {
-    observed_ = std::move(*run->after);
+    set_observed(std::move(*run->after));
     read_at_ = now;
-  } else if (!options.observed) {
-    observed_ = std::move(run->observed);
+    return;
+  }
+  if (!options.observed) {
+    set_observed(std::move(run->observed));
     read_at_ = now;
   }
-  if (!run->after) {
-    std::vector<ipvs::Operation> applied;
-    for (const auto& o : run->outcomes)
-      if (o.applied) applied.push_back(o.operation);
-    ipvs::apply_to(observed_, applied);
+  std::vector<ipvs::Operation> applied;
+  for (const auto& o : run->outcomes)
+    if (o.applied) applied.push_back(o.operation);
+  if (applied.empty()) return;
+  if (targeted) {
+    keep_applied(part, applied);
+    return;
   }
+  ipvs::apply_to(observed_, applied);
+  const bool moved = std::any_of(applied.begin(), applied.end(), [](const ipvs::Operation& op) {
+    return std::holds_alternative<ipvs::AddService>(op) || std::holds_alternative<ipvs::DeleteService>(op);
+  });
+  if (moved) reindex();
+}
+
+void TableKeeper::keep_applied(ipvs::Table part, const std::vector<ipvs::Operation>& applied) {
+  std::set<ipvs::ServiceKey> before;
+  for (const auto& s : part.services) before.insert(ipvs::normalized(s.service.key));
+  ipvs::apply_to(part, applied);
+  for (auto& s : part.services) {
+    const auto key = ipvs::normalized(s.service.key);
+    before.erase(key);
+    if (auto it = positions_.find(key); it != positions_.end()) {
+      observed_.services[it->second] = std::move(s);
+    } else {
+      observed_.services.push_back(std::move(s));
+      positions_.emplace(key, observed_.services.size() - 1);
+    }
+  }
+  if (before.empty()) return;
+  // Services the batch deleted: rare (a targeted reconcile deletes none unless the
+  // descriptor and the table disagree), so the whole index is made again.
+  std::erase_if(observed_.services,
+                [&](const ipvs::ServiceState& s) { return before.count(ipvs::normalized(s.service.key)) != 0; });
+  reindex();
 }
 
 void TableKeeper::apply_timeouts(const ipvs::Timeouts& want) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -63,6 +64,9 @@ class TableKeeper {
   void apply_timeouts(const lvs::ipvs::Timeouts& want);
 
   const lvs::ipvs::Table& observed() const { return observed_; }
+  // One service or real of observed() by key (compared normalized), in O(log n).
+  const lvs::ipvs::ServiceState* find(const lvs::ipvs::ServiceKey& key) const;
+  const lvs::ipvs::DestinationState* find(const lvs::ipvs::ServiceKey& key, const lvs::ipvs::DestKey& dest) const;
   const ReconcileReport& last_reconcile() const { return last_; }
   const ReconcileTotals& totals() const { return totals_; }
   std::optional<lvs::health::TimePoint> retry_at() const { return retry_at_; }
@@ -79,7 +83,15 @@ class TableKeeper {
   std::optional<lvs::ipvs::OwnershipLock> lock_;  // held for the keeper's lifetime
   lvs::ipvs::Ownership owned_;
   bool owned_unsaved_ = false;  // the last save failed: tried again at the next reconcile
+  // Replaces observed_ and indexes it.
+  void set_observed(lvs::ipvs::Table table);
+  void reindex();
+  // After a targeted reconcile: applies the applied operations to `part` (the copy of
+  // its services it planned from) and puts them back into observed_ by position.
+  void keep_applied(lvs::ipvs::Table part, const std::vector<lvs::ipvs::Operation>& applied);
+
   lvs::ipvs::Table observed_;
+  std::map<lvs::ipvs::ServiceKey, std::size_t> positions_;  // normalized key -> observed_.services
   std::optional<lvs::health::TimePoint> read_at_;
   ReconcileReport last_;
   ReconcileTotals totals_;

@@ -1,7 +1,6 @@
 #pragma once
 // Finding things in a table read from the kernel, whose keys come back in the kernel's
 // form (compared normalized, as the reconciler does).
-#include <map>
 #include <string>
 #include <utility>
 
@@ -13,18 +12,6 @@ namespace lvsd {
 const lvs::ipvs::ServiceState* find_service(const lvs::ipvs::Table& table, const lvs::ipvs::ServiceKey& key);
 const lvs::ipvs::DestinationState* find_dest(const lvs::ipvs::Table& table, const lvs::ipvs::ServiceKey& key,
                                              const lvs::ipvs::DestKey& dest);
-// Every destination of a table by (service key normalized, real), for lookups in bulk.
-class TableIndex {
- public:
-  explicit TableIndex(const lvs::ipvs::Table& table);
-  const lvs::ipvs::DestinationState* find(const lvs::ipvs::ServiceKey& key, const lvs::ipvs::DestKey& dest) const;
-  bool has_service(const lvs::ipvs::ServiceKey& key) const;
-
- private:
-  std::map<lvs::ipvs::ServiceKey, const lvs::ipvs::ServiceState*> services_;
-  std::map<std::pair<lvs::ipvs::ServiceKey, lvs::ipvs::DestKey>, const lvs::ipvs::DestinationState*> dests_;
-};
-
 // "203.0.113.81:25" or "[2001:db8::1]:25".
 std::string endpoint(const lvs::ipvs::DestKey& key);
 

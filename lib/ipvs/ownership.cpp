@@ -15,19 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-json key_to_json(const ServiceKey& k) {
-  json j;
-  j["family"] = k.family == Family::inet6 ? "inet6" : "inet";
-  if (k.is_fwmark()) {
-    j["fwmark"] = k.fwmark;
-  } else {
-    j["protocol"] = to_string(k.protocol);
-    j["address"] = k.address.to_string();
-    j["port"] = k.port;
-  }
-  return j;
-}
-
 std::optional<Protocol> protocol_from(const std::string& s) {
   if (s == "tcp") return Protocol::tcp;
   if (s == "udp") return Protocol::udp;
@@ -89,12 +76,29 @@ std::string ownership_path(const std::string& state_dir, const std::string& netn
 }
 
 std::string to_json(const Ownership& owned) {
-  json services = json::array();
-  for (const auto& k : owned.services) services.push_back(key_to_json(k));
-  json doc;
-  doc["version"] = 1;
-  doc["services"] = std::move(services);
-  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // Written by hand, as nlohmann's dump(2) of {"services": [...], "version": 1} writes it
+  // (a test compares the two): building a json object per key made saving the record of
+  // 10,000 services about 12,000 instructions per key. Every string here is a family,
+  // a protocol or an address: nothing to escape.
+  std::string out = "{\n  \"services\": [";
+  out.reserve(owned.services.size() * 110 + 64);
+  bool first = true;
+  for (const auto& k : owned.services) {
+    out += first ? "\n    {\n" : ",\n    {\n";
+    first = false;
+    const char* family = k.family == Family::inet6 ? "inet6" : "inet";
+    if (k.is_fwmark()) {
+      out += "      \"family\": \"" + std::string(family) + "\",\n      \"fwmark\": " + std::to_string(k.fwmark) + "\n";
+    } else {
+      out += "      \"address\": \"" + k.address.to_string() + "\",\n      \"family\": \"" + family +
+             "\",\n      \"port\": " + std::to_string(k.port) + ",\n      \"protocol\": \"" +
+             to_string(k.protocol) + "\"\n";
+    }
+    out += "    }";
+  }
+  out += first ? "],\n" : "\n  ],\n";
+  out += "  \"version\": 1\n}\n";
+  return out;
 }
 
 Result<Ownership> ownership_from_json(std::string_view text, const std::string& origin) {

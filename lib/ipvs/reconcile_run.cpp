@@ -55,6 +55,19 @@ bool shows(const std::map<ServiceKey, const ServiceState*>& index, const Operati
       op);
 }
 
+// The (normalized) key of the service an operation is about.
+ServiceKey service_of(const Operation& op) {
+  return normalized(std::visit(overloaded{
+                                   [](const AddService& o) { return o.service.key; },
+                                   [](const EditService& o) { return o.service.key; },
+                                   [](const DeleteService& o) { return o.key; },
+                                   [](const AddDest& o) { return o.service; },
+                                   [](const EditDest& o) { return o.service; },
+                                   [](const DeleteDest& o) { return o.service; },
+                               },
+                               op));
+}
+
 bool changes_ownership(const Plan& plan) {
   if (!plan.adopted.empty()) return true;
   return std::any_of(plan.operations.begin(), plan.operations.end(),
@@ -84,14 +97,20 @@ bool table_shows(const Table& table, const Operation& op) { return shows(index_s
 bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
                       const std::vector<OperationOutcome>& outcomes, const Table* after,
                       const std::set<ServiceKey>* only) {
-  const Ownership before = owned;
+  // Changes are counted, not found by comparing with a copy: a drain (with `only`) must
+  // not copy or walk a record of 10,000 services.
+  bool changed = false;
   std::set<ServiceKey> touched;
   for (const auto& o : outcomes)
     if (auto k = service_changed(o.operation)) touched.insert(*k);
   const auto present = index_services(observed);
-  std::erase_if(owned.services, [&](const ServiceKey& k) {
-    return (!only || only->count(k)) && !present.count(k) && !touched.count(k);
-  });
+  auto gone = [&](const ServiceKey& k) { return !present.count(k) && !touched.count(k); };
+  if (only) {
+    for (const auto& k : *only)
+      if (gone(k) && owned.services.erase(k)) changed = true;
+  } else {
+    changed = std::erase_if(owned.services, gone) != 0;
+  }
 
   const auto later = after ? index_services(*after) : std::map<ServiceKey, const ServiceState*>{};
   for (const auto& o : outcomes) {
@@ -103,22 +122,32 @@ bool record_ownership(Ownership& owned, const Table& observed, const Plan& plan,
     else if (after) own = later.count(*key) != 0;  // the table says whose it is now
     else if (o.error && outcome_unknown(*o.error)) own = false;  // never risk deleting someone else's
     else own = owned.owns(*key);  // refused by the kernel: nothing changed
-    if (own) owned.services.insert(*key);
-    else owned.services.erase(*key);
+    if (own ? owned.services.insert(*key).second : owned.services.erase(*key) != 0) changed = true;
   }
-  for (const auto& k : plan.adopted) owned.services.insert(normalized(k));
-  return owned != before;
+  for (const auto& k : plan.adopted)
+    if (owned.services.insert(normalized(k)).second) changed = true;
+  return changed;
 }
 
 void apply_to(Table& table, const std::vector<Operation>& ops) {
-  // One index for the whole batch: a plan of 50,000 operations on an empty table (a
-  // first start) must not search the table once per operation.
+  // One index for the whole batch, of the services it touches: a plan of 50,000
+  // operations on an empty table (a first start) must not search the table once per
+  // operation, and one edit in a table of 10,000 services must not index them all.
+  constexpr std::size_t absent = static_cast<std::size_t>(-1);
   std::map<ServiceKey, std::size_t> index;
-  for (std::size_t i = 0; i < table.services.size(); ++i) index.emplace(normalized(table.services[i].service.key), i);
+  for (const auto& op : ops) index.emplace(service_of(op), absent);
+  std::size_t unresolved = index.size();
+  for (std::size_t i = 0; i < table.services.size() && unresolved > 0; ++i) {
+    auto it = index.find(normalized(table.services[i].service.key));
+    if (it != index.end() && it->second == absent) {  // the first of equal keys, as a search would find
+      it->second = i;
+      --unresolved;
+    }
+  }
   std::vector<bool> gone(table.services.size(), false);
   auto service = [&](const ServiceKey& k) -> ServiceState* {
     auto it = index.find(normalized(k));
-    return it == index.end() || gone[it->second] ? nullptr : &table.services[it->second];
+    return it == index.end() || it->second == absent || gone[it->second] ? nullptr : &table.services[it->second];
   };
   auto dest = [](ServiceState* s, const DestKey& key) -> std::vector<DestinationState>::iterator {
     return std::find_if(s->destinations.begin(), s->destinations.end(),
@@ -137,7 +166,7 @@ void apply_to(Table& table, const std::vector<Operation>& ops) {
                    },
                    [&](const DeleteService& o) {
                      auto it = index.find(normalized(o.key));
-                     if (it != index.end()) gone[it->second] = true;
+                     if (it != index.end() && it->second != absent) gone[it->second] = true;
                    },
                    [&](const AddDest& o) {
                      auto* s = service(o.service);

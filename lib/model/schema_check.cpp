@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -15,6 +16,7 @@
 
 #include "common/file_io.h"
 #include "model/json_positions.h"
+#include "model/schema_fast.h"
 
 namespace lvs::model {
 namespace {
@@ -25,6 +27,7 @@ constexpr std::size_t kMaxSchemaBytes = 4 * kMiB;
 struct LoadedSchema {
   nlohmann::json document;
   valijson::Schema schema;
+  std::optional<FastSchema> fast;  // nullopt: the schema uses what it does not implement
 };
 
 Result<const LoadedSchema*> load_schema(const std::string& path) {
@@ -50,6 +53,7 @@ Result<const LoadedSchema*> load_schema(const std::string& path) {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::NlohmannJsonAdapter adapter(loaded->document);
     parser.populateSchema(adapter, loaded->schema);
+    loaded->fast = FastSchema::compile(loaded->document);
   } catch (const std::exception& e) {
     return Error{0, "the schema " + name + " is not usable: " + e.what()};
   }
@@ -299,11 +303,19 @@ void translate(const valijson::ValidationResults::Error& error, const nlohmann::
 
 }  // namespace
 
+bool schema_has_fast_check(const std::string& schema_path) {
+  auto loaded = load_schema(schema_path);
+  return loaded && (*loaded)->fast.has_value();
+}
+
 Result<std::vector<SchemaProblem>> check_against_schema(const nlohmann::json& document,
-                                                        const std::string& schema_path) {
+                                                        const std::string& schema_path, SchemaEngine engine) {
   auto loaded = load_schema(schema_path);
   if (!loaded) return loaded.error();
   const LoadedSchema& ls = **loaded;
+  // A valid document has no problems to report: the fast check saying so is enough.
+  if (engine == SchemaEngine::fast_then_valijson && ls.fast && ls.fast->surely_valid(document))
+    return std::vector<SchemaProblem>{};
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(document);

@@ -24,6 +24,20 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
 }
 
 std::string IpAddress::to_string() const {
+  if (family == Family::inet) {
+    // By hand: inet_ntop formats IPv4 through sprintf, and a 10,000-service plan or
+    // status prints addresses by the hundred thousand.
+    std::string out;
+    out.reserve(15);
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i) out += '.';
+      const unsigned b = bytes[i];
+      if (b >= 100) out += static_cast<char>('0' + b / 100);
+      if (b >= 10) out += static_cast<char>('0' + b / 10 % 10);
+      out += static_cast<char>('0' + b % 10);
+    }
+    return out;
+  }
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(af(), bytes.data(), buf, sizeof buf);
   return buf;

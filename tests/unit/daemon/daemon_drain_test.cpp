@@ -9,6 +9,7 @@
 using namespace std::chrono_literals;
 using lvsd::test::Harness;
 using lvsd::test::kA;
+using lvsd::test::kB;
 using lvsd::test::kVip;
 
 namespace {
@@ -197,4 +198,72 @@ TEST_CASE("drain: when the admin state cannot be saved the reply is an error and
   REQUIRE(std::rename(h.dir.file("state.moved").c_str(), state.c_str()) == 0);
   CHECK(h.request(drain("203.0.113.81"))["ok"] == true);
   CHECK(h.weight(kVip, kA) == 0u);
+}
+
+TEST_CASE("drain: a name selects that service and its ports (research/25, research/110), never research2 or research-x") {
+  Harness h;
+  lvsd::test::write_file(h.config, lvsd::test::descriptor("", R"(,
+    { "name": "research2", "address": "192.0.2.21", "port": 25, "scheduler": "rr", "pool": "mail" },
+    { "name": "research", "address": "192.0.2.20", "ports": [25, 110], "scheduler": "rr", "pool": "mail" },
+    { "name": "research-x", "address": "192.0.2.22", "port": 25, "scheduler": "rr", "pool": "mail" })"));
+  healthy(h);
+  // Every real holds a connection, so a drained one stays draining.
+  auto table = h.ipvs.read_table();
+  REQUIRE(table);
+  for (const auto& s : table->services)
+    for (const auto& d : s.destinations) REQUIRE(h.ipvs.set_counters(s.service.key, lvs::ipvs::key_of(d.dest), {}, 1, 0, 0));
+  auto r = drain("203.0.113.81");
+  r.service = "research";
+  auto reply = h.request(r);
+  REQUIRE(reply["ok"] == true);
+  REQUIRE(reply["reals"].size() == 2);
+  CHECK(reply["reals"][0]["service"] == "research/25");  // in the descriptor's order
+  CHECK(reply["reals"][1]["service"] == "research/110");
+  CHECK(h.weight("192.0.2.20:25", "203.0.113.81:25") == 0u);
+  CHECK(h.weight("192.0.2.20:110", "203.0.113.81:110") == 0u);
+  CHECK(h.weight("192.0.2.21:25", "203.0.113.81:25") == 1u);
+  CHECK(h.weight("192.0.2.22:25", "203.0.113.81:25") == 1u);
+  CHECK(h.weight(kVip, kA) == 1u);
+  CHECK(h.daemon->status_line().find("2 draining") != std::string::npos);
+
+  r = drain("203.0.113.82");
+  r.service = "research/110";  // one port by its full name
+  reply = h.request(r);
+  REQUIRE(reply["reals"].size() == 1);
+  CHECK(h.weight("192.0.2.20:110", "203.0.113.82:110") == 0u);
+  CHECK(h.weight("192.0.2.20:25", "203.0.113.82:25") == 1u);
+  CHECK(h.daemon->status_line().find("3 draining") != std::string::npos);
+
+  r = drain("203.0.113.82");  // every service of the real
+  reply = h.request(r);
+  CHECK(reply["reals"].size() == 5);
+  CHECK(h.daemon->status_line().find("7 draining") != std::string::npos);
+
+  r = enable("203.0.113.81");
+  r.service = "research";
+  REQUIRE(h.request(r)["ok"] == true);
+  CHECK(h.weight("192.0.2.20:25", "203.0.113.81:25") == 1u);
+  CHECK(h.daemon->status_line().find("5 draining") != std::string::npos);
+
+  r.service = "research/";  // not a service name
+  CHECK(h.request(r)["error"] == "no service named \"research/\"");
+}
+
+TEST_CASE("status line: reals up and down follow each health edge; drained reals are not draining") {
+  Harness h;
+  healthy(h);
+  CHECK(h.daemon->status_line().find("2 reals up, 0 down") != std::string::npos);
+  h.set_up(kB, false);
+  h.run_for(2500ms);  // fall 2
+  CHECK(h.daemon->status_line().find("1 reals up, 1 down") != std::string::npos);
+  h.set_up(kB, true);
+  h.run_for(2500ms);
+  CHECK(h.daemon->status_line().find("2 reals up, 0 down") != std::string::npos);
+  set_conns(h, 1, 0, 0);
+  REQUIRE(h.request(drain(kA))["ok"] == true);
+  CHECK(h.daemon->status_line().find("1 draining") != std::string::npos);
+  set_conns(h, 0, 0, 0);
+  h.run_for(2500ms);  // the counts read while draining
+  CHECK(admin_of(h) == "drained");
+  CHECK(h.daemon->status_line().find("draining") == std::string::npos);
 }

@@ -1,7 +1,9 @@
 // The daemon's parts alone: drains, the table keeper, health bindings.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <set>
 #include <cstdio>
 
 #include "daemon/drains.h"
@@ -30,6 +32,22 @@ ipvs::DesiredState one_service(std::uint32_t weight) {
   d.port = 25;
   d.weight = weight;
   return {{{s, {d}}}};
+}
+
+ipvs::DesiredService service_on(const char* vip, std::uint32_t weight) {
+  ipvs::DesiredState one = one_service(weight);
+  one.services[0].service.key.address = *lvs::net::IpAddress::parse(vip);
+  return one.services[0];
+}
+
+ipvs::ServiceKey key_of(const char* vip) { return service_on(vip, 0).service.key; }
+
+// The table in one order (by key), so the kept one compares with the kernel's.
+ipvs::Table sorted(ipvs::Table t) {
+  std::sort(t.services.begin(), t.services.end(), [](const ipvs::ServiceState& a, const ipvs::ServiceState& b) {
+    return ipvs::normalized(a.service.key) < ipvs::normalized(b.service.key);
+  });
+  return t;
 }
 
 }  // namespace
@@ -70,6 +88,47 @@ TEST_CASE("drains: a draining real is drained when its counts reach 0, or at its
   lvsd::Drains reread(dir.file("admin.json"), log);  // what a restart reads
   REQUIRE(reread.load());
   CHECK(reread.state() == drains.state());
+}
+
+TEST_CASE("table keeper: reconciles of a few services keep the whole table as the kernel has it: an edit, an add, a delete") {
+  TempDir dir;
+  MemoryLog log;
+  ipvs::FakeIpvs fake;
+  lvsd::test::ManualClock clock;
+  lvsd::TableKeeper keeper(fake, clock, [] { return std::int64_t{0}; }, log, dir.file("owned.json"), 5000ms);
+  REQUIRE(keeper.open());
+  REQUIRE(keeper.read());
+  keeper.reconcile({{service_on("192.0.2.1", 1), service_on("192.0.2.2", 1), service_on("192.0.2.3", 1)}});
+  REQUIRE(keeper.last_reconcile().failed == 0);
+  fake.reset_table_reads();
+  auto only = [](const char* vip) { return std::set<ipvs::ServiceKey>{ipvs::normalized(key_of(vip))}; };
+
+  auto edit = only("192.0.2.2");
+  keeper.reconcile({{service_on("192.0.2.2", 0)}}, &edit);
+  CHECK(keeper.last_reconcile().operations == 1);
+  CHECK(sorted(keeper.observed()) == sorted(*fake.read_table()));
+  REQUIRE(keeper.find(key_of("192.0.2.2"), real_a()));
+  CHECK(keeper.find(key_of("192.0.2.2"), real_a())->dest.weight == 0);
+  CHECK(keeper.find(key_of("192.0.2.1"), real_a())->dest.weight == 1);
+
+  auto add = only("192.0.2.4");
+  keeper.reconcile({{service_on("192.0.2.4", 1)}}, &add);
+  CHECK(keeper.last_reconcile().operations == 2);
+  CHECK(sorted(keeper.observed()) == sorted(*fake.read_table()));
+  CHECK(keeper.find(key_of("192.0.2.4"), real_a()) != nullptr);
+
+  auto remove = only("192.0.2.1");  // ours, and no longer wanted
+  keeper.reconcile({}, &remove);
+  CHECK(keeper.last_reconcile().failed == 0);
+  CHECK(sorted(keeper.observed()) == sorted(*fake.read_table()));
+  CHECK(keeper.find(key_of("192.0.2.1")) == nullptr);
+  // The services after it moved up: each is still found where it is.
+  for (const char* vip : {"192.0.2.2", "192.0.2.3", "192.0.2.4"}) {
+    REQUIRE(keeper.find(key_of(vip)) != nullptr);
+    CHECK(ipvs::normalized(keeper.find(key_of(vip))->service.key) == ipvs::normalized(key_of(vip)));
+  }
+  CHECK(fake.table_reads() == 3);  // the test's own reads: the keeper read nothing back
+  CHECK(log.contains("ipvs: delete service tcp 192.0.2.1:25"));
 }
 
 TEST_CASE("table keeper: a failed operation is logged, reported and retried; the retry converges") {

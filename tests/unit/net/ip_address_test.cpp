@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+
 #include "net/ip_address.h"
 
 using lvs::net::Family;
@@ -74,4 +76,18 @@ TEST_CASE("ip prefix: parses with and without a length, refuses lengths past the
 TEST_CASE("endpoint: an IPv4 address and port, and an IPv6 one in brackets") {
   CHECK(lvs::net::endpoint(*lvs::net::IpAddress::parse("203.0.113.81"), 25) == "203.0.113.81:25");
   CHECK(lvs::net::endpoint(*lvs::net::IpAddress::parse("2001:db8::1"), 993) == "[2001:db8::1]:993");
+}
+
+TEST_CASE("ip address: IPv4 prints as inet_ntop prints it, for every byte value in every place") {
+  for (unsigned place = 0; place < 4; ++place)
+    for (unsigned b = 0; b < 256; ++b) {
+      IpAddress a;  // IPv4 by default
+      a.bytes = {};
+      a.bytes[0] = 198;
+      a.bytes[3] = 7;
+      a.bytes[place] = static_cast<std::uint8_t>(b);
+      char want[INET_ADDRSTRLEN] = {};
+      REQUIRE(inet_ntop(AF_INET, a.bytes.data(), want, sizeof want));
+      CHECK(a.to_string() == want);
+    }
 }

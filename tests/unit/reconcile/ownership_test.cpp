@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "support/ipvs_builders.h"
 
 using namespace lvs::ipvs;
@@ -40,6 +42,35 @@ Ownership sample() {
 }
 
 }  // namespace
+
+TEST_CASE("ownership: the record is written as nlohmann's dump(2) writes it, empty or not") {
+  // The layout the record had when nlohmann wrote it: keys in sorted order.
+  auto reference = [](const Ownership& o) {
+    nlohmann::json services = nlohmann::json::array();
+    for (const auto& k : o.services) {
+      nlohmann::json j;
+      j["family"] = k.family == Family::inet6 ? "inet6" : "inet";
+      if (k.is_fwmark()) {
+        j["fwmark"] = k.fwmark;
+      } else {
+        j["protocol"] = to_string(k.protocol);
+        j["address"] = k.address.to_string();
+        j["port"] = k.port;
+      }
+      services.push_back(j);
+    }
+    nlohmann::json doc;
+    doc["version"] = 1;
+    doc["services"] = std::move(services);
+    return doc.dump(2) + "\n";
+  };
+  auto o = sample();
+  auto s = tcp_service("198.51.100.255", 65535).key;
+  s.protocol = Protocol::sctp;
+  o.services.insert(s);
+  CHECK(to_json(o) == reference(o));
+  CHECK(to_json(Ownership{}) == reference(Ownership{}));
+}
 
 TEST_CASE("ownership: JSON round trip keeps every kind of key") {
   auto o = sample();
