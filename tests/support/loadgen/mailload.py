@@ -250,8 +250,9 @@ def main():
     counts = {"sessions": 0, "failed": 0}
     t0 = time.time()
     start = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=int(plan.get("workers", 32))) as pool, \
-            open(args.out, "a") as out:
+    # The file outlives the pool: the last sessions are written as the pool winds down.
+    with open(args.out, "a") as out, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=int(plan.get("workers", 32))) as pool:
         def written(fut):
             rec = fut.result()
             with lock:
