@@ -23,7 +23,7 @@ LVSCTL="${2:?usage: cluster-vm.sh LVSD LVSCTL [OUT]}"
 OUT="${3:-/run/lvs-vm/export}"
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK=/tmp/cluster
-RATE="${LVS_CLUSTER_RATE:-1.5}"
+RATE="${LVS_CLUSTER_RATE:-1}"
 . "$SRC/tests/cluster/cluster.sh"
 trap cluster_down EXIT
 trap 'exit 130' INT TERM
@@ -69,17 +69,18 @@ ctl lb2 drain 203.0.113.11 > /dev/null 2>&1   # the standby too, should it take 
 t=$(now)
 ctl lb1 drain 203.0.113.11 --wait --timeout 180 > "$WORK/drain.out" 2>&1
 rc=$?
+t_maint=$(now)
 drain_s=$(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 check "lvsctl drain 203.0.113.11 --wait on the active balancer exits 0 (drained)" [ "$rc" -eq 0 ]
 tail -n 1 "$WORK/drain.out"
 say "rs1 drained in $drain_s s"
 stop_real rs1
 check "rs1's Postfix and Dovecot are stopped" bash -c "! ip netns exec rs1 ss -Hltn | grep -q ."
-t_maint=$(now)
 sleep 3
 start_real rs1 || fail "rs1 starts again"
-for i in $(seq 40); do [ "$(real_health lb1 203.0.113.11)" = up ] && break; sleep 1; done
+for i in $(seq 90); do [ "$(real_health lb1 203.0.113.11)" = up ] && break; sleep 1; done
 check "lvsd sees rs1 healthy again" [ "$(real_health lb1 203.0.113.11)" = up ]
+t_back=$(now)
 ctl lb1 enable 203.0.113.11 > /dev/null 2>&1; rc1=$?
 ctl lb2 enable 203.0.113.11 > /dev/null 2>&1
 check "lvsctl enable 203.0.113.11 exits 0" [ "$rc1" -eq 0 ]
@@ -87,9 +88,7 @@ check "rs1 serves IMAP again (weight 100 in the kernel)" bash -c "[ \"\$(ip netn
 sleep 4
 step_end "{\"drain_s\": $drain_s}"
 step_check "drain-rs1: no session failed across drain, maintenance and enable" drain-rs1 no-failures
-python3 "$CLUSTER_DIR/report.py" check "$OUT" drain-rs1 after "$t_maint" reached rs2 > /dev/null &&
-    say "while rs1 was down, research IMAP went to: $(python3 "$CLUSTER_DIR/report.py" where "$OUT" drain-rs1 | awk '$1 ~ /192.0.2.10:(143|993)/ { print $2 }' | sort -u | tr '\n' ' ')"
-check "IMAP failed over to rs2 while rs1 was drained" python3 "$CLUSTER_DIR/report.py" check "$OUT" drain-rs1 reached rs2
+step_check "drain-rs1: research IMAP went to rs2 (the next by weight) while rs1 was away" drain-rs1 window "$t_maint" "$t_back" imap-on rs2
 
 # === 3. add a fifth real server =====================================================================
 step_begin add-rs5 "add rs5 to research by a descriptor edit and lvsctl reload"
@@ -98,9 +97,9 @@ ctl lb2 reload > /dev/null 2>&1
 ctl lb1 reload > "$WORK/reload.out" 2>&1
 check "lvsctl reload with rs5 exits 0" [ $? -eq 0 ]
 t=$(now)
-for i in $(seq 40); do [ "$(kernel_weight lb1 192.0.2.10:25 203.0.113.13:25)" = 25 ] && break; sleep 1; done
+for i in $(seq 90); do [ "$(kernel_weight lb1 192.0.2.10:25 203.0.113.13:25)" = 25 ] && break; sleep 1; done
 check "rs5 is in the kernel table with weight 25 once its checks pass" [ "$(kernel_weight lb1 192.0.2.10:25 203.0.113.13:25)" = 25 ]
-say "rs5 serving $(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s after the reload (checks: rise 2 x 5 s)"
+say "rs5 serving $(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s after the reload (checks: rise 2 x 10 s)"
 progress_sleep 15
 step_end
 step_check "add-rs5: no session failed" add-rs5 no-failures

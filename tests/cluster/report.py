@@ -5,9 +5,10 @@ start and end, figures) and checks or summarises them. A session belongs to the 
 step that had not ended when it started.
 
   report.py check OUT STEP no-failures        every session of STEP succeeded
-  report.py check OUT STEP distribution       rr ports on both reals of each group, IMAP on the first
+  report.py check OUT STEP distribution       rr ports with 2+ sessions on both reals of their group, IMAP on the first
   report.py check OUT STEP reached REAL       some session of STEP was served by REAL
   report.py check OUT STEP after T no-failures  sessions of STEP started after unix time T
+  report.py check OUT STEP window T1 T2 imap-on REAL  research IMAP sessions started in (T1, T2) all on REAL
   report.py check OUT STEP persistence        IMAP: one real per session, spread, no mailbox on two reals at once
   report.py integrity OUT MAIL_ROOT           every accepted message is in the Maildir tree exactly once
   report.py count-after OUT T                 sessions started after unix time T that have ended
@@ -80,7 +81,7 @@ def check_distribution(sel):
             if set(reals) != {FIRST_REAL[vip]}:
                 print("  IMAP %s:%d not all on %s" % (vip, port, FIRST_REAL[vip]))
                 ok = False
-        elif not GROUP_REALS[vip] <= set(reals):
+        elif sum(reals.values()) >= 2 and not GROUP_REALS[vip] <= set(reals):
             print("  %s:%d did not reach both %s" % (vip, port, sorted(GROUP_REALS[vip])))
             ok = False
     return ok and bool(by)
@@ -227,6 +228,10 @@ def main(argv):
             t = float(argv[5])
             sel = [s for s in sel if s["ts"] > t]
             kind = argv[6]
+        elif kind == "window":
+            t1, t2 = float(argv[5]), float(argv[6])
+            sel = [s for s in sel if t1 < s["ts"] < t2]
+            kind = argv[7]
         if kind == "no-failures":
             return 0 if check_no_failures(sel) else 1
         if kind == "distribution":
@@ -235,6 +240,11 @@ def main(argv):
             n = sum(1 for s in sel if s["ok"] and s["real"] == argv[5])
             print("  %d sessions served by %s" % (n, argv[5]))
             return 0 if n else 1
+        if kind == "imap-on":
+            imap = [s for s in sel if s["ok"] and s["port"] in IMAP_PORTS and s["vip"] == "192.0.2.10"]
+            reals = collections.Counter(s["real"] for s in imap)
+            print("  research IMAP sessions by real: %s" % dict(reals))
+            return 0 if imap and set(reals) == {argv[-1]} else 1
         if kind == "persistence":
             return 0 if check_persistence(sel) else 1
     print("report.py: unknown command %s" % " ".join(argv[1:]), file=sys.stderr)

@@ -61,8 +61,9 @@ def real_of(greeting):
 
 def reset_close(plan, sock):
     """With "close": "reset", the socket's close (after QUIT/LOGOUT and its answer) sends
-    a TCP reset (SO_LINGER 0). Set right after connecting: the libraries close inside
-    quit()/logout()."""
+    a TCP reset (SO_LINGER 0). Set right after connecting. The sessions then say goodbye
+    themselves and close without shutdown(): the libraries' quit()/logout() shut the
+    socket down first, which sends a FIN and leaves nothing for the reset to end."""
     if sock is None or plan.get("close") != "reset":
         return
     try:
@@ -102,7 +103,12 @@ def smtp_session(plan, vip, port, client, rec):
                 "A message from mailload.\r\n" % (rcpt, mid, mid, mid))
         s.sendmail("loadgen@example.test", [rcpt], body)
         rec["message_id"] = mid
-        s.quit()
+        if plan.get("close") == "reset":
+            code, text = s.docmd("QUIT")
+            if code != 221:
+                raise RuntimeError("QUIT %d %r" % (code, text))
+        else:
+            s.quit()
     finally:
         s.close()
 
@@ -138,7 +144,13 @@ def pop3_session(plan, vip, port, client, rec):
         count, _ = p.stat()
         if count:
             p.retr(1)
-        p.quit()
+        if plan.get("close") == "reset":
+            p._shortcmd("QUIT")
+            p.file.close()
+            p.sock.close()
+            p.file = p.sock = None
+        else:
+            p.quit()
     finally:
         p.close()
 
@@ -161,7 +173,13 @@ def imap_one(plan, vip, port, client):
             raise RuntimeError("SELECT %s %r" % (typ, data))
         if int(data[0] or 0) > 0:
             m.fetch("1", "(BODY.PEEK[HEADER])")
-        m.logout()
+        if plan.get("close") == "reset":
+            m.state = "LOGOUT"  # as logout() does: the BYE is the expected answer
+            m._simple_command("LOGOUT")
+            m.file.close()
+            m.sock.close()
+        else:
+            m.logout()
         return real
     finally:
         try:
