@@ -4,7 +4,8 @@ include_guard(GLOBAL)
 
 set(LVS_VM_RUN ${PROJECT_SOURCE_DIR}/tests/vm/vm-run)
 
-# lvs_add_kernel_test(NAME COMMAND cmd args... [TIMEOUT s] [LABELS l...] [ENVIRONMENT k=v...])
+# lvs_add_kernel_test(NAME COMMAND cmd args... [TIMEOUT s] [LABELS l...] [ENVIRONMENT k=v...]
+#                     [VM_OPTIONS --mem MB --smp N ...])
 #   Registers a CTest test running `vm-run --timeout s -- cmd args...` in the VM, with
 #   label `kernel` (or LABELS instead), serialised (each VM takes a core), and a CTest
 #   timeout above the VM's so that the harness reports the hang itself. COMMAND may use
@@ -12,7 +13,7 @@ set(LVS_VM_RUN ${PROJECT_SOURCE_DIR}/tests/vm/vm-run)
 #   at the same path, and the command runs in this test's binary dir. Variables named
 #   LVS_* in ENVIRONMENT reach the command inside the VM.
 function(lvs_add_kernel_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "COMMAND;LABELS;ENVIRONMENT" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT" "COMMAND;LABELS;ENVIRONMENT;VM_OPTIONS" ${ARGN})
   if(NOT T_COMMAND)
     message(FATAL_ERROR "lvs_add_kernel_test(${name}): COMMAND is required")
   endif()
@@ -30,7 +31,7 @@ function(lvs_add_kernel_test name)
     set(LVS_VM_RUN ${PROJECT_SOURCE_DIR}/tests/vm/vm-run)
   endif()
   add_test(NAME ${name}
-    COMMAND ${LVS_VM_RUN} --timeout ${T_TIMEOUT} -- ${T_COMMAND}
+    COMMAND ${LVS_VM_RUN} --timeout ${T_TIMEOUT} ${T_VM_OPTIONS} -- ${T_COMMAND}
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(${name} PROPERTIES
     LABELS "${T_LABELS}"

@@ -15,6 +15,13 @@ login_greeting), latency, and for SMTP the id of an accepted message.
 
   mailload.py --plan PLAN.json --out SESSIONS.jsonl [--duration S] [--rate R]
 
+Each line is written when its session ends (flushed), so a caller can read the file
+while the load runs. SIGTERM (or SIGINT) stops starting sessions; the ones running
+finish and are written, then it exits. A target may carry its own "user", "password"
+and "rcpt" (one mailbox per user group, say). "close": "reset" in the plan ends every
+connection with a TCP reset after the protocol's own goodbye (QUIT/LOGOUT and its
+answer), so a balancer forgets it at once instead of keeping it in TIME_WAIT.
+
 PLAN.json:
   {"targets": [{"vip": "192.0.2.10", "port": 25, "weight": 2}, ...],
    "clients": ["192.0.2.100", "192.0.2.101"], "rate": 8, "duration_s": 30,
@@ -23,6 +30,8 @@ PLAN.json:
 Exit status: 0 when every session succeeded, 1 when one failed, 2 on a usage error.
 """
 import argparse
+import signal
+import struct
 import concurrent.futures
 import imaplib
 import json
@@ -50,6 +59,19 @@ def real_of(greeting):
     return m.group(1).lower() if m else "unknown"
 
 
+def reset_close(plan, sock):
+    """With "close": "reset", the socket's close (after QUIT/LOGOUT and its answer) sends
+    a TCP reset (SO_LINGER 0). Set right after connecting. The sessions then say goodbye
+    themselves and close without shutdown(): the libraries' quit()/logout() shut the
+    socket down first, which sends a FIN and leaves nothing for the reset to end."""
+    if sock is None or plan.get("close") != "reset":
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+
+
 def tls_context(plan):
     ctx = ssl.create_default_context(cafile=plan.get("cafile"))
     # The reals' certificates name the reals, not the VIP the client dialled.
@@ -64,6 +86,7 @@ def smtp_session(plan, vip, port, client, rec):
     s = smtplib.SMTP(timeout=timeout, source_address=(client, 0))
     try:
         code, banner = s.connect(vip, port)
+        reset_close(plan, s.sock)
         rec["real"] = real_of(banner)
         if code != 220:
             raise RuntimeError("greeting %d %r" % (code, banner))
@@ -80,7 +103,12 @@ def smtp_session(plan, vip, port, client, rec):
                 "A message from mailload.\r\n" % (rcpt, mid, mid, mid))
         s.sendmail("loadgen@example.test", [rcpt], body)
         rec["message_id"] = mid
-        s.quit()
+        if plan.get("close") == "reset":
+            code, text = s.docmd("QUIT")
+            if code != 221:
+                raise RuntimeError("QUIT %d %r" % (code, text))
+        else:
+            s.quit()
     finally:
         s.close()
 
@@ -89,13 +117,14 @@ class FromClient:
     """Connects from the client address given, with implicit TLS when `context` is set.
     poplib and imaplib open their own sockets: this replaces their _create_socket."""
 
-    def __init__(self, host, port, client, timeout, context=None):
-        self._client, self._context = client, context
+    def __init__(self, host, port, client, timeout, context=None, plan=None):
+        self._client, self._context, self._plan = client, context, plan or {}
         super().__init__(host, port, timeout=timeout)
 
     def _create_socket(self, timeout):
         sock = socket.create_connection((self.host, self.port), timeout=timeout,
                                         source_address=(self._client, 0))
+        reset_close(self._plan, sock)
         return self._context.wrap_socket(sock) if self._context else sock
 
 
@@ -105,7 +134,7 @@ class SourcePOP3(FromClient, poplib.POP3):
 
 def pop3_session(plan, vip, port, client, rec):
     ctx = tls_context(plan)
-    p = SourcePOP3(vip, port, client, plan.get("timeout_s", 10), ctx if port in IMPLICIT_TLS else None)
+    p = SourcePOP3(vip, port, client, plan.get("timeout_s", 10), ctx if port in IMPLICIT_TLS else None, plan)
     rec["real"] = real_of(p.welcome)
     try:
         if port not in IMPLICIT_TLS:
@@ -115,7 +144,13 @@ def pop3_session(plan, vip, port, client, rec):
         count, _ = p.stat()
         if count:
             p.retr(1)
-        p.quit()
+        if plan.get("close") == "reset":
+            p._shortcmd("QUIT")
+            p.file.close()
+            p.sock.close()
+            p.file = p.sock = None
+        else:
+            p.quit()
     finally:
         p.close()
 
@@ -127,7 +162,7 @@ class SourceIMAP(FromClient, imaplib.IMAP4):
 def imap_one(plan, vip, port, client):
     timeout = plan.get("timeout_s", 10)
     ctx = tls_context(plan)
-    m = SourceIMAP(vip, port, client, timeout, ctx if port in IMPLICIT_TLS else None)
+    m = SourceIMAP(vip, port, client, timeout, ctx if port in IMPLICIT_TLS else None, plan)
     try:
         real = real_of(m.welcome)
         if port not in IMPLICIT_TLS:
@@ -138,7 +173,13 @@ def imap_one(plan, vip, port, client):
             raise RuntimeError("SELECT %s %r" % (typ, data))
         if int(data[0] or 0) > 0:
             m.fetch("1", "(BODY.PEEK[HEADER])")
-        m.logout()
+        if plan.get("close") == "reset":
+            m.state = "LOGOUT"  # as logout() does: the BYE is the expected answer
+            m._simple_command("LOGOUT")
+            m.file.close()
+            m.sock.close()
+        else:
+            m.logout()
         return real
     finally:
         try:
@@ -176,11 +217,18 @@ SESSIONS = {"smtp": smtp_session, "pop3": pop3_session, "imap": imap_session}
 def run_session(plan, target, client, t0):
     port = int(target["port"])
     proto = target.get("proto") or PROTO_BY_PORT[port]
-    rec = {"t": round(time.time() - t0, 3), "proto": proto, "port": port, "vip": target["vip"],
-           "client": client, "ok": False, "real": "unknown"}
+    now = time.time()
+    rec = {"t": round(now - t0, 3), "ts": round(now, 3), "proto": proto, "port": port,
+           "vip": target["vip"], "client": client, "ok": False, "real": "unknown"}
+    session_plan = dict(plan)
+    for key in ("user", "password", "rcpt"):
+        if key in target:
+            session_plan[key] = target[key]
+    if "user" in target:
+        rec["user"] = target["user"]
     start = time.monotonic()
     try:
-        SESSIONS[proto](plan, target["vip"], port, client, rec)
+        SESSIONS[proto](session_plan, target["vip"], port, client, rec)
         rec["ok"] = True
     except Exception as e:  # noqa: BLE001
         rec["error"] = "%s: %s" % (type(e).__name__, e)
@@ -213,30 +261,39 @@ def main():
     rate = args.rate if args.rate is not None else plan.get("rate", 5)
     rnd = random.Random(args.seed)
     weights = [float(t.get("weight", 1)) for t in targets]
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    lock = threading.Lock()
+    counts = {"sessions": 0, "failed": 0}
     t0 = time.time()
     start = time.monotonic()
-    futures = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=int(plan.get("workers", 32))) as pool, \
-            open(args.out, "a") as out:
+    # The file outlives the pool: the last sessions are written as the pool winds down.
+    with open(args.out, "a") as out, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=int(plan.get("workers", 32))) as pool:
+        def written(fut):
+            rec = fut.result()
+            with lock:
+                counts["sessions"] += 1
+                counts["failed"] += not rec["ok"]
+                out.write(json.dumps(rec, sort_keys=True) + "\n")
+                out.flush()
+
         n = 0
-        while True:
+        while not stop.is_set():
             due = start + n / rate
             if due - start >= duration:
                 break
             now = time.monotonic()
-            if due > now:
-                time.sleep(due - now)
+            if due > now and stop.wait(due - now):
+                break
             target = rnd.choices(targets, weights)[0]
             client = rnd.choice(clients)
-            futures.append(pool.submit(run_session, plan, target, client, t0))
+            pool.submit(run_session, plan, target, client, t0).add_done_callback(written)
             n += 1
-        failed = 0
-        for fut in futures:
-            rec = fut.result()
-            failed += not rec["ok"]
-            out.write(json.dumps(rec, sort_keys=True) + "\n")
-    print("mailload: %d sessions, %d failed, %.0f s" % (len(futures), failed, time.monotonic() - start))
-    return 1 if failed else 0
+    print("mailload: %d sessions, %d failed, %.0f s" % (counts["sessions"], counts["failed"],
+                                                     time.monotonic() - start))
+    return 1 if counts["failed"] else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,185 @@
+#!/bin/bash
+# The reference mail cluster under load, step by step (run inside the VM by
+# tests/vm/vm-run; scripts/demo.sh and the kernel test kernel_cluster both run it):
+#   cluster-vm.sh LVSD LVSCTL [OUT]
+# Builds tests/cluster/cluster.sh's cluster (two balancers running lvsd on the reference
+# descriptor, four real servers with Postfix and Dovecot on one Maildir tree), starts a
+# steady mail load (tests/support/loadgen/mailload.py: SMTP, POP3, IMAP with TLS, from
+# four client addresses) and runs the operator's steps, each with PASS/FAIL checks:
+#   1 distribution   sessions per real per port: rr on 25/110/995, IMAP on the first real
+#   2 drain-rs1      drain --wait, stop Postfix and Dovecot, start them, enable: 0 failed
+#   3 add-rs5        a fifth real by descriptor edit and reload: it serves, 0 failed
+#   4 restart-lvsd   lvsd restarted on the active balancer: 0 IPVS writes, 0 failed
+#   5 kill-lb1       the active balancer dies: takeover time, held sessions survive,
+#                    0 failed after the takeover (sessions caught in it are counted)
+#   6 imap-balanced  reload to mail-cluster-imap-balanced.json: persistence holds
+#   7 integrity      every accepted message is in the Maildir tree exactly once; the real
+#                    servers' logs hold no warning or error
+# Figures go to OUT (default /run/lvs-vm/export: vm-run --export brings them out):
+# sessions.jsonl, steps.jsonl, figures.json, integrity.json, server logs.
+set -u
+LVSD="${1:?usage: cluster-vm.sh LVSD LVSCTL [OUT]}"
+LVSCTL="${2:?usage: cluster-vm.sh LVSD LVSCTL [OUT]}"
+OUT="${3:-/run/lvs-vm/export}"
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
+WORK=/tmp/cluster
+RATE="${LVS_CLUSTER_RATE:-1}"
+. "$SRC/tests/cluster/cluster.sh"
+trap cluster_down EXIT
+trap 'exit 130' INT TERM
+
+[ -r /proc/net/ip_vs ] || fatal "no /proc/net/ip_vs: not running in the IPVS VM (run through tests/vm/vm-run)"
+for tool in ipvsadm python3 ip ss dovecot postfix openssl; do command -v "$tool" > /dev/null || fatal "$tool is not installed"; done
+ulimit -n 65536
+rm -rf "$WORK"; mkdir -p "$WORK" "$OUT"; chmod 755 "$WORK"
+rm -f "$OUT/sessions.jsonl" "$OUT/steps.jsonl"
+T_START=$(now)
+
+# === set-up ======================================================================================
+say "building the cluster: namespaces, bridges, 5 real servers (Postfix + Dovecot each)"
+topology || fatal "cannot build the namespaces and bridges"
+write_users
+"$RS/make-certs" "$WORK/pki" ca-only > /dev/null 2>&1 || fatal "make-certs"
+pids=""
+for r in rs1 rs2 rs3 rs4 rs5; do start_real "$r" & pids="$pids $!"; done
+for p in $pids; do wait "$p" || fatal "a real server did not start (its start log is above)"; done
+say "real servers up after $(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
+write_descriptor "$SRC/schemas/examples/mail-cluster.json" || fatal "cannot write the descriptors"
+start_lvsd lb1
+start_lvsd lb2
+check "lb1 becomes master" wait_state lb1 master 200
+check "lb2 is backup" wait_state lb2 backup 100
+# 4 services x 2 reals per VIP... 10 ports x 2 reals = 20 (service, real) pairs.
+check "every real is up in lb1's table (20 port/real pairs)" wait_reals_up lb1 20 60
+check "every real is up in lb2's table (a warm standby)" wait_reals_up lb2 20 30
+write_plan "$RATE"
+start_load
+say "load running: $RATE sessions/s (SMTP, POP3+STLS, POP3S, IMAP+STARTTLS, IMAPS; 2 connections at once per IMAP session)"
+
+# === 1. distribution =============================================================================
+step_begin distribution "sessions per real per port"
+progress_sleep 20
+step_end
+step_check "distribution: no session failed" distribution no-failures
+step_check "distribution: rr on 25/110/995 reaches both reals of each group, IMAP only the first" distribution distribution
+
+# === 2. drain rs1 for maintenance ================================================================
+step_begin drain-rs1 "drain rs1 (lvsctl drain --wait), stop Postfix and Dovecot, start them, enable"
+ctl lb2 drain 203.0.113.11 > /dev/null 2>&1   # the standby too, should it take over meanwhile
+t=$(now)
+ctl lb1 drain 203.0.113.11 --wait --timeout 180 > "$WORK/drain.out" 2>&1
+rc=$?
+t_maint=$(now)
+drain_s=$(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+check "lvsctl drain 203.0.113.11 --wait on the active balancer exits 0 (drained)" [ "$rc" -eq 0 ]
+tail -n 1 "$WORK/drain.out"
+say "rs1 drained in $drain_s s"
+stop_real rs1
+check "rs1's Postfix and Dovecot are stopped" bash -c "! ip netns exec rs1 ss -Hltn | grep -q ."
+sleep 3
+start_real rs1 || fail "rs1 starts again"
+for i in $(seq 90); do [ "$(real_health lb1 203.0.113.11)" = up ] && break; sleep 1; done
+check "lvsd sees rs1 healthy again" [ "$(real_health lb1 203.0.113.11)" = up ]
+t_back=$(now)
+ctl lb1 enable 203.0.113.11 > /dev/null 2>&1; rc1=$?
+ctl lb2 enable 203.0.113.11 > /dev/null 2>&1
+check "lvsctl enable 203.0.113.11 exits 0" [ "$rc1" -eq 0 ]
+check "rs1 serves IMAP again (weight 100 in the kernel)" bash -c "[ \"\$(ip netns exec lb1 ipvsadm -Ln -t 192.0.2.10:143 | awk '\$2 == \"203.0.113.11:143\" { print \$4 }')\" = 100 ]"
+sleep 4
+step_end "{\"drain_s\": $drain_s}"
+step_check "drain-rs1: no session failed across drain, maintenance and enable" drain-rs1 no-failures
+step_check "drain-rs1: research IMAP went to rs2 (the next by weight) while rs1 was away" drain-rs1 window "$t_maint" "$t_back" imap-on rs2
+
+# === 3. add a fifth real server =====================================================================
+step_begin add-rs5 "add rs5 to research by a descriptor edit and lvsctl reload"
+write_descriptor "$SRC/schemas/examples/mail-cluster.json" 203.0.113.13 || fail "descriptor edit"
+ctl lb2 reload > /dev/null 2>&1
+ctl lb1 reload > "$WORK/reload.out" 2>&1
+check "lvsctl reload with rs5 exits 0" [ $? -eq 0 ]
+t=$(now)
+for i in $(seq 90); do [ "$(kernel_weight lb1 192.0.2.10:25 203.0.113.13:25)" = 25 ] && break; sleep 1; done
+check "rs5 is in the kernel table with weight 25 once its checks pass" [ "$(kernel_weight lb1 192.0.2.10:25 203.0.113.13:25)" = 25 ]
+say "rs5 serving $(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s after the reload (checks: rise 2 x 10 s)"
+progress_sleep 15
+step_end
+step_check "add-rs5: no session failed" add-rs5 no-failures
+step_check "add-rs5: new sessions reach rs5" add-rs5 reached rs5
+
+# === 4. restart lvsd on the active balancer ============================================================
+step_begin restart-lvsd "restart lvsd on lb1 (SIGTERM hands over to lb2; the new lvsd takes back)"
+kill -TERM "${lvsd_pid[lb1]}"; wait "${lvsd_pid[lb1]}" 2>/dev/null
+check "lb2 took over when lb1's lvsd stopped" wait_state lb2 master 50
+mark=$(wc -l < "$WORK/lvsd-lb1.log")
+start_lvsd lb1
+check "the new lvsd on lb1 preempts back" wait_state lb1 master 200
+sleep 8
+writes=$(tail -n +"$((mark + 1))" "$WORK/lvsd-lb1.log" | grep -c '^<5>ipvs: ')
+ops=$(status_lines lb1 | awk '$1 == "reconcile" { print $2 }')
+check "the restarted lvsd made 0 IPVS writes (log: $writes, status: ${ops:-?} operations)" [ "$writes" -eq 0 ] && [ "${ops:-x}" = 0 ]
+step_end "{\"ipvs_writes\": $writes}"
+step_check "restart-lvsd: no session failed" restart-lvsd no-failures
+
+# === 5. the active balancer dies ====================================================================
+step_begin kill-lb1 "lb1 dies (lvsd killed, every link down)"
+ip netns exec client python3 "$CLUSTER_DIR/held.py" 192.0.2.10 4 ada ada-secret "$WORK/pki/ca.crt" 192.0.2.103 > "$WORK/held.out" 2>&1 &
+held_pid=$!
+for i in $(seq 100); do grep -q '^ready' "$WORK/held.out" && break; sleep 0.2; done
+check "4 IMAP sessions held open through 192.0.2.10" grep -q '^ready' "$WORK/held.out"
+sleep 3   # let the sync daemon send them to lb2
+cat > "$WORK/kill-lb1.sh" <<EOF
+kill -KILL ${lvsd_pid[lb1]}
+for l in eth0 eth1 eth2; do ip -n lb1 link set \$l down; done
+EOF
+t_kill=$(now)
+ip netns exec client python3 "$SRC/tests/kernel/ha/takeover.py" - "bash $WORK/kill-lb1.sh" 192.0.2.10 25 30 > "$WORK/takeover.out" 2>&1
+cat "$WORK/takeover.out"
+takeover_ms=$(awk '/^takeover_ms/ { print $2 }' "$WORK/takeover.out")
+check "a new client reaches a real through lb2 after lb1 died" [ -n "$takeover_ms" ]
+check "lb2 is master" wait_state lb2 master 50
+t_taken=$(now)
+kill -USR1 "$held_pid"
+for i in $(seq 100); do grep -q '^noop 1 ' "$WORK/held.out" && break; sleep 0.2; done
+check "the 4 held IMAP sessions survived the takeover (NOOP answered)" grep -q '^noop 1 ok 4/4$' "$WORK/held.out"
+kill -TERM "$held_pid"; wait "$held_pid" 2>/dev/null; held_pid=""
+progress_sleep 12
+step_end "{\"takeover_ms\": ${takeover_ms:-null}, \"held_survived\": \"$(awk '/^noop 1/ { print $4 }' "$WORK/held.out")\"}"
+python3 "$CLUSTER_DIR/report.py" check "$OUT" kill-lb1 no-failures > "$WORK/kill.out"
+say "sessions of the whole step (including those caught by the takeover): $(head -n 1 "$WORK/kill.out")"
+grep '^  session' "$WORK/kill.out"
+step_check "kill-lb1: no session started after the takeover failed" kill-lb1 after "$t_taken" no-failures
+
+# === 6. IMAP load-balanced with persistence ===========================================================
+step_begin imap-balanced "reload to mail-cluster-imap-balanced.json (IMAP rr, persistence 1800 s)"
+write_descriptor "$SRC/schemas/examples/mail-cluster-imap-balanced.json" 203.0.113.13 || fail "descriptor"
+ctl lb2 reload > /dev/null 2>&1
+check "lvsctl reload to the IMAP-balanced descriptor exits 0 (on lb2, now active)" [ $? -eq 0 ]
+progress_sleep 25
+step_end
+step_check "imap-balanced: no session failed" imap-balanced no-failures
+step_check "imap-balanced: one IMAP session's connections on one real, sessions spread, no mailbox on two reals at once" imap-balanced persistence
+
+# === 7. mail integrity =================================================================================
+step_begin integrity "stop the load; every accepted message delivered exactly once"
+stop_load
+for i in $(seq 60); do
+    left=$(find "$WORK"/rs*/postfix/queue/{incoming,active,deferred,maildrop} -type f 2>/dev/null | wc -l)
+    [ "$left" -eq 0 ] && break; sleep 1
+done
+check "every Postfix queue is empty" [ "$left" -eq 0 ]
+check "every message accepted over SMTP is in the Maildir tree exactly once" python3 "$CLUSTER_DIR/report.py" integrity "$OUT" "$MAIL_ROOT"
+mkdir -p "$OUT/logs"
+for r in rs1 rs2 rs3 rs4 rs5; do
+    cp "$WORK/$r/postfix/maillog" "$OUT/logs/$r-postfix.log" 2>/dev/null
+    cp "$WORK/$r/dovecot/dovecot.log" "$OUT/logs/$r-dovecot.log" 2>/dev/null
+done
+cp "$WORK"/lvsd-lb*.log "$OUT/logs/" 2>/dev/null
+grep -E -i 'warning|error|fatal|panic' "$OUT"/logs/rs*.log > "$WORK/server-faults.txt"
+check "the real servers' Postfix and Dovecot logs hold no warning or error ($(wc -l < "$WORK/server-faults.txt") lines)" [ ! -s "$WORK/server-faults.txt" ]
+head -n 20 "$WORK/server-faults.txt"
+step_end "$(cat "$OUT/integrity.json" 2>/dev/null || echo '{}')"
+
+echo
+python3 "$CLUSTER_DIR/report.py" table "$OUT"
+echo "total $(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s in the VM"
+if [ "$failures" -ne 0 ]; then echo "FAIL: $failures check(s) failed"; exit 1; fi
+echo "PASS: the mail cluster kept every client session and every message through every step"

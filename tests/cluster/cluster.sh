@@ -1,0 +1,200 @@
+# Sourced: the reference mail cluster (schemas/examples/mail-cluster.json) inside the VM.
+# The caller sets LVSD, LVSCTL, SRC, WORK (a fresh folder in the guest's /tmp) and OUT
+# (where the figures go) first; `cluster_up` builds it, `cluster_down` (an EXIT trap
+# here) takes it apart. Used by tests/cluster/cluster-vm.sh (the demo and the
+# acceptance test).
+#
+# Namespaces and bridges (in the VM's root namespace):
+#   client  192.0.2.100-103 --brpub-- lb1 192.0.2.1, lb2 192.0.2.2 (eth0: VIPs .10 research, .20 education)
+#   lb1 203.0.113.2, lb2 203.0.113.3 --brpriv-- rs1 .11 rs2 .12 rs5 .13 (research), rs3 .21 rs4 .22 (education)
+#       (eth1: the reals' floating gateway 203.0.113.1, IPVS connection sync)
+#   lb1 198.51.100.11, lb2 198.51.100.12 --brha-- (eth2: VRRP between the nodes)
+# Each real runs Postfix (25) and Dovecot (110 143 993 995), TLS with certificates from
+# one CA made here; mail lives in one Maildir tree all reals use ($MAIL_ROOT, the
+# shared storage: one folder of the VM, not NFS).
+RS="$SRC/tests/support/realservers"
+LOADGEN="$SRC/tests/support/loadgen/mailload.py"
+CLUSTER_DIR="$SRC/tests/cluster"
+MAIL_ROOT="$WORK/mail"
+NAMESPACES="client lb1 lb2 rs1 rs2 rs3 rs4 rs5"
+declare -A RS_ADDR=([rs1]=203.0.113.11 [rs2]=203.0.113.12 [rs3]=203.0.113.21 [rs4]=203.0.113.22 [rs5]=203.0.113.13)
+CLIENTS="192.0.2.100 192.0.2.101 192.0.2.102 192.0.2.103"
+
+failures=0
+declare -A lvsd_pid=()
+load_pid="" held_pid=""
+
+now() { date +%s.%N | cut -c1-14; }
+say() { echo "[$(date +%H:%M:%S)] $*"; }
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check() { local what="$1"; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+fatal() { fail "$*"; exit 1; }
+
+cluster_down() {
+    local rc=$? pid r
+    for pid in $load_pid $held_pid "${lvsd_pid[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in $load_pid $held_pid "${lvsd_pid[@]}"; do wait "$pid" 2>/dev/null; done
+    if [ "$failures" -ne 0 ] || [ "$rc" -ne 0 ]; then lvsd_logs; fi
+    for r in "${!RS_ADDR[@]}"; do "$RS/realserver-ctl" stop --dir "$WORK/$r" > /dev/null 2>&1; done
+    for r in $NAMESPACES; do ip netns del "$r" 2>/dev/null; done
+    ip link del brpub 2>/dev/null; ip link del brpriv 2>/dev/null; ip link del brha 2>/dev/null
+    rm -rf "$WORK"
+}
+lvsd_logs() {
+    local lb
+    for lb in lb1 lb2; do
+        [ -f "$WORK/lvsd-$lb.log" ] && { echo "---- lvsd log of $lb (last 40 lines)"; tail -n 40 "$WORK/lvsd-$lb.log"; }
+    done
+}
+
+# --- topology ------------------------------------------------------------------------------
+plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX
+    ip link add "$4" type veth peer name "$4x" && ip link set "$4x" netns "$1" &&
+        ip -n "$1" link set "$4x" name "$2" && ip link set "$4" master "$3" up &&
+        ip -n "$1" addr add "$5" dev "$2" && ip -n "$1" link set "$2" up
+}
+topology() {
+    local ns c i=0
+    for ns in $NAMESPACES; do ip netns add "$ns" && ip -n "$ns" link set lo up || return 1; done
+    for br in brpub brpriv brha; do ip link add "$br" type bridge && ip link set "$br" up || return 1; done
+    plug client eth0 brpub vc 192.0.2.100/24 || return 1
+    for c in $CLIENTS; do [ "$c" = 192.0.2.100 ] || ip -n client addr add "$c/24" dev eth0 || return 1; done
+    plug lb1 eth0 brpub v1p 192.0.2.1/24 && plug lb1 eth1 brpriv v1q 203.0.113.2/24 &&
+        plug lb1 eth2 brha v1h 198.51.100.11/24 || return 1
+    plug lb2 eth0 brpub v2p 192.0.2.2/24 && plug lb2 eth1 brpriv v2q 203.0.113.3/24 &&
+        plug lb2 eth2 brha v2h 198.51.100.12/24 || return 1
+    for ns in rs1 rs2 rs3 rs4 rs5; do
+        plug "$ns" eth0 brpriv "vr${ns#rs}" "${RS_ADDR[$ns]}/24" &&
+            ip -n "$ns" route add default via 203.0.113.1 || return 1
+    done
+    for ns in lb1 lb2; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+}
+
+# --- real servers -----------------------------------------------------------------------------
+# Two users, one per group: research mail goes to ada, education mail to bob.
+write_users() {
+    printf 'ada:{PLAIN}ada-secret::::::\nbob:{PLAIN}bob-secret::::::\n' > "$WORK/users"
+    mkdir -p "$MAIL_ROOT"
+}
+start_real() {  # start_real rsN: Postfix and Dovecot; output in WORK/rsN.start.log
+    "$RS/realserver-ctl" start --dir "$WORK/$1" --netns "$1" --address "${RS_ADDR[$1]}" \
+        --pki "$WORK/pki" --name "$1.example.test" --mail-root "$MAIL_ROOT" --users "$WORK/users" \
+        > "$WORK/$1.start.log" 2>&1 || { tail -n 20 "$WORK/$1.start.log"; return 1; }
+}
+stop_real() { "$RS/realserver-ctl" stop --dir "$WORK/$1" > "$WORK/$1.stop.log" 2>&1; }
+
+# --- descriptors ------------------------------------------------------------------------------
+# write_descriptor SOURCE [EXTRA_REAL]: the reference descriptor as both balancers' copy.
+# Interface names and addresses are the reference's; the pools' checks gain the test
+# CA (the reference verifies against the system's CAs) and slower checks (every 10 s,
+# 8 s to answer: emulation is slow); EXTRA_REAL joins research with weight 25.
+write_descriptor() {
+    local lb
+    for lb in lb1 lb2; do
+        mkdir -p "$WORK/$lb/state"
+        python3 - "$1" "$WORK/pki/ca.crt" "${2:-}" > "$WORK/$lb/cluster.json.new" <<'PY' || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("$schema", None)
+for pool in d["pools"].values():
+    check = pool.setdefault("check", {})
+    check["ca_file"] = sys.argv[2]
+    # Under emulation (TCG on a shared host) a greeting can take more than the 3 s the
+    # reference allows, and two balancers checking 25 ports every 5 s (most with TLS)
+    # cost more CPU than the client load: checks every 10 s with 8 s to answer.
+    check["interval_ms"] = 10000
+    check["timeout_ms"] = 8000
+if sys.argv[3]:
+    d["pools"]["research"]["reals"].append({"address": sys.argv[3], "weight": 25})
+json.dump(d, sys.stdout, indent=2)
+PY
+        mv "$WORK/$lb/cluster.json.new" "$WORK/$lb/cluster.json"
+    done
+}
+
+# --- lvsd ---------------------------------------------------------------------------------------
+start_lvsd() {  # start_lvsd LB: finds its node by its address (198.51.100.11 / .12)
+    ip netns exec "$1" "$LVSD" --config "$WORK/$1/cluster.json" --state-dir "$WORK/$1/state" \
+        --control-socket "$WORK/$1/control.sock" --schema "$SRC/schemas/cluster.schema.json" \
+        >> "$WORK/lvsd-$1.log" 2>&1 &
+    lvsd_pid[$1]=$!
+}
+ctl() { local lb=$1; shift; "$LVSCTL" "$@" --socket "$WORK/$lb/control.sock"; }
+ha_state() { ctl "$1" ha status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
+wait_state() {  # wait_state LB STATE TRIES(x0.1 s)
+    local i
+    for i in $(seq "$3"); do [ "$(ha_state "$1")" = "$2" ] && return 0; sleep 0.1; done
+    echo "  $1 is '$(ha_state "$1")', wanted $2"; return 1
+}
+status_lines() { ctl "$1" status --json 2>/dev/null | python3 "$SRC/tests/kernel/lvsd/status_lines.py" 2>/dev/null; }
+# reals_up LB N: N (service, real) pairs up and enabled with a non-zero kernel weight
+reals_up() { [ "$(status_lines "$1" | awk '$1 == "real" && $4 == "up" && $5 == "enabled" && $7 > 0' | wc -l)" -ge "$2" ]; }
+wait_reals_up() {  # wait_reals_up LB N TRIES(x1 s)
+    local i
+    for i in $(seq "$3"); do reals_up "$1" "$2" && return 0; sleep 1; done
+    status_lines "$1" | grep '^real' | grep -v ' up enabled '; return 1
+}
+real_health() {  # real_health LB ADDR: up when every port of ADDR is up
+    status_lines "$1" | awk -v a="$2" '$1 == "real" && index($3, a ":") == 1 { n++; if ($4 == "up") u++ } END { print (n && n == u) ? "up" : "down" }'
+}
+kernel_weight() {  # kernel_weight LB VIP:PORT REAL:PORT
+    ip netns exec "$1" ipvsadm -Ln -t "$2" 2>/dev/null | awk -v r="$3" '$1 == "->" && $2 == r { print $4 }'
+}
+
+# --- load ----------------------------------------------------------------------------------------
+# write_plan RATE: SMTP, POP3 (STLS / implicit TLS), IMAP (STARTTLS / implicit TLS, 2 connections
+# at once) at both VIPs from four client addresses; research mail for ada, education for bob.
+write_plan() {
+    python3 - "$WORK/pki/ca.crt" "$CLIENTS" "$1" > "$WORK/plan.json" <<'PY'
+import json, sys
+targets = []
+for vip, user in (("192.0.2.10", "ada"), ("192.0.2.20", "bob")):
+    for port, weight in ((25, 3), (110, 1), (995, 1), (143, 1), (993, 1)):
+        targets.append({"vip": vip, "port": port, "weight": weight, "user": user,
+                        "password": user + "-secret", "rcpt": user + "@example.test"})
+print(json.dumps({"targets": targets, "clients": sys.argv[2].split(), "rate": float(sys.argv[3]),
+                  "duration_s": 3600, "cafile": sys.argv[1], "imap_parallel": 2,
+                  "timeout_s": 60, "close": "reset", "workers": 24}))
+PY
+}
+start_load() {
+    ip netns exec client python3 "$LOADGEN" --plan "$WORK/plan.json" --out "$OUT/sessions.jsonl" \
+        > "$WORK/load.out" 2>&1 &
+    load_pid=$!
+}
+stop_load() {
+    [ -n "$load_pid" ] || return 0
+    kill -TERM "$load_pid"; wait "$load_pid" 2>/dev/null; load_pid=""
+    cat "$WORK/load.out"
+}
+# The steps: one JSON line each in OUT/steps.jsonl (name, start, end, figures).
+step_begin() { STEP_NAME=$1; STEP_T0=$(now); say "=== step $1: $2"; }
+step_end() {  # step_end [FIGURES_JSON]
+    local t1; t1=$(now)
+    echo "{\"step\": \"$STEP_NAME\", \"start\": $STEP_T0, \"end\": $t1, \"figures\": ${1:-{\}}}" >> "$OUT/steps.jsonl"
+}
+# step_sessions STEP CHECK: runs a report.py check over the sessions of STEP; prints the
+# failed sessions and both lvsd logs when it fails.
+step_check() {  # step_check DESCRIPTION STEP CHECK [ARGS]
+    local what=$1; shift
+    if python3 "$CLUSTER_DIR/report.py" check "$OUT" "$@"; then pass "$what"; else fail "$what"; lvsd_logs; fi
+}
+wait_sessions_after() {  # wait_sessions_after T N: N sessions that started after unix time T have ended
+    local i
+    for i in $(seq 120); do
+        [ "$(python3 "$CLUSTER_DIR/report.py" count-after "$OUT" "$1")" -ge "$2" ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+# progress_sleep S: waits S seconds under load, with a progress line every 5 s.
+progress_sleep() {
+    local end=$(( $(date +%s) + $1 )) n f
+    while [ "$(date +%s)" -lt "$end" ]; do
+        sleep $(( end - $(date +%s) < 5 ? end - $(date +%s) : 5 ))
+        n=$(wc -l < "$OUT/sessions.jsonl" 2>/dev/null || echo 0)
+        f=$(grep -c '"ok": false' "$OUT/sessions.jsonl" 2>/dev/null)
+        echo "    ... $(date +%H:%M:%S) load: ${n:-0} sessions so far, ${f:-0} failed"
+    done
+}
