@@ -15,8 +15,10 @@ INCLUDE=systemd,ipvsadm,keepalived,man-db,bash-completion,kmod,iproute2,libnl-3-
 die() { echo "debian-root: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap)"
 command -v debootstrap > /dev/null || die "debootstrap is missing (scripts/setup-deps.sh installs it)"
-# The recipe is this script: a change to it builds a new root.
-hash=$(cat "$0" | sha256sum | cut -c1-12)
+# What the root is made of; a change here (or to the steps below: bump RECIPE) builds a
+# new root, and the old ones are deleted.
+RECIPE="minbase, no .debs kept, apt-cache gencaches"
+hash=$(printf '%s\n' "$SUITE" "$INCLUDE" "$RECIPE" | sha256sum | cut -c1-12)
 dest=$CACHE/debian12-root-$hash
 mkdir -p "$CACHE" || die "cannot create $CACHE (set LVS_VM_CACHE)"
 exec 9> "$CACHE/debian12-root.lock"
@@ -38,6 +40,9 @@ if [ ! -e "$dest/done" ]; then
     echo "$(( $(date +%s) - start )) s" > "$tmp/done"
     mv "$tmp" "$dest"
     trap - EXIT
+    for old in "$CACHE"/debian12-root-*; do
+        [ "$old" = "$dest" ] || rm -rf "$old"
+    done
     echo "debian-root: built in $(cat "$dest/done")" >&2
 fi
 echo "$dest/root"
