@@ -244,8 +244,10 @@ check "list --netns of a missing namespace exits 2" [ "$rc" -eq 2 ]
 
 # --- the ipvsadm views, on a table carrying real connections ---------------------------------
 # client 192.0.2.100 --kpub-- director 192.0.2.10 | 203.0.113.1 --kpriv-- real1 .11, real2 .12
+# (and 2001:db8:1::100 -- 2001:db8:1::10 | 2001:db8:2::1 -- real1 2001:db8:2::11)
 # The director namespace holds its own IPVS table: TCP 192.0.2.10:7000 rr (thresholds on
-# real1) and TCP 192.0.2.10:7001 wlc persistent 300 (templates in the connection table).
+# real1), TCP 192.0.2.10:7001 wlc persistent 300 (templates in the connection table) and
+# TCP [2001:db8:1::10]:7002 rr (IPv6 entries).
 HELPERS="$SRC/tests/kernel/lvsd"  # echo_real.py (a real server), holder.py (held connections)
 views_topology() {
     local ns
@@ -255,22 +257,25 @@ views_topology() {
     done
     ip link add kpub type bridge && ip link set kpub up || return 1
     ip link add kpriv type bridge && ip link set kpriv up || return 1
-    plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX
+    plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX [V6ADDR/PREFIX]
         ip link add "$4" type veth peer name "$4x" || return 1
         ip link set "$4x" netns "$1" || return 1
         ip -n "$1" link set "$4x" name "$2" || return 1
         ip link set "$4" master "$3" up || return 1
         ip -n "$1" addr add "$5" dev "$2" || return 1
+        if [ -n "${6:-}" ]; then ip -n "$1" addr add "$6" dev "$2" nodad || return 1; fi
         ip -n "$1" link set "$2" up
     }
-    plug client eth0 kpub kvc 192.0.2.100/24 || return 1
-    plug director eth0 kpub kvd 192.0.2.10/24 || return 1
-    plug director eth1 kpriv kvq 203.0.113.1/24 || return 1
-    plug real1 eth0 kpriv kv1 203.0.113.11/24 || return 1
+    plug client eth0 kpub kvc 192.0.2.100/24 2001:db8:1::100/64 || return 1
+    plug director eth0 kpub kvd 192.0.2.10/24 2001:db8:1::10/64 || return 1
+    plug director eth1 kpriv kvq 203.0.113.1/24 2001:db8:2::1/64 || return 1
+    plug real1 eth0 kpriv kv1 203.0.113.11/24 2001:db8:2::11/64 || return 1
     plug real2 eth0 kpriv kv2 203.0.113.12/24 || return 1
     ip -n real1 route add default via 203.0.113.1 || return 1
     ip -n real2 route add default via 203.0.113.1 || return 1
+    ip -n real1 -6 route add default via 2001:db8:2::1 || return 1
     ip netns exec director sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec director sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 d_ipvsadm() { ip netns exec director ipvsadm "$@"; }
 wait_for() {  # wait_for FILE REGEX: up to 150 x 0.1 s
@@ -331,6 +336,23 @@ if views_topology; then
             view_pids="$view_pids $!"
         done
     done
+    # IPv6: a listener that greets and holds every connection (echo_real.py is IPv4 only).
+    ip netns exec real1 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("2001:db8:2::11", 7002))
+s.listen(16)
+print("listening", flush=True)
+held = []
+while True:
+    c, _ = s.accept()
+    c.sendall(b"real1v6\n")
+    held.append(c)
+' > "$WORK/real1-v6.log" 2>&1 &
+    view_pids="$view_pids $!"
+    d_ipvsadm -A -t "[2001:db8:1::10]:7002" -s rr
+    d_ipvsadm -a -t "[2001:db8:1::10]:7002" -r "[2001:db8:2::11]:7002" -m -w 1
     d_ipvsadm -A -t 192.0.2.10:7000 -s rr
     d_ipvsadm -a -t 192.0.2.10:7000 -r 203.0.113.11:7000 -m -w 1 -x 500 -y 20
     d_ipvsadm -a -t 192.0.2.10:7000 -r 203.0.113.12:7000 -m -w 2
@@ -345,8 +367,12 @@ if views_topology; then
     view_pids="$view_pids $!"
     ip netns exec client python3 "$HELPERS/holder.py" 192.0.2.10 7001 3 > "$WORK/hold7001.out" 2>&1 &
     view_pids="$view_pids $!"
+    wait_for "$WORK/real1-v6.log" '^listening$'
+    ip netns exec client python3 "$HELPERS/holder.py" 2001:db8:1::10 7002 2 > "$WORK/hold7002.out" 2>&1 &
+    view_pids="$view_pids $!"
     check "4 connections held through 192.0.2.10:7000" wait_for "$WORK/hold7000.out" '^ready$'
     check "3 connections held through 192.0.2.10:7001" wait_for "$WORK/hold7001.out" '^ready$'
+    check "2 connections held through [2001:db8:1::10]:7002" wait_for "$WORK/hold7002.out" '^ready$'
     # Two connections closed normally: entries that are not ESTABLISHED (FIN_WAIT / TIME_WAIT).
     ip netns exec client python3 -c '
 import socket
@@ -357,7 +383,8 @@ for _ in range(2):
 ' || fail "short connections through 192.0.2.10:7000"
     entries="$(d_ipvsadm -Lnc | tail -n +3 | wc -l)"
     echo "connection table: $entries entries"
-    check "the connection table holds at least 10 entries (9 connections, 1 template)" [ "$entries" -ge 10 ]
+    check "the connection table holds at least 12 entries (11 connections, 1 template)" [ "$entries" -ge 12 ]
+    check "ipvsadm shows the IPv6 entries" grep -Fq '[2001:db8:1::10]:7002' <<< "$(d_ipvsadm -Lnc)"
 
     same_view thresholds "list --thresholds" "-Ln --thresholds"
     check "--thresholds shows real1's 500/20 on :7000" \
@@ -385,7 +412,10 @@ est = [c for c in conns if c["state"] == "ESTABLISHED" and c["virtual_address"] 
 ok = (len(conns) == int(sys.argv[2]) and doc["unreadable_lines"] == [] and len(est) == 7
       and all(c["client_address"] == "192.0.2.100" and c["protocol"] == "tcp" for c in est)
       and {c["virtual_port"] for c in est} == {7000, 7001}
-      and all(c["destination_address"] in ("203.0.113.11", "203.0.113.12") for c in conns))
+      and all(c["destination_address"] in ("203.0.113.11", "203.0.113.12") for c in conns
+              if c["virtual_address"] == "192.0.2.10")
+      and sum(c["destination_address"] == "2001:db8:2::11" and c["client_address"] == "2001:db8:1::100"
+              and c["virtual_port"] == 7002 for c in conns) == 2)
 sys.exit(0 if ok else 1)
 PY
 
