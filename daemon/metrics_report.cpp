@@ -7,7 +7,6 @@
 #include <optional>
 
 #include "daemon/daemon.h"
-#include "daemon/overlay_builder.h"
 #include "daemon/table_lookup.h"
 #include "desired/desired_state.h"
 #include "metrics/exposition.h"
