@@ -1,5 +1,6 @@
 #include "model/schema_fast.h"
 
+#include <cctype>
 #include <cstdint>
 #include <limits>
 #include <set>
@@ -50,6 +51,72 @@ constexpr int kMaxDepth = 128;  // deeper than the loader allows (64): never rea
 constexpr std::size_t kMaxUniquePairs = 256;  // longer arrays with uniqueItems: valijson decides
 
 }  // namespace
+
+std::optional<SimplePattern> SimplePattern::parse(const std::string& p) {
+  auto plain = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '/' || c == ':' || c == '-'; };
+  if (p.empty() || p[0] != '^') return std::nullopt;  // unanchored: a search anywhere
+  SimplePattern out;
+  std::size_t i = 1;
+  while (i < p.size()) {
+    if (p[i] == '$') {
+      if (i + 1 != p.size()) return std::nullopt;
+      out.to_end_ = true;
+      break;
+    }
+    if (out.tail_) return std::nullopt;  // only the last item may repeat
+    CharSet set{};
+    if (p[i] == '[') {
+      ++i;
+      if (i >= p.size() || p[i] == '^' || p[i] == ']') return std::nullopt;
+      while (i < p.size() && p[i] != ']') {
+        const char c = p[i];
+        const bool dash_literal = c == '-' && (p[i - 1] == '[' || (i + 1 < p.size() && p[i + 1] == ']'));
+        if (!(plain(c) || c == '.') || (c == '-' && !dash_literal)) return std::nullopt;
+        if (i + 2 < p.size() && p[i + 1] == '-' && p[i + 2] != ']') {
+          const char hi = p[i + 2];
+          if (!std::isalnum(static_cast<unsigned char>(c)) || !std::isalnum(static_cast<unsigned char>(hi)) || hi < c)
+            return std::nullopt;
+          for (int x = c; x <= hi; ++x) set[static_cast<unsigned char>(x)] = true;
+          i += 3;
+          continue;
+        }
+        set[static_cast<unsigned char>(c)] = true;
+        ++i;
+      }
+      if (i >= p.size()) return std::nullopt;
+      ++i;  // ']'
+    } else if (plain(p[i]) && p[i] != '-') {
+      set[static_cast<unsigned char>(p[i])] = true;
+      ++i;
+    } else {
+      return std::nullopt;  // '.', escapes, groups, alternatives: std::regex
+    }
+    if (i < p.size() && (p[i] == '*' || p[i] == '+')) {
+      out.tail_ = set;
+      out.tail_at_least_one_ = p[i] == '+';
+      ++i;
+    } else if (i < p.size() && (p[i] == '?' || p[i] == '{')) {
+      return std::nullopt;
+    } else {
+      out.fixed_.push_back(set);
+    }
+  }
+  return out;
+}
+
+bool SimplePattern::search(const std::string& text) const {
+  if (text.size() < fixed_.size()) return false;
+  std::size_t i = 0;
+  for (; i < fixed_.size(); ++i)
+    if (!fixed_[i][static_cast<unsigned char>(text[i])]) return false;
+  if (tail_) {
+    std::size_t n = 0;
+    while (i + n < text.size() && (*tail_)[static_cast<unsigned char>(text[i + n])]) ++n;
+    if (tail_at_least_one_ && n == 0) return false;
+    return !to_end_ || i + n == text.size();
+  }
+  return !to_end_ || i == text.size();
+}
 
 class FastSchema::Compiler {
  public:
@@ -143,6 +210,7 @@ class FastSchema::Compiler {
       if (!value.is_string()) return false;
       try {
         made.pattern.emplace(value.get<std::string>());  // as valijson makes it: ECMAScript
+        made.simple_pattern = SimplePattern::parse(value.get<std::string>());
       } catch (const std::regex_error&) {
         return false;
       }
@@ -248,7 +316,8 @@ bool FastSchema::check(int index, const nlohmann::json& v, int depth) const {
       if (s.min_length && n < *s.min_length) return false;
       if (s.max_length && n > *s.max_length) return false;
     }
-    if (s.pattern && !std::regex_search(text, *s.pattern)) return false;
+    if (s.simple_pattern ? !s.simple_pattern->search(text) : s.pattern && !std::regex_search(text, *s.pattern))
+      return false;
   } else if (v.is_array()) {
     const std::size_t n = v.size();
     if (s.min_items && n < *s.min_items) return false;

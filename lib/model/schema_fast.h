@@ -8,6 +8,7 @@
 // anything it is unsure of (an integer above INT64_MAX, a long array with uniqueItems)
 // answers "not sure", so valijson runs as before. Tests run both on every descriptor
 // they have and on the fuzz corpus: "surely valid" must never meet a valijson error.
+#include <array>
 #include <map>
 #include <optional>
 #include <regex>
@@ -17,6 +18,23 @@
 #include <nlohmann/json.hpp>
 
 namespace lvs::model {
+
+// Patterns of the form ^A B C* $ over plain character classes and literals (the schema's
+// name pattern, ^/): matched in one pass, as std::regex_search would match them. Any
+// other pattern (an escape, a negated class, '.', a quantifier before the end) is not
+// taken, and std::regex does the work.
+class SimplePattern {
+ public:
+  static std::optional<SimplePattern> parse(const std::string& pattern);
+  bool search(const std::string& text) const;
+
+ private:
+  using CharSet = std::array<bool, 256>;
+  std::vector<CharSet> fixed_;  // one character each
+  std::optional<CharSet> tail_;  // repeated: '*' or '+'
+  bool tail_at_least_one_ = false;
+  bool to_end_ = false;  // '$'
+};
 
 class FastSchema {
  public:
@@ -34,6 +52,7 @@ class FastSchema {
     std::optional<double> minimum, maximum;
     std::optional<std::uint64_t> min_length, max_length, min_items, max_items;
     std::optional<std::regex> pattern;
+    std::optional<SimplePattern> simple_pattern;  // the same pattern, without std::regex
     bool unique_items = false;
     int items = -1;                // one schema for every item
     std::optional<std::vector<int>> tuple;  // items given as an array

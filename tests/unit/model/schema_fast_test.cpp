@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <regex>
 
 #include "model/json_positions.h"
 #include "model/schema_check.h"
@@ -68,11 +70,14 @@ TEST_CASE("fast schema check: the project's schema compiles, so a valid descript
 TEST_CASE("fast schema check: it agrees with valijson on every test descriptor and the fuzz corpus") {
   std::vector<std::string> files = test::json_files_in(test::examples_dir());
   for (const auto& f : test::json_files_in(test::invalid_dir())) files.push_back(f);
-  // The fuzzer's corpus, when a fuzz run left one in this build tree.
-  const std::filesystem::path corpus = std::filesystem::current_path() / "../../../fuzz/corpus";
-  std::error_code ec;
-  if (std::filesystem::is_directory(corpus, ec))
-    for (const auto& e : std::filesystem::directory_iterator(corpus, ec)) files.push_back(e.path().string());
+  // The fuzzer's corpus, when a fuzz run (tests/fuzz/run.sh: build-fuzz/) left one.
+  for (const std::string& corpus : {test::source_tree() + "/build-fuzz/fuzz/corpus",
+                                   std::string(std::getenv("LVS_FUZZ_BUILD") ? std::getenv("LVS_FUZZ_BUILD") : "") +
+                                       "/fuzz/corpus"}) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(corpus, ec))
+      for (const auto& e : std::filesystem::directory_iterator(corpus, ec)) files.push_back(e.path().string());
+  }
   std::size_t compared = 0;
   for (const auto& f : files) {
     auto doc = read(f);
@@ -81,6 +86,7 @@ TEST_CASE("fast schema check: it agrees with valijson on every test descriptor a
     CHECK(fast().surely_valid(*doc) == valijson_valid(*doc));
     ++compared;
   }
+  INFO(compared << " documents compared");
   CHECK(compared >= 60);
 }
 
@@ -137,4 +143,34 @@ TEST_CASE("fast schema check: one-edit mutants of the examples get valijson's ve
   INFO(mutants << " mutants, " << valid << " valid");
   CHECK(mutants > 5000);
   CHECK(valid > 500);  // both verdicts are well represented
+}
+
+TEST_CASE("simple patterns: taken only in the simple form, and they match as std::regex_search does") {
+  CHECK(SimplePattern::parse("^[A-Za-z0-9][A-Za-z0-9._-]*$"));  // the schema's name
+  CHECK(SimplePattern::parse("^/"));
+  CHECK_FALSE(SimplePattern::parse("^[^/\\s:]+$"));  // escapes and negated classes: std::regex
+  CHECK_FALSE(SimplePattern::parse("[a-z]+$"));      // unanchored
+  CHECK_FALSE(SimplePattern::parse("^a*b$"));        // a repeat before the end
+  CHECK_FALSE(SimplePattern::parse("^a.b$"));
+  CHECK_FALSE(SimplePattern::parse("^(ab)$"));
+  const std::vector<std::string> patterns{
+      "^[A-Za-z0-9][A-Za-z0-9._-]*$", "^/", "^[a-z]+$", "^ab[0-9]", "^x$", "^[-a]*$", "^[a-c-]+", "^[._]$", "^$", "^"};
+  std::vector<std::string> texts{"", "a", "A", "0", "-", ".", "_", "/", "ab", "ab1", "ab12", "x", "xx", "a-b", "-a",
+                                 "a.b_c-d", "Research-1", "research/25", "bad name", "trailing\n", "\nx", "x\n",
+                                 "caf\xc3\xa9", "\xff", std::string(64, 'a'), "/etc/lvs", "etc", "a$", "[a]", "c-", "..",
+                                 std::string(1, '\0'), "a\0b"};
+  for (int c = 1; c < 256; ++c) texts.push_back(std::string(1, static_cast<char>(c)) + "a");
+  std::size_t compared = 0;
+  for (const auto& p : patterns) {
+    auto simple = SimplePattern::parse(p);
+    INFO(p);
+    REQUIRE(simple);
+    const std::regex re(p);
+    for (const auto& t : texts) {
+      INFO(t);
+      CHECK(simple->search(t) == std::regex_search(t, re));
+      ++compared;
+    }
+  }
+  CHECK(compared > 2000);
 }
