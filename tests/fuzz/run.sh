@@ -35,78 +35,45 @@ cp "$root"/tests/unit/model/invalid/*.json "$corpus"/
 # A dictionary of the schema's words (field names and enum values) speeds up discovery.
 grep -o '"[A-Za-z0-9_.-]*"' "$root/schemas/cluster.schema.json" | sort -u >"$build/fuzz/descriptor.dict"
 
-echo "fuzz: running descriptor_fuzz for ${seconds}s"
-status=0
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$build/tests/fuzz/descriptor_fuzz" \
-    -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-    -dict="$build/fuzz/descriptor.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
-    "$corpus" || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "fuzz: FAILED (exit $status); reproducer in $artifacts" >&2
-  ls -l "$artifacts" >&2 || true
-  exit 1
-fi
-echo "fuzz: no crash in ${seconds}s"
+# run_fuzzer NAME SECONDS CORPUS ARTIFACT_PREFIX [libFuzzer options...]: exits the script on
+# any finding, leaving the reproducer in $artifacts.
+run_fuzzer() {
+  name=$1 secs=$2 dir=$3 prefix=$4
+  shift 4
+  echo "fuzz: running $name for ${secs}s"
+  status=0
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$build/tests/fuzz/$name" -max_total_time="$secs" -timeout=10 \
+      -artifact_prefix="$artifacts/$prefix" -print_final_stats=1 "$@" "$dir" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz: $name FAILED (exit $status); reproducer in $artifacts" >&2
+    ls -l "$artifacts" >&2 || true
+    exit 1
+  fi
+  echo "fuzz: $name, no crash in ${secs}s"
+}
+quarter=$(( seconds / 4 > 0 ? seconds / 4 : 1 ))
+
+run_fuzzer descriptor_fuzz "$seconds" "$corpus" "" \
+  -max_len=65536 -rss_limit_mb=2048 -dict="$build/fuzz/descriptor.dict"
 
 # VRRP adverts: seeds are valid packets (first byte: the envelope mode, see vrrp_fuzz.cpp).
-vrrp_seconds=$(( seconds / 2 > 0 ? seconds / 2 : 1 ))
 vcorpus=$build/fuzz/vrrp-corpus
 mkdir -p "$vcorpus"
 cp "$root"/tests/fuzz/vrrp-seeds/* "$vcorpus"/
-echo "fuzz: running vrrp_fuzz for ${vrrp_seconds}s"
-status=0
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$build/tests/fuzz/vrrp_fuzz" \
-    -max_total_time="$vrrp_seconds" -max_len=2048 -rss_limit_mb=1024 -timeout=10 \
-    -use_value_profile=1 -artifact_prefix="$artifacts/vrrp-" -print_final_stats=1 \
-    "$vcorpus" || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "fuzz: vrrp_fuzz FAILED (exit $status); reproducer in $artifacts" >&2
-  ls -l "$artifacts" >&2 || true
-  exit 1
-fi
-echo "fuzz: vrrp_fuzz, no crash in ${vrrp_seconds}s"
+run_fuzzer vrrp_fuzz $(( seconds / 2 > 0 ? seconds / 2 : 1 )) "$vcorpus" vrrp- \
+  -max_len=2048 -rss_limit_mb=1024 -use_value_profile=1
 
 # /proc/net/ip_vs_conn text: seeds are lines of every kind the kernel writes.
-conn_seconds=$(( seconds / 4 > 0 ? seconds / 4 : 1 ))
 ccorpus=$build/fuzz/conn-corpus
 mkdir -p "$ccorpus"
 cp "$root"/tests/fuzz/conn-seeds/* "$ccorpus"/
-echo "fuzz: running connections_fuzz for ${conn_seconds}s"
-status=0
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$build/tests/fuzz/connections_fuzz" \
-    -max_total_time="$conn_seconds" -max_len=8192 -rss_limit_mb=1024 -timeout=10 \
-    -artifact_prefix="$artifacts/conn-" -print_final_stats=1 \
-    "$ccorpus" || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "fuzz: connections_fuzz FAILED (exit $status); reproducer in $artifacts" >&2
-  ls -l "$artifacts" >&2 || true
-  exit 1
-fi
-echo "fuzz: connections_fuzz, no crash in ${conn_seconds}s"
+run_fuzzer connections_fuzz "$quarter" "$ccorpus" conn- -max_len=8192 -rss_limit_mb=1024
 
 # keepalived.conf import: seeds are keepalived's samples (when installed) and the reference.
-ka_seconds=$(( seconds / 4 > 0 ? seconds / 4 : 1 ))
 kcorpus=$build/fuzz/keepalived-corpus
 mkdir -p "$kcorpus"
 cp "$root"/tests/kernel/keepalived_import/*.conf "$kcorpus"/
 cp /usr/share/doc/keepalived/samples/keepalived.conf.* "$kcorpus"/ 2>/dev/null || true
-echo "fuzz: running keepalived_fuzz for ${ka_seconds}s"
-status=0
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$build/tests/fuzz/keepalived_fuzz" \
-    -max_total_time="$ka_seconds" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
-    -artifact_prefix="$artifacts/keepalived-" -print_final_stats=1 \
-    "$kcorpus" || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "fuzz: keepalived_fuzz FAILED (exit $status); reproducer in $artifacts" >&2
-  ls -l "$artifacts" >&2 || true
-  exit 1
-fi
-echo "fuzz: keepalived_fuzz, no crash in ${ka_seconds}s"
+run_fuzzer keepalived_fuzz "$quarter" "$kcorpus" keepalived- -max_len=16384 -rss_limit_mb=2048
