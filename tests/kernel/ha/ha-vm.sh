@@ -21,6 +21,8 @@
 #      again on lb1 removes them first.
 #   7. split brain: lb2 cut off from the private bridge (links up) becomes master too;
 #      healed, it steps down and only lb1 holds the VIPs.
+#   8. both lvsd restarted at once (SIGTERM both, start both): they elect lb1 again,
+#      only lb1 holds the VIPs, and the held connections still echo.
 # Throughout, 6 held connections must keep echoing. A stream of new connections (one
 # per 50 ms) runs through each phase; its failures are counted and printed (see the
 # end for why they are not asserted). Prints PASS/FAIL per check.
@@ -196,6 +198,17 @@ echo "figures: split brain healed: lb2 backup after $(( ($(date +%s%N) - healed)
 check "healed: lb1 holds the VIPs" holds_vips lb1
 sleep 1
 check "held connections echo after the split brain" ping_held 9
+
+# === 8. both nodes restarted ====================================================================
+kill -TERM "${lvsd_pid[lb1]}" "${lvsd_pid[lb2]}"; wait "${lvsd_pid[lb1]}" "${lvsd_pid[lb2]}" 2>/dev/null
+check "both stopped: neither holds a VIP" bash -c "$(declare -f has_vip holds_none); VIP=$VIP GW=$GW; holds_none lb1 && holds_none lb2"
+start_lvsd lb1
+start_lvsd lb2
+check "both restarted: lb1 is master again" wait_state lb1 master 100
+check "lb2 is backup" wait_state lb2 backup 50
+check "only lb1 holds the VIPs" bash -c "$(declare -f has_vip holds_vips holds_none); VIP=$VIP GW=$GW; holds_vips lb1 && holds_none lb2"
+sleep 1
+check "held connections echo after both restarted" ping_held 10
 
 # === figures and the client's view ========================================================================
 echo "figures: planned hand-over, request to first greeting on the new master: ${handover_ms:-?} ms"
