@@ -19,7 +19,7 @@ Access access_for(const PeerCred& peer, const AccessPolicy& policy) {
 
 bool allowed(Command command, Access access) {
   if (access == Access::admin) return true;
-  if (access == Access::read) return command == Command::status || command == Command::ha_status;
+  if (access == Access::read) return command == Command::status || command == Command::ha_status || command == Command::events;
   return false;
 }
 

@@ -33,7 +33,7 @@ struct AccessPolicy {
 
 enum class Access { none, read, admin };
 Access access_for(const PeerCred& peer, const AccessPolicy& policy);
-// status and ha-status need read access; everything else admin.
+// status, ha-status and events need read access; everything else admin.
 bool allowed(Command command, Access access);
 
 // {"ok":false,"error":"..."} as one line, without the newline.

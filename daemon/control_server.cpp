@@ -269,6 +269,12 @@ void ControlServer::on_client(std::uint64_t id, std::uint32_t events) {
 
 void ControlServer::process(Client& c) {
   const std::uint64_t id = c.id;
+  if (c.subscriber) {
+    c.in.clear();
+    if (c.eof) drop(id, nullptr);
+    else update_events(c);
+    return;
+  }
   c.in_process = true;
   // The next request waits until the last reply is out: one reply buffered at most.
   while (!c.busy && !c.close_after && c.out.empty()) {
@@ -301,6 +307,14 @@ void ControlServer::process(Client& c) {
       if (!send(c, error_reply(std::string("permission denied: ") + to_string(request->command) +
                           (c.access == Access::read ? " needs the admin group" : " needs the read or admin group")))) return;
       continue;
+    }
+    if (request->command == Command::events) {
+      // From now on this client only receives; what it sends is read and ignored.
+      log_.info("control: events subscriber, uid " + std::to_string(c.peer.uid));
+      c.subscriber = true;
+      c.in.clear();
+      if (!send(c, dump_line(nlohmann::json{{"ok", true}, {"events", true}}))) return;
+      break;
     }
     if (request->command != Command::status)
       log_.info("control: " + std::string(to_string(request->command)) + " from uid " + std::to_string(c.peer.uid) +
@@ -361,7 +375,8 @@ void ControlServer::update_events(Client& c) {
   std::uint32_t ev = 0;
   if (!c.out.empty()) ev |= EPOLLOUT;
   // Read only while a request can be taken and a line can still fit.
-  if (!c.busy && !c.close_after && !c.eof && c.out.empty()) ev |= EPOLLIN;
+  // A subscriber is read all the time, only to see it leave.
+  if (!c.busy && !c.close_after && !c.eof && (c.out.empty() || c.subscriber)) ev |= EPOLLIN;
   if (ev != c.events) {
     if (loop_.modify(c.fd, ev)) c.events = ev;
   }
@@ -374,6 +389,23 @@ void ControlServer::drop(std::uint64_t id, const char* why) {
   loop_.remove(it->second->fd);
   ::close(it->second->fd);
   clients_.erase(it);
+}
+
+void ControlServer::publish(const nlohmann::json& event) {
+  const std::string line = dump_line(event);
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, c] : clients_)
+    if (c->subscriber) ids.push_back(id);
+  for (auto id : ids) {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) continue;
+    Client& c = *it->second;
+    if (c.out.size() + line.size() > limits_.max_event_backlog) {
+      drop(id, "did not read its events");
+      continue;
+    }
+    send(c, line);
+  }
 }
 
 std::optional<lvs::health::TimePoint> ControlServer::sweep() {
@@ -394,6 +426,7 @@ std::optional<lvs::health::TimePoint> ControlServer::sweep() {
   for (auto& [id, c] : clients_) {
     if (c->busy) continue;  // waiting for us, not for the client
     const bool replying = !c->out.empty();
+    if (c->subscriber && !replying) continue;  // waiting for events: not idle
     const auto expires = replying ? c->reply_since + limits_.reply_timeout : c->last_activity + limits_.idle_timeout;
     if (expires <= now) expired.emplace_back(id, replying ? "did not read its reply in time" : "idle");
     else earlier(expires);

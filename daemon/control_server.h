@@ -34,6 +34,9 @@ struct ControlLimits {
   std::chrono::milliseconds reply_timeout{10000};
   // Not accepting for this long after accept() ran out of descriptors or memory.
   std::chrono::milliseconds accept_backoff{1000};
+  // Bytes of events a subscriber has not taken yet; one more event and it is dropped
+  // (as is a subscriber whose backlog is older than reply_timeout).
+  std::size_t max_event_backlog = 256 * 1024;
   // At most one warning per uid per interval about its refused requests or connections.
   std::chrono::milliseconds warn_interval{60000};
 };
@@ -61,6 +64,9 @@ class ControlServer {
   // a backoff; returns when it has work next.
   std::optional<lvs::health::TimePoint> sweep();
   std::size_t clients() const { return clients_.size(); }
+  // One JSON line to every client that sent {"command":"events"}. Never blocks: a
+  // subscriber that does not keep up is dropped.
+  void publish(const nlohmann::json& event);
   // Replaces SO_PEERCRED/SO_PEERGROUPS (tests).
   void set_peer_lookup(PeerLookup lookup) { peer_lookup_ = std::move(lookup); }
 
@@ -76,6 +82,7 @@ class ControlServer {
     bool close_after = false;   // close once `out` is written
     bool eof = false;           // the client shut down its side: answer, then close
     bool in_process = false;    // process() is on the stack for this client
+    bool subscriber = false;    // sent "events": gets event lines, sends nothing more
     std::uint32_t events = 1u;  // EPOLLIN (0x001), as registered at accept
     lvs::health::TimePoint last_activity;  // accepted, last request line, last reply out
     lvs::health::TimePoint reply_since;    // when `out` last became non-empty

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "control/events.h"
 #include "daemon/overlay_builder.h"
 #include "daemon/table_lookup.h"
 #include "desired/desired_state.h"
@@ -19,6 +20,12 @@ Daemon::Daemon(DaemonOptions options, DaemonDeps deps)
               [this](const health::CheckKey& check) {
                 ++changes_;
                 ++health_epoch_;
+                if (const auto* t = health_.tracker(check)) {
+                  const auto& last = t->last_result();
+                  publish(lvs::control::HealthEvent{deps_.wall_clock(), health::describe(check.probe),
+                                                    std::string(health::to_string(t->health())),
+                                                    last ? last->message : std::string()});
+                }
                 auto it = check_services_.find(check);
                 if (it == check_services_.end()) mark_all_dirty();
                 else
@@ -147,6 +154,10 @@ std::optional<StartFailure> Daemon::start() {
     }
     ha_ = std::move(*ha);
     if (ha_) {
+      ha_->set_observer([this](lvs::ha::State from, lvs::ha::State to, const std::string& why) {
+        publish(lvs::control::HaEvent{deps_.wall_clock(), ha_->settings().self.name,
+                                      std::string(lvs::ha::to_string(from)), std::string(lvs::ha::to_string(to)), why});
+      });
       if (auto s = ha_->start(deps_.clock.now()); !s) {
         deps_.log.error("ha: cannot start: " + s.error().describe());
         return StartFailure::environment;

@@ -63,6 +63,9 @@ struct DaemonDeps {
   // Builds the HA part for a descriptor (nullptr without an `ha` section). Empty: lvsd
   // runs no HA at all (unit tests of other parts).
   std::function<lvs::Result<std::unique_ptr<HaPart>>(const lvs::model::Cluster&)> make_ha = {};
+  // Writes one event (HA state change, health edge, drain/enable) to the control
+  // socket's subscribers. Empty: events go nowhere.
+  std::function<void(const nlohmann::json&)> publish = {};
 };
 
 // Why start() failed, as the process exit status says it.
@@ -202,6 +205,9 @@ class Daemon {
   nlohmann::json ha_command(const Request& request);
   // The IPVS table cannot be programmed: the HA part goes to Fault so the peer serves.
   void report_table_to_ha();
+  void publish(const nlohmann::json& event) const {
+    if (deps_.publish) deps_.publish(event);
+  }
 
   DaemonOptions options_;
   DaemonDeps deps_;

@@ -3,6 +3,7 @@
 #include <set>
 #include <string_view>
 
+#include "control/events.h"
 #include "control/replies.h"
 #include "daemon/daemon.h"
 #include "daemon/table_lookup.h"
@@ -73,6 +74,8 @@ nlohmann::json Daemon::admin_command(const Request& request) {
   }
   if (*changed != 0) {
     ++changes_;
+    for (const auto& t : targets)
+      publish(control::AdminEvent{deps_.wall_clock(), t.service, endpoint(t.real), admin_word(t.service, t.real)});
     for (const Slot* s : *slots) mark_dirty(s->service);
     reconcile_now();  // the weight changes now, not at the next tick
   }
@@ -149,6 +152,9 @@ void Daemon::handle(const Request& request, Reply reply) {
     case Command::ha_status:
     case Command::ha_failover:
     case Command::ha_resume: reply(ha_command(request)); return;
+    case Command::events:  // the control server keeps subscribers itself
+      reply(control::ErrorReply{"events are served by the control socket", {}});
+      return;
   }
 }
 

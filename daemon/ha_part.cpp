@@ -253,6 +253,7 @@ void HaPart::on_state(lvs::ha::State from, lvs::ha::State to, const std::string&
   ++transitions_[{from, to}];
   const std::string to_word(lvs::ha::to_string(to));
   deps_.log.notice("ha: " + std::string(lvs::ha::to_string(from)) + " -> " + to_word + " (" + why + ")");
+  if (observer_) observer_(from, to, why);
   if (settings_.ha.notify.empty()) return;
   auto argv = settings_.ha.notify;
   argv.push_back(to_word);

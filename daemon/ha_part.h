@@ -89,6 +89,10 @@ class HaPart {
   lvs::ha::State state() const { return node_->machine().state(); }
   bool held() const { return node_->machine().held(); }
   const lvs::ha::HaSettings& settings() const { return settings_; }
+  // Called on every state change after the log line and the notify command (the
+  // daemon publishes it on the control socket).
+  using StateObserver = std::function<void(lvs::ha::State from, lvs::ha::State to, const std::string& why)>;
+  void set_observer(StateObserver observer) { observer_ = std::move(observer); }
 
  private:
   HaPart(HaPartDeps deps, lvs::ha::HaSettings settings, std::unique_ptr<lvs::ha::PacketIo> io, int fd);
@@ -108,6 +112,7 @@ class HaPart {
   std::optional<lvs::ha::TimePoint> next_link_check_;
   std::optional<lvs::ha::TimePoint> next_sync_check_;
   std::map<std::pair<lvs::ha::State, lvs::ha::State>, std::uint64_t> transitions_;
+  StateObserver observer_;
 };
 
 // The part's state as the control protocol reports it.

@@ -193,6 +193,11 @@ int run(const CliOptions& cli, Logger& log) {
                   *local};
     return HaPart::create(c, cli.node, std::move(hd));
   };
+  // Events go to the control socket's subscribers; the server is made after the daemon.
+  ControlServer* events_to = nullptr;
+  deps.publish = [&events_to](const nlohmann::json& event) {
+    if (events_to) events_to->publish(event);
+  };
   std::optional<Daemon> daemon_holder;
   try {
     daemon_holder.emplace(dopt, deps);
@@ -213,6 +218,7 @@ int run(const CliOptions& cli, Logger& log) {
                          if (r.command == Command::reload) notifier.ready();
                        },
                        control_limits);
+  events_to = &server;
   if (auto l = server.listen(cli.control_socket); !l) {
     log.error("control: " + l.error().describe());
     return kExitStartFailed;

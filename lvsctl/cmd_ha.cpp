@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "control/events.h"
 #include "control/ha.h"
 #include "control_client.h"
 #include "ha_text.h"
@@ -31,6 +32,45 @@ void ha_call(const std::string& socket, lvs::control::Command command, bool as_j
   exit_code = kExitOk;
 }
 
+// ha status --follow: the report, then one line per event until lvsd goes away.
+void follow(const std::string& socket, bool as_json, int& exit_code) {
+  exit_code = kExitError;
+  auto client = ControlClient::connect(socket);
+  if (!client) {
+    std::fprintf(stderr, "lvsctl: %s\n", client.error().describe().c_str());
+    return;
+  }
+  for (auto command : {lvs::control::Command::ha_status, lvs::control::Command::events}) {
+    auto reply = client->request(lvs::control::request_for(command));
+    if (!reply) {
+      std::fprintf(stderr, "lvsctl: %s\n", reply.error().describe().c_str());
+      return;
+    }
+    if (auto no = lvs::control::refusal(*reply)) {
+      std::fprintf(stderr, "lvsctl: %s\n", no->error.c_str());
+      exit_code = kExitDiffers;
+      return;
+    }
+    if (command == lvs::control::Command::events) break;
+    auto ha = decode_reply(*reply, lvs::control::decode_ha);
+    if (!ha) return;
+    std::string out = as_json ? nlohmann::json(*ha).dump() + "\n" : ha_text(*ha);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  }
+  for (;;) {
+    auto event = client->next_line(std::chrono::hours(24));
+    if (!event) {
+      if (event.error().code == ETIMEDOUT) continue;
+      std::fprintf(stderr, "lvsctl: %s\n", event.error().describe().c_str());
+      return;
+    }
+    const std::string line = (as_json ? event->dump() : lvs::control::event_text(*event)) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 void add_ha_command(CLI::App& app, int& exit_code) {
@@ -56,8 +96,13 @@ void add_ha_command(CLI::App& app, int& exit_code) {
     cmd->footer("Exit status: 0 done; 2 lvsd unreachable, refused (it runs no HA) or a bad reply.");
     if (s.command == lvs::control::Command::ha_failover)
       cmd->add_flag("--force", *force, "hand over even when no standby has reported recently");
-    cmd->callback([socket, as_json, force, command = s.command, &exit_code] {
-      ha_call(*socket, command, *as_json, *force, exit_code);
+    auto follow_on = std::make_shared<bool>(false);
+    if (s.command == lvs::control::Command::ha_status)
+      cmd->add_flag("--follow", *follow_on,
+                    "then print each event (HA state change, health edge, drain/enable) as lvsd sends it");
+    cmd->callback([socket, as_json, force, follow_on, command = s.command, &exit_code] {
+      if (*follow_on) follow(*socket, *as_json, exit_code);
+      else ha_call(*socket, command, *as_json, *force, exit_code);
     });
   }
 }

@@ -42,6 +42,10 @@ lvs::Result<nlohmann::json> ControlClient::request(const nlohmann::json& request
     if (n <= 0) return lvs::Error{errno, "cannot send the request to lvsd"};
     done += static_cast<std::size_t>(n);
   }
+  return next_line(timeout);
+}
+
+lvs::Result<nlohmann::json> ControlClient::next_line(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (auto nl = buffer_.find('\n'); nl != std::string::npos) {

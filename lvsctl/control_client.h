@@ -28,6 +28,8 @@ class ControlClient {
   // Sends `request`, waits up to `timeout` for the reply line.
   [[nodiscard]] lvs::Result<nlohmann::json> request(const nlohmann::json& request,
                                                     std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The next line lvsd sends (after {"command":"events"}: the next event).
+  [[nodiscard]] lvs::Result<nlohmann::json> next_line(std::chrono::milliseconds timeout);
 
  private:
   explicit ControlClient(int fd) : fd_(fd) {}

@@ -18,6 +18,7 @@ const char* to_string(Command c) {
     case Command::ha_status: return "ha-status";
     case Command::ha_failover: return "ha-failover";
     case Command::ha_resume: return "ha-resume";
+    case Command::events: return "events";
   }
   return "?";
 }
@@ -38,7 +39,7 @@ Result<Request> parse_request(std::string_view line) {
   Request r;
   static constexpr Command all[] = {Command::status,    Command::drain,       Command::enable,
                                     Command::check,     Command::reload,      Command::ha_status,
-                                    Command::ha_failover, Command::ha_resume};
+                                    Command::ha_failover, Command::ha_resume, Command::events};
   auto it = std::find_if(std::begin(all), std::end(all), [&](Command c) { return name == to_string(c); });
   if (it == std::end(all)) return bad("unknown command \"" + name.substr(0, 64) + "\"");
   r.command = *it;

@@ -14,7 +14,7 @@ namespace lvs::control {
 
 inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
 
-enum class Command { status, drain, enable, check, reload, ha_status, ha_failover, ha_resume };
+enum class Command { status, drain, enable, check, reload, ha_status, ha_failover, ha_resume, events };
 const char* to_string(Command);
 
 struct Request {

@@ -52,8 +52,11 @@ std::vector<Action> VrrpMachine::enter(State next, TimePoint now, std::vector<Ac
   switch (next) {
     case State::master:
       master_down_at_.reset();
-      actions.push_back({ActionKind::take_vips});
+      // RFC 5798 6.4.2: the advert first, then the addresses. The peer hears the new
+      // master at once, before the VIP work (a held ex-master would otherwise take
+      // them back if adding them is slow).
       actions.push_back({ActionKind::send_advert, config_.priority});
+      actions.push_back({ActionKind::take_vips});
       advert_at_ = now + own_interval();
       break;
     case State::backup:

@@ -12,7 +12,7 @@
 //  Backup     advert prio >= ours, or no preempt Backup   learn interval, re-arm master-down
 //             (or held after a hand-over)
 //  Backup     advert prio < ours, may preempt    Backup   ignore it (master-down runs out)
-//  Backup     master-down timer                  Master   take VIPs, send advert, arm advert
+//  Backup     master-down timer                  Master   send advert, take VIPs, arm advert
 //  Master     advert timer                       Master   send advert, re-arm
 //  Master     advert prio 0                      Master   send advert, re-arm
 //  Master     advert prio > ours, or equal with  Backup   drop VIPs, learn interval,

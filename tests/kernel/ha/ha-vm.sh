@@ -6,8 +6,10 @@
 # and both sync daemons run on both, so connections held through the VIP survive:
 #   1. lb1 becomes master and holds the public VIP and the reals' gateway; lb2 holds
 #      neither; both tables have the service.
+#   1b. a reload adds a VIP live: refused on the master while lb2 still runs the old
+#      list, then lb2 reloaded, then lb1: lb1 holds the new VIP, nobody changed state.
 #   2. planned hand-over (`ha failover` on lb1, accepted because lb2 sends standby
-#      reports): the VIP answers from lb2, timed from the request to a client's first
+#      reports; lb2's `ha status --follow` shows its backup -> master event): the VIP answers from lb2, timed from the request to a client's first
 #      greeting; lb1 stays standby (held) and says so.
 #   3. `ha resume` on lb1: it takes the VIPs back (preempt).
 #   4. SIGTERM on lb1's lvsd: priority 0, lb2 takes over at once, lb1 holds no VIP;
@@ -19,6 +21,8 @@
 #      again on lb1 removes them first.
 #   7. split brain: lb2 cut off from the private bridge (links up) becomes master too;
 #      healed, it steps down and only lb1 holds the VIPs.
+#   8. both lvsd restarted at once (SIGTERM both, start both): they elect lb1 again,
+#      only lb1 holds the VIPs, and the held connections still echo.
 # Throughout, 6 held connections must keep echoing. A stream of new connections (one
 # per 50 ms) runs through each phase; its failures are counted and printed (see the
 # end for why they are not asserted). Prints PASS/FAIL per check.
@@ -97,17 +101,42 @@ probe_stop() {  # probe_stop PHASE: keeps "ok N failed M" of that phase in phase
 sleep 2  # let the held connections be synced to lb2 (the sync daemon sends in batches)
 check "held connections echo" ping_held 1
 
+# === 1b. a VIP added by reload ==================================================================
+for lb in lb1 lb2; do
+    sed -i 's|{ "address": "'"$VIP"'/24", "interface": "eth0" },|&\n      { "address": "192.0.2.11/24", "interface": "eth0" },|' "$WORK/$lb/cluster.json"
+done
+ctl lb1 reload > /dev/null 2> "$WORK/reload.err"
+check "reload with a new VIP on the master first: refused (exit 1)" test "$?" = 1
+check "the refusal says to reload the standby first" grep -q "still runs the old list: reload it first" "$WORK/reload.err"
+check "lb2 (standby) reloads first" ctl lb2 reload
+reloaded=""
+for i in $(seq 30); do ctl lb1 reload > /dev/null 2>&1 && { reloaded=yes; break; }; sleep 0.2; done
+check "then lb1 (master) reloads" test -n "$reloaded"
+check "lb1 holds the new VIP" has_vip lb1 192.0.2.11 eth0
+check "lb1 is still master" wait_state lb1 master 1
+check "lb2 is still backup" wait_state lb2 backup 1
+check "lb2 holds no new VIP" bash -c "$(declare -f has_vip); ! has_vip lb2 192.0.2.11 eth0"
+check "the client reaches the new VIP (lb1 announced it)" ip netns exec client ping -c 1 -W 2 192.0.2.11
+check "lb1 logged the reload" grep -q "ha: reloaded (priority 200, adverts every 100 ms, VIPs added: 192.0.2.11/24 on eth0)" "$WORK/lvsd-lb1.log"
+check "held connections echo after the reload" ping_held 2
+
 # === 2. planned hand-over =======================================================================
 probe_start failover
+"$LVSCTL" ha status --follow --json --socket "$WORK/lb2/control.sock" > "$WORK/events-lb2.out" 2>&1 &
+follow_pid=$!
+extra_pids="$follow_pid"
+sleep 0.5
 check "ha failover on lb1: the VIP answers from lb2" takeover lb1 '{"command":"ha-failover"}'
 handover_ms=$(awk '/^takeover_ms/ { print $2 }' "$WORK/takeover.out")
 check "lvsd accepted the hand-over (lb2 reported as standby)" grep -q "^reply_ok True" "$WORK/takeover.out"
 check "lb2 is master" wait_state lb2 master 50
+kill "$follow_pid" 2>/dev/null; wait "$follow_pid" 2>/dev/null
+check "lb2's event stream told of its backup -> master" grep -q '"event":"ha".*"from":"backup".*"to":"master"' "$WORK/events-lb2.out"
 check "lb1 is backup and holds no VIP" bash -c "$(declare -f has_vip holds_none); VIP=$VIP GW=$GW holds_none lb1"
 check "lb1 says it is held" bash -c "\"$LVSCTL\" ha status --socket \"$WORK/lb1/control.sock\" | grep -q 'held as standby'"
 sleep 1
 check "lb1 stays standby although its priority is higher" wait_state lb1 backup 1
-check "held connections echo after the hand-over" ping_held 2
+check "held connections echo after the hand-over" ping_held 3
 probe_stop failover
 
 # === 3. resume ====================================================================================
@@ -117,7 +146,7 @@ check "ha resume: lb1 takes the VIPs back" wait_state lb1 master 50
 check "lb2 steps down" wait_state lb2 backup 50
 check "lb2 holds no VIP after stepping down" wait_holds_none lb2
 sleep 1
-check "held connections echo after the way back" ping_held 3
+check "held connections echo after the way back" ping_held 4
 probe_stop resume
 
 # === 4. SIGTERM on the master, then its restart =======================================================
@@ -125,7 +154,7 @@ probe_start sigterm
 kill -TERM "${lvsd_pid[lb1]}"; wait "${lvsd_pid[lb1]}" 2>/dev/null
 check "SIGTERM: lb1 left no VIP" holds_none lb1
 check "lb2 took over" wait_state lb2 master 20
-check "held connections echo with lb1's lvsd stopped" ping_held 4
+check "held connections echo with lb1's lvsd stopped" ping_held 5
 ctl lb2 ha failover > /dev/null 2> "$WORK/refused.err"
 check "ha failover on lb2 with no standby left is refused (exit 1)" test "$?" = 1
 check "the refusal says why" grep -q "no hand-over: .* standby" "$WORK/refused.err"
@@ -136,7 +165,7 @@ start_lvsd lb1
 check "lvsd back on lb1 preempts" wait_state lb1 master 100
 check "lb2 steps down again" wait_state lb2 backup 50
 sleep 1
-check "held connections echo after the restart" ping_held 5
+check "held connections echo after the restart" ping_held 6
 probe_stop restart
 
 # === 5. a dead link ===================================================================================
@@ -148,7 +177,7 @@ check "lb2 serves" wait_state lb2 master 30
 ip -n lb1 link set eth0 up
 check "link up: lb1 master again" wait_state lb1 master 100
 sleep 1
-check "held connections echo after the link came back" ping_held 6
+check "held connections echo after the link came back" ping_held 7
 probe_stop link
 
 # === 6. a crash ===========================================================================================
@@ -161,7 +190,7 @@ for i in $(seq 100); do ctl lb1 ha status > /dev/null 2>&1 && break; sleep 0.1; 
 check "lvsd on lb1 removed the stray VIPs at start" grep -q "removed VIP $VIP/24 left on eth0" "$WORK/lvsd-lb1.log"
 check "lb1 preempts back" wait_state lb1 master 100
 sleep 1
-check "held connections echo after the crash" ping_held 7
+check "held connections echo after the crash" ping_held 8
 probe_stop crash
 
 # === 7. split brain ==========================================================================================
@@ -177,7 +206,18 @@ check "healed: lb2 holds no VIP" wait_holds_none lb2
 echo "figures: split brain healed: lb2 backup after $(( ($(date +%s%N) - healed) / 1000000 )) ms (polled, 100 ms adverts)"
 check "healed: lb1 holds the VIPs" holds_vips lb1
 sleep 1
-check "held connections echo after the split brain" ping_held 8
+check "held connections echo after the split brain" ping_held 9
+
+# === 8. both nodes restarted ====================================================================
+kill -TERM "${lvsd_pid[lb1]}" "${lvsd_pid[lb2]}"; wait "${lvsd_pid[lb1]}" "${lvsd_pid[lb2]}" 2>/dev/null
+check "both stopped: neither holds a VIP" bash -c "$(declare -f has_vip holds_none); VIP=$VIP GW=$GW; holds_none lb1 && holds_none lb2"
+start_lvsd lb1
+start_lvsd lb2
+check "both restarted: lb1 is master again" wait_state lb1 master 100
+check "lb2 is backup" wait_state lb2 backup 50
+check "only lb1 holds the VIPs" bash -c "$(declare -f has_vip holds_vips holds_none); VIP=$VIP GW=$GW; holds_vips lb1 && holds_none lb2"
+sleep 1
+check "held connections echo after both restarted" ping_held 10
 
 # === figures and the client's view ========================================================================
 echo "figures: planned hand-over, request to first greeting on the new master: ${handover_ms:-?} ms"

@@ -420,3 +420,38 @@ TEST_CASE("control socket: out of descriptors at accept, it stops listening for 
   CHECK(s.logged("accepting clients again") == 1);
   ::close(fd);
 }
+
+TEST_CASE("control socket: an events subscriber gets each published line; one that does not read is dropped") {
+  lvsd::ControlLimits limits;
+  limits.max_event_backlog = 64 * 1024;
+  Server s(limits);
+  int fd = connect_to(s.path);
+  send_all(fd, "{\"command\":\"events\"}\n", s);
+  CHECK(reply_of(read_line(fd, s))["events"] == true);
+  CHECK(s.seen.empty());  // the server keeps subscribers itself
+  s.server.publish(nlohmann::json{{"event", "ha"}, {"to", "master"}});
+  CHECK(reply_of(read_line(fd, s))["to"] == "master");
+  // Not idle while it waits for events.
+  s.clock.advance(120s);
+  s.server.sweep();
+  CHECK(s.server.clients() == 1);
+  // It stops reading: publishing goes on without blocking and the backlog is capped;
+  // past the cap the subscriber is dropped, and the next publish is to nobody.
+  const std::string big(1000, 'x');
+  for (int i = 0; i < 2000 && s.server.clients() == 1; ++i) s.server.publish(nlohmann::json{{"event", "x"}, {"pad", big}});
+  CHECK(s.server.clients() == 0);
+  CHECK(s.logged("did not read its events") == 1);
+  s.server.publish(nlohmann::json{{"event", "ha"}});
+  ::close(fd);
+}
+
+TEST_CASE("control socket: a reader may subscribe to events; a subscriber that leaves is forgotten") {
+  Server s;
+  s.server.set_peer_lookup([](int) { return lvsd::PeerCred{1000, 991, {}}; });  // read group
+  int fd = connect_to(s.path);
+  send_all(fd, "{\"command\":\"events\"}\n", s);
+  CHECK(reply_of(read_line(fd, s))["ok"] == true);
+  ::close(fd);
+  for (int i = 0; i < 5; ++i) s.turn();
+  CHECK(s.server.clients() == 0);
+}

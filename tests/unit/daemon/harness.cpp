@@ -116,6 +116,7 @@ std::optional<StartFailure> Harness::start() {
       env,
       {},
       make_ha,
+      [this](const nlohmann::json& event) { events.push_back(event); },
   };
   daemon = std::make_unique<Daemon>(o, deps);
   return daemon->start();

@@ -75,6 +75,7 @@ struct Harness {
   std::unique_ptr<Daemon> daemon;
   // Handed to the daemon as DaemonDeps::make_ha (empty: no HA, as most tests want).
   std::function<lvs::Result<std::unique_ptr<HaPart>>(const lvs::model::Cluster&)> make_ha;
+  std::vector<nlohmann::json> events;  // what the daemon published for subscribers
 };
 
 }  // namespace lvsd::test

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "../daemon/harness.h"
+#include "control/events.h"
 #include "daemon/control_protocol.h"
 
 using namespace std::chrono_literals;
@@ -324,4 +325,25 @@ TEST_CASE("daemon ha: metrics show the VRRP state, adverts sent, drop reasons an
   const auto sent = rig.h.daemon->ha()->node_status().counters.sent;
   CHECK(sent >= 1);
   CHECK(m.find("\nlvsd_ha_adverts_sent_total " + std::to_string(sent) + "\n") != std::string::npos);
+}
+
+TEST_CASE("daemon ha: every state change is published as an event, and so are drains") {
+  HaRig rig;
+  REQUIRE_FALSE(rig.h.start());
+  rig.h.run_for(4s);
+  std::vector<nlohmann::json> ha;
+  for (const auto& e : rig.h.events)
+    if (e["event"] == "ha") ha.push_back(e);
+  REQUIRE(ha.size() == 2);
+  CHECK(ha[0]["from"] == "initialize");
+  CHECK(ha[0]["to"] == "backup");
+  CHECK(ha[1] == nlohmann::json{{"event", "ha"}, {"at", rig.h.wall}, {"node", "lb1"}, {"from", "backup"},
+                                {"to", "master"}, {"why", "no advert from the master for the master-down interval"}});
+  lvs::control::Request drain;
+  drain.command = Command::drain;
+  drain.real = lvsd::test::kA;
+  REQUIRE(rig.h.request(drain)["ok"] == true);
+  CHECK(rig.h.events.back()["event"] == "admin");
+  CHECK(rig.h.events.back()["admin"] == "draining");
+  CHECK(lvs::control::event_text(ha[1]).find(" ha: lb1 backup -> master (no advert") != std::string::npos);
 }

@@ -315,3 +315,17 @@ TEST_CASE("vrrp machine: two machines wired back to back elect one master and ha
   CHECK(b.state() == State::master);
   CHECK(a.state() == State::backup);
 }
+
+TEST_CASE("vrrp machine: a new master sends its advert before it takes the VIPs (RFC 5798 6.4.2)") {
+  VrrpMachine m(config(100));
+  TimePoint now{};
+  (void)m.start(now, true);
+  auto acts = run_until(m, now, now + 5s);
+  REQUIRE(m.state() == State::master);
+  std::vector<ActionKind> order;
+  for (const auto& a : acts)
+    if (a.kind == ActionKind::send_advert || a.kind == ActionKind::take_vips) order.push_back(a.kind);
+  REQUIRE(order.size() >= 2);
+  CHECK(order[0] == ActionKind::send_advert);
+  CHECK(order[1] == ActionKind::take_vips);
+}
