@@ -93,7 +93,9 @@ void add_ha_command(CLI::App& app, int& exit_code) {
     auto* cmd = ha->add_subcommand(s.name, s.help);
     add_socket_option(*cmd, *socket);
     cmd->add_flag("--json", *as_json, "print the HA report as JSON");
-    cmd->footer("Exit status: 0 done; 2 lvsd unreachable, refused (it runs no HA) or a bad reply.");
+    cmd->footer(
+        "Exit status: 0 done; 1 lvsd refused (it runs no HA, permission denied, or for failover: no standby "
+        "heard from recently, see --force); 2 lvsd unreachable, gone (--follow) or a bad reply.");
     if (s.command == lvs::control::Command::ha_failover)
       cmd->add_flag("--force", *force, "hand over even when no standby has reported recently");
     auto follow_on = std::make_shared<bool>(false);
