@@ -97,6 +97,20 @@ bool Daemon::metrics_step(MetricsCursor& c, std::string& out, std::size_t budget
     const health::Tracker* t = s.check ? tracker_of(*s.check) : nullptr;
     return !s.check ? "unchecked" : !t || t->health() == health::Health::up ? "up" : "down";
   };
+  // A service's reals are next to each other in slots_: one lookup of their service
+  // in the table serves them all (valid within this call only).
+  std::optional<std::size_t> looked_up;
+  const ipvs::ServiceState* kernel_service = nullptr;
+  auto find_dest = [&](const Slot& s) -> const ipvs::DestinationState* {
+    if (looked_up != s.service) {
+      kernel_service = table_.find(lvs::desired::service_key(cluster_->virtual_services[s.service]));
+      looked_up = s.service;
+    }
+    if (kernel_service)
+      for (const auto& d : kernel_service->destinations)
+        if (ipvs::key_of(d.dest) == s.real) return &d;
+    return nullptr;
+  };
   std::string set;                  // the label set of the series being written
   std::optional<DrainIndex> drained;  // built in the slice that needs it: drains change between slices
 
@@ -228,7 +242,7 @@ bool Daemon::metrics_step(MetricsCursor& c, std::string& out, std::size_t budget
         v = 0u;
         for (const auto& r : vs.reals)
           if (r.address == s.real.address && r.port == s.real.port) v = r.weight;
-      } else if (const ipvs::DestinationState* d = table_.find(lvs::desired::service_key(vs), s.real)) {
+      } else if (const ipvs::DestinationState* d = find_dest(s)) {
         switch (f) {
           case 3: v = d->dest.weight; break;
           case 4: v = d->active_conns; break;
