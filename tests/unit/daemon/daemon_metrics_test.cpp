@@ -233,7 +233,7 @@ TEST_CASE("metrics: rendered in slices, the document is the one-shot one; change
   CHECK(sliced == whole);
 
   // Now the daemon runs between slices: checks, a real going down, a drain asked over the
-  // control protocol, counters read, and a reload to fewer services in the middle of a family.
+  // control protocol, counters read, and a reload with more services in the middle of a family.
   sliced.clear();
   lvsd::MetricsCursor cursor;
   int step = 0;
@@ -251,7 +251,15 @@ TEST_CASE("metrics: rendered in slices, the document is the one-shot one; change
       CHECK(h.request(r).at("ok") == true);
     }
     if (step == steps * 3 / 4) {
-      lvsd::test::write_file(h.config, big_descriptor(200));
+      // 100 services put before the others: every index now means another service, so
+      // going on where the family stood would write series again.
+      std::string more = big_descriptor(300);
+      std::string front;
+      for (int i = 0; i < 100; ++i)
+        front += R"({"name": "t)" + std::to_string(i) + R"(", "address": "192.0.2.9", "port": )" + std::to_string(2000 + i) +
+                 R"(, "scheduler": "rr", "reals": [{"address": "203.0.113.9"}]},)";
+      more.insert(more.find("\"services\": [") + 13, front);
+      lvsd::test::write_file(h.config, more);
       CHECK(h.daemon->reload().ok);
       reloaded = true;
       h.run_for(100ms);
