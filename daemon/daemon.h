@@ -133,6 +133,11 @@ class Daemon {
   // The Prometheus text exposition of everything lvsd knows (daemon/README.md, "Metrics"):
   // from memory only, nothing is read from the kernel for it.
   std::string metrics_text() const;
+  // The same in slices: appends to `out` until it grew by `budget` bytes (at least one
+  // series) or the document is complete; true when it is. The state may change between
+  // two calls: each series is as of its slice, and a reload in the middle of a per-service
+  // or per-real family ends that family there (the next ones are whole, from the new state).
+  bool metrics_step(MetricsCursor& cursor, std::string& out, std::size_t budget) const;
   // One line for systemd's STATUS=.
   std::string status_line() const;
   // Goes up whenever status_line() may have changed (health, admin state, descriptor):

@@ -33,4 +33,14 @@ struct DaemonCounters {
   void record(const lvs::health::CheckKey& check, const lvs::health::ProbeResult& result);
 };
 
+// Where a rendering in slices (Daemon::metrics_step) stands: the loop serves other
+// events between two slices, so only indices are kept, never pointers into the state.
+// Families stay whole and in order: a slice continues the family the last one left.
+struct MetricsCursor {
+  std::size_t family = 0;  // 0: the small families, all at once; then one per service or real family
+  std::size_t item = 0;    // the next service or real (slot) of that family
+  std::uint64_t loads = 0; // descriptor loads when the family began: a reload ends it early
+  bool done = false;
+};
+
 }  // namespace lvsd

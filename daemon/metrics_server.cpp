@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -229,10 +228,11 @@ void MetricsServer::answer(Client& c, std::size_t header_end) {
     respond(c, 405, "Method Not Allowed", "only GET and HEAD\n", "Allow: GET, HEAD\r\n");
     return;
   }
-  auto body = rendering();
-  c.head = "HTTP/1.1 200 OK\r\nContent-Type: " + std::string(kContentType) +
-           "\r\nContent-Length: " + std::to_string(body->size()) + "\r\nConnection: close\r\n\r\n";
-  if (method == "GET") c.body = std::move(body);
+  c.out = "HTTP/1.1 200 OK\r\nContent-Type: " + std::string(kContentType) + "\r\nConnection: close\r\n\r\n";
+  if (method == "GET") {
+    c.step = render_();
+    ++renders_;
+  }
   c.responding = true;
   c.deadline = clock_.now() + limits_.response_timeout;
   c.in.clear();
@@ -240,7 +240,7 @@ void MetricsServer::answer(Client& c, std::size_t header_end) {
 }
 
 void MetricsServer::respond(Client& c, int code, const char* reason, std::string body_text, const std::string& extra) {
-  c.head = "HTTP/1.1 " + std::to_string(code) + " " + reason + "\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+  c.out = "HTTP/1.1 " + std::to_string(code) + " " + reason + "\r\nContent-Type: text/plain; charset=utf-8\r\n" +
            extra + "Content-Length: " + std::to_string(body_text.size()) + "\r\nConnection: close\r\n\r\n" + body_text;
   c.responding = true;
   c.deadline = clock_.now() + limits_.response_timeout;
@@ -248,48 +248,50 @@ void MetricsServer::respond(Client& c, int code, const char* reason, std::string
   c.in.shrink_to_fit();
 }
 
-std::shared_ptr<const std::string> MetricsServer::rendering() {
-  const auto now = clock_.now();
-  if (!cached_ || now - cached_at_ >= limits_.reuse_for) {
-    cached_ = std::make_shared<const std::string>(render_());
-    cached_at_ = now;
-    ++renders_;
-  }
-  return cached_;
+std::size_t MetricsServer::buffered() const {
+  std::size_t n = 0;
+  for (const auto& [id, c] : clients_) n += c->out.capacity() + c->in.capacity();
+  return n;
 }
 
 bool MetricsServer::flush(std::uint64_t id) {
   auto it = clients_.find(id);
   if (it == clients_.end()) return false;
   Client& c = *it->second;
-  const std::size_t body_size = c.body ? c.body->size() : 0;
-  const std::size_t total = c.head.size() + body_size;
-  while (c.sent < total) {
-    iovec iov[2];
-    int count = 0;
-    if (c.sent < c.head.size()) iov[count++] = {c.head.data() + c.sent, c.head.size() - c.sent};
-    if (body_size) {
-      const std::size_t from = c.sent > c.head.size() ? c.sent - c.head.size() : 0;
-      iov[count++] = {const_cast<char*>(c.body->data()) + from, body_size - from};
+  bool rendered = false;  // one slice per call: the next waits for the next loop turn
+  for (;;) {
+    while (c.sent < c.out.size()) {
+      ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        c.sent += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // Rendering more now would only pile it up here: wait until the client took this.
+        if (!loop_.modify(c.fd, EPOLLOUT)) {
+          drop(id);
+          return false;
+        }
+        return true;
+      }
+      drop(id);
+      return false;
     }
-    msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = static_cast<std::size_t>(count);
-    ssize_t n = ::sendmsg(c.fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      c.sent += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    c.out.clear();
+    c.sent = 0;
+    if (!c.step) break;
+    if (rendered) {
+      // Writable still: epoll calls again on the next turn, after the loop's other work.
       if (!loop_.modify(c.fd, EPOLLOUT)) {
         drop(id);
         return false;
       }
       return true;
     }
-    drop(id);
-    return false;
+    if (c.step(c.out, limits_.slice_bytes)) c.step = nullptr;
+    ++slices_;
+    rendered = true;
   }
   // All sent. Reading what the client may still have sent (a body, a second request)
   // before closing keeps the kernel from answering with a reset that could cut the
@@ -329,11 +331,6 @@ std::optional<lvs::health::TimePoint> MetricsServer::sweep() {
     else earlier(c->deadline);
   }
   for (auto id : expired) drop(id);
-  // The last rendering is kept only while it may be sent again.
-  if (cached_) {
-    if (now - cached_at_ >= limits_.reuse_for) cached_.reset();
-    else earlier(cached_at_ + limits_.reuse_for);
-  }
   return next;
 }
 

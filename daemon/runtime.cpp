@@ -232,7 +232,11 @@ int run(const CliOptions& cli, Logger& log) {
       log.error("metrics: " + at.error().describe());
       return kExitStartFailed;
     }
-    metrics.emplace(*loop, clock, log, [&daemon] { return daemon.metrics_text(); });
+    metrics.emplace(*loop, clock, log, [&daemon]() -> MetricsServer::Step {
+      return [&daemon, cursor = MetricsCursor{}](std::string& out, std::size_t budget) mutable {
+        return daemon.metrics_step(cursor, out, budget);
+      };
+    });
     if (auto l = metrics->listen(*at); !l) {
       log.error("metrics: " + l.error().describe());
       return kExitStartFailed;

@@ -175,3 +175,109 @@ TEST_CASE("metrics: the Python prometheus_client parser reads the exposition and
   REQUIRE(WIFEXITED(rc));
   CHECK(WEXITSTATUS(rc) == 0);
 }
+
+namespace {
+
+// 4 VIPs x 250 ports, 4 reals each (as daemon_scale_test builds it).
+std::string big_descriptor(int services) {
+  std::string s = R"({"cluster": "big", "nodes": [{"name": "lb1", "address": "198.51.100.11", "priority": 100}],
+  "services": [)";
+  for (int i = 0; i < services; ++i) {
+    if (i) s += ",";
+    s += R"({"name": "s)" + std::to_string(i) + R"(", "address": "192.0.2.)" + std::to_string(1 + i / 250) +
+         R"(", "port": )" + std::to_string(1000 + i % 250) +
+         R"(, "scheduler": "rr", "check": {"type": "tcp", "interval_ms": 1000, "timeout_ms": 500, "rise": 1, "fall": 1}, "reals": [)";
+    for (int r = 1; r <= 4; ++r) s += std::string(r > 1 ? "," : "") + R"({"address": "203.0.113.)" + std::to_string(r) + R"("})";
+    s += "]}";
+  }
+  return s + "]}";
+}
+
+// Prometheus's parser on `text`, with parse_metrics.py's checks (`flags`): its exit code.
+int parse_metrics(Harness& h, const std::string& text, const std::string& flags) {
+  const std::string path = h.dir.file("sliced.txt");
+  {
+    std::ofstream f(path);
+    f << text;
+  }
+  const std::string cmd = "/usr/bin/python3 " + std::string(std::getenv("LVS_SOURCE_DIR")) +
+                          "/tests/unit/daemon/parse_metrics.py " + path + " " + flags;
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+}  // namespace
+
+// A scrape must not hold the loop (VRRP adverts, checks): the server renders it in slices,
+// one per loop turn, and the daemon runs between them.
+TEST_CASE("metrics: rendered in slices, the document is the one-shot one; changes between slices keep it valid") {
+  Harness h;
+  lvsd::test::write_file(h.config, big_descriptor(300));
+  REQUIRE_FALSE(h.start());
+  h.run_for(1100ms);
+  constexpr std::size_t budget = 2048;
+  const std::string whole = h.daemon->metrics_text();
+
+  std::string sliced;
+  int steps = 0;
+  {
+    lvsd::MetricsCursor cursor;
+    for (bool done = false; !done; ++steps) {
+      std::string out;
+      done = h.daemon->metrics_step(cursor, out, budget);
+      if (steps > 0) CHECK(out.size() < budget + 512);  // the budget and one series at most (the first: the small families, whole)
+      sliced += out;
+    }
+  }
+  CHECK(steps > 300);
+  CHECK(sliced == whole);
+
+  // Now the daemon runs between slices: checks, a real going down, a drain asked over the
+  // control protocol, counters read, and a reload with more services in the middle of a family.
+  sliced.clear();
+  lvsd::MetricsCursor cursor;
+  int step = 0;
+  bool reloaded = false;
+  for (bool done = false; !done; ++step) {
+    std::string out;
+    done = h.daemon->metrics_step(cursor, out, budget);
+    sliced += out;
+    if (step % 20 == 0) h.run_for(100ms);
+    if (step == 40) h.set_up("203.0.113.2:1010", false);
+    if (step == 80) {
+      lvsd::Request r;
+      r.command = lvsd::Command::drain;
+      r.real = "203.0.113.3";
+      CHECK(h.request(r).at("ok") == true);
+    }
+    if (step == steps * 3 / 4) {
+      // 100 services put before the others: every index now means another service, so
+      // going on where the family stood would write series again.
+      std::string more = big_descriptor(300);
+      std::string front;
+      for (int i = 0; i < 100; ++i)
+        front += R"({"name": "t)" + std::to_string(i) + R"(", "address": "192.0.2.9", "port": )" + std::to_string(2000 + i) +
+                 R"(, "scheduler": "rr", "reals": [{"address": "203.0.113.9"}]},)";
+      more.insert(more.find("\"services\": [") + 13, front);
+      lvsd::test::write_file(h.config, more);
+      CHECK(h.daemon->reload().ok);
+      reloaded = true;
+      h.run_for(100ms);
+    }
+  }
+  CHECK(reloaded);
+  CHECK(sliced != whole);
+  CHECK(sliced.find("lvsd_real_admin_state{service=\"s0\",real=\"203.0.113.3:1000\",state=\"drain") != std::string::npos);
+  // Each family once and whole up to the reload, each series once, and the parser reads it.
+  INFO("needs python3-prometheus-client: scripts/setup-deps.sh");
+  CHECK(parse_metrics(h, sliced, "--structure") == 0);
+  // The check itself sees a family split in two and a series written twice.
+  const auto next = whole.find("# HELP lvsd_real_admin_state ");
+  const auto mid = whole.find("\nlvsd_real_health{service=\"s1\"") + 1;
+  REQUIRE(mid < next);
+  const std::string split = whole.substr(0, mid) + whole.substr(next) + whole.substr(mid, next - mid);
+  CHECK(parse_metrics(h, split, "--structure") != 0);
+  const std::string twice = whole.substr(0, next) + "lvsd_real_health{service=\"s0\",real=\"203.0.113.1:1000\",state=\"up\"} 1\n" +
+                            whole.substr(next);
+  CHECK(parse_metrics(h, twice, "--structure") != 0);
+}

@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/epoll.h>
+
+#include <algorithm>
 #include <cerrno>
 
 #include "daemon/metrics_server.h"
@@ -24,10 +27,23 @@ struct Rig {
   MemoryLog log;
   std::string body = "# HELP x X.\n# TYPE x gauge\nx 1\n";
   int renders = 0;
+  std::vector<char> events;  // 's': a slice rendered, 'o': another handler ran
   lvsd::MetricsServer server;
 
   explicit Rig(lvsd::MetricsLimits limits = {})
-      : server(loop, clock, log, [this] { ++renders; return body; }, limits) {
+      : server(loop, clock, log,
+               [this]() -> lvsd::MetricsServer::Step {
+                 ++renders;
+                 // The body in pieces of `budget` bytes, as Daemon::metrics_step renders it.
+                 return [this, at = std::size_t{0}](std::string& out, std::size_t budget) mutable {
+                   events.push_back('s');
+                   const std::size_t n = std::min(budget, body.size() - at);
+                   out.append(body, at, n);
+                   at += n;
+                   return at == body.size();
+                 };
+               },
+               limits) {
     REQUIRE(server.listen({*lvs::net::IpAddress::parse("127.0.0.1"), 0}));
   }
   void pump(int rounds = 20) {
@@ -86,14 +102,17 @@ bool closed_by_server(int fd) {
 TEST_CASE("metrics server: GET /metrics answers the exposition with its type and length, then closes") {
   Rig rig;
   const std::string r = rig.exchange("GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n");
-  CHECK(r == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
-                 std::to_string(rig.body.size()) + "\r\nConnection: close\r\n\r\n" + rig.body);
+  // The body ends with the connection: it is rendered as it is sent, its length unknown.
+  CHECK(r == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nConnection: close\r\n\r\n" +
+                 rig.body);
   CHECK(rig.server.clients() == 0);
   // HTTP/1.0, bare line feeds and a query string work too; HEAD gets the headers only.
   CHECK(rig.exchange("GET /metrics?x=1 HTTP/1.0\n\n").find("\r\n\r\n" + rig.body) != std::string::npos);
+  const int before = rig.renders;
   const std::string head = rig.exchange("HEAD /metrics HTTP/1.1\r\n\r\n");
-  CHECK(head.find("Content-Length: " + std::to_string(rig.body.size()) + "\r\n") != std::string::npos);
+  CHECK(head.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(head.substr(head.size() - 4) == "\r\n\r\n");
+  CHECK(rig.renders == before);  // nothing rendered for HEAD
 }
 
 TEST_CASE("metrics server: another path is 404, another method 405, a malformed request 400") {
@@ -167,16 +186,57 @@ TEST_CASE("metrics server: a client that does not read a large response is close
   ::close(fd);
 }
 
-TEST_CASE("metrics server: scrapes within reuse_for share one rendering; it is let go afterwards") {
-  Rig rig({.reuse_for = 1000ms});
+TEST_CASE("metrics server: a large scrape is rendered a slice per loop turn, other events served between") {
+  Rig rig({.slice_bytes = 4096});
+  rig.body.clear();
+  for (int i = 0; rig.body.size() < 1024 * 1024; ++i) rig.body += "x{n=\"" + std::to_string(i) + "\"} 1\n";
+  // Another descriptor always ready (the daemon's timer, an advert): its handler runs once a turn.
+  int p[2];
+  REQUIRE(::pipe(p) == 0);
+  REQUIRE(::write(p[1], "x", 1) == 1);
+  REQUIRE(rig.loop.add(p[0], EPOLLIN, [&rig](std::uint32_t) { rig.events.push_back('o'); }));
+  int fd = rig.connect();
+  rig.events.clear();
+  rig.send(fd, "GET /metrics HTTP/1.1\r\n\r\n");
+  const std::string r = rig.read_all(fd);
+  CHECK(r.substr(r.find("\r\n\r\n") + 4) == rig.body);
+  const auto slices = std::count(rig.events.begin(), rig.events.end(), 's');
+  CHECK(slices >= static_cast<long>(rig.body.size() / 4096));
+  CHECK(rig.server.slices() == static_cast<std::uint64_t>(slices));
+  // Never two slices of one client without the loop's other work between them.
+  for (std::size_t i = 1; i < rig.events.size(); ++i) {
+    INFO("event " << i);
+    CHECK_FALSE((rig.events[i] == 's' && rig.events[i - 1] == 's'));
+  }
+  rig.loop.remove(p[0]);
+  for (int f : {fd, p[0], p[1]}) ::close(f);
+}
+
+TEST_CASE("metrics server: a client that does not read holds a slice, not the whole exposition") {
+  Rig rig({.slice_bytes = 64 * 1024});
+  rig.body = std::string(32 * 1024 * 1024, 'x');  // far more than the socket buffers hold
+  int fd = rig.connect();
+  int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  rig.send(fd, "GET /metrics HTTP/1.1\r\n\r\n");
+  rig.pump(200);
+  CHECK(rig.server.clients() == 1);
+  // The socket buffers hold some of it; lvsd holds at most one slice (and the header).
+  CHECK(rig.server.buffered() <= 2 * 64 * 1024);
+  const auto slices = rig.server.slices();
+  CHECK(slices * 64 * 1024 < rig.body.size());
+  rig.pump(200);
+  CHECK(rig.server.slices() == slices);  // nothing more rendered while the client does not read
+  ::close(fd);
+}
+
+TEST_CASE("metrics server: every scrape renders afresh; nothing is kept between scrapes") {
+  Rig rig;
   rig.exchange("GET /metrics HTTP/1.1\r\n\r\n");
-  rig.exchange("GET /metrics HTTP/1.1\r\n\r\n");
-  CHECK(rig.renders == 1);
-  CHECK(rig.server.sweep().has_value());  // wakes to let the rendering go
-  rig.clock.advance(1000ms);
-  CHECK_FALSE(rig.server.sweep().has_value());
   rig.exchange("GET /metrics HTTP/1.1\r\n\r\n");
   CHECK(rig.renders == 2);
+  CHECK_FALSE(rig.server.sweep().has_value());
+  CHECK(rig.server.buffered() == 0);
 }
 
 TEST_CASE("metrics server: --metrics takes ADDRESS:PORT, IPv6 in brackets") {

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Reads lvsd's metrics with Prometheus's own text parser (python3-prometheus-client)
-and checks names, types and a few values. Usage: parse_metrics.py FILE [--ha]"""
+and checks names, types and a few values. Usage: parse_metrics.py FILE [--ha | --structure]
+--structure: names, types, each family once and each series once; no values checked."""
 import re
 import sys
 
@@ -10,12 +11,25 @@ except ImportError:
     sys.exit("parse_metrics: python3-prometheus-client is missing (scripts/setup-deps.sh installs it)")
 
 text = open(sys.argv[1]).read()
-families = {f.name: f for f in text_string_to_metric_families(text)}
+listed = list(text_string_to_metric_families(text))
+families = {f.name: f for f in listed}
 problems = []
 
 def need(cond, what):
     if not cond:
         problems.append(what)
+
+# A family split in two (HELP/TYPE again further on) comes back as two families.
+need(len(listed) == len(families), f"{len(listed) - len(families)} families appear more than once")
+for line in text.splitlines():
+    if line.startswith("# HELP "):
+        need(text.count("\n" + line + "\n") + text.startswith(line + "\n") == 1, f"repeated: {line}")
+seen = set()
+for f in listed:
+    for s in f.samples:
+        key = (s.name, tuple(sorted(s.labels.items())))
+        need(key not in seen, f"series twice: {key}")
+        seen.add(key)
 
 for name, f in families.items():
     need(re.fullmatch(r"lvsd_[a-z0-9_]+", name), f"{name}: not lvsd_ and snake case")
@@ -45,7 +59,7 @@ expect = {
 }
 for name, kind in expect.items():
     need(name in families and families[name].type == kind, f"{name}: missing or not a {kind}")
-if not problems:
+if not problems and "--structure" not in sys.argv:
     a = dict(service="smtp", real="203.0.113.81:25")
     b = dict(service="smtp", real="203.0.113.82:25")
     need(value("lvsd_real_health", "lvsd_real_health", state="up", **a) == 1, "real a is not up")
