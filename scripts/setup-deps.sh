@@ -17,6 +17,8 @@ PKGS=(
 # Mail servers and keepalived are test peers: the tests start private instances of them
 # (tests/support/realservers); the system-wide services stay stopped (see the end).
 PKGS+=(dovecot-imapd dovecot-pop3d postfix keepalived openssl ssl-cert)
+# scripts/demo.sh draws its chart with gnuplot.
+PKGS+=(gnuplot-nox)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup-deps: run as root (installs Debian packages)" >&2

@@ -77,12 +77,20 @@ write_users() {
     printf 'ada:{PLAIN}ada-secret::::::\nbob:{PLAIN}bob-secret::::::\n' > "$WORK/users"
     mkdir -p "$MAIL_ROOT"
 }
-start_real() {  # start_real rsN: Postfix and Dovecot; output in WORK/rsN.start.log
-    "$RS/realserver-ctl" start --dir "$WORK/$1" --netns "$1" --address "${RS_ADDR[$1]}" \
+start_real() {  # start_real rsN [PRIORITY]: Postfix and Dovecot (nice PRIORITY); log WORK/rsN.start.log
+    nice -n "${2:-0}" "$RS/realserver-ctl" start --dir "$WORK/$1" --netns "$1" --address "${RS_ADDR[$1]}" \
         --pki "$WORK/pki" --name "$1.example.test" --mail-root "$MAIL_ROOT" --users "$WORK/users" \
         > "$WORK/$1.start.log" 2>&1 || { tail -n 20 "$WORK/$1.start.log"; return 1; }
 }
 stop_real() { "$RS/realserver-ctl" stop --dir "$WORK/$1" > "$WORK/$1.stop.log" 2>&1; }
+# restart_real rsN: start_real at the lowest CPU priority, then the real's processes back
+# to normal. Under emulation the start (postfix-script's checks, Dovecot's config parse)
+# takes the VM's whole CPU for a while, and the other reals' health checks time out.
+restart_real() {
+    start_real "$1" 19 || return 1
+    ip netns pids "$1" | xargs -r renice -n 0 -p > /dev/null 2>&1
+    return 0
+}
 
 # --- descriptors ------------------------------------------------------------------------------
 # write_descriptor SOURCE [EXTRA_REAL]: the reference descriptor as both balancers' copy.
