@@ -170,7 +170,7 @@ def table(out):
         json.dump(doc, f, indent=2)
 
 
-def chart(out, bucket=5.0):
+def chart(out, bucket=15.0):
     sessions, steps = load(out)
     if not sessions:
         return 1
