@@ -22,7 +22,7 @@ CLIENTS="192.0.2.100 192.0.2.101 192.0.2.102 192.0.2.103"
 
 failures=0
 declare -A lvsd_pid=()
-load_pid="" held_pid=""
+load_pid="" held_pid="" imap_load_pid=""
 
 now() { date +%s.%N | cut -c1-14; }
 say() { echo "[$(date +%H:%M:%S)] $*"; }
@@ -33,8 +33,8 @@ fatal() { fail "$*"; exit 1; }
 
 cluster_down() {
     local rc=$? pid r
-    for pid in $load_pid $held_pid "${lvsd_pid[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in $load_pid $held_pid "${lvsd_pid[@]}"; do wait "$pid" 2>/dev/null; done
+    for pid in $load_pid $imap_load_pid $held_pid "${lvsd_pid[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in $load_pid $imap_load_pid $held_pid "${lvsd_pid[@]}"; do wait "$pid" 2>/dev/null; done
     if [ "$failures" -ne 0 ] || [ "$rc" -ne 0 ]; then lvsd_logs; fi
     for r in "${!RS_ADDR[@]}"; do "$RS/realserver-ctl" stop --dir "$WORK/$r" > /dev/null 2>&1; done
     for r in $NAMESPACES; do ip netns del "$r" 2>/dev/null; done
