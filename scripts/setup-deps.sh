@@ -22,6 +22,8 @@ PKGS=(
 PKGS+=(dovecot-imapd dovecot-pop3d postfix keepalived openssl ssl-cert)
 # lvsd's metrics are scraped with curl and parsed with Prometheus's own text parser.
 PKGS+=(curl python3-prometheus-client)
+# scripts/demo.sh draws its chart with gnuplot.
+PKGS+=(gnuplot-nox)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup-deps: run as root (installs Debian packages)" >&2

@@ -16,7 +16,7 @@ import threading
 class FromClient(imaplib.IMAP4):
     def __init__(self, host, client):
         self._client = client
-        super().__init__(host, 143, timeout=15)
+        super().__init__(host, 143, timeout=60)
 
     def _create_socket(self, timeout):
         return socket.create_connection((self.host, self.port), timeout=timeout,
@@ -28,13 +28,17 @@ def main():
     ctx = ssl.create_default_context(cafile=cafile)
     ctx.check_hostname = False
     sessions, reals = [], []
-    for _ in range(n):
-        m = FromClient(vip, client)
-        reals.append(m.welcome.decode().split()[-1])
-        m.starttls(ssl_context=ctx)
-        m.login(user, password)
-        m.select("INBOX", readonly=True)
-        sessions.append(m)
+    try:
+        for _ in range(n):
+            m = FromClient(vip, client)
+            reals.append(m.welcome.decode().split()[-1])
+            m.starttls(ssl_context=ctx)
+            m.login(user, password)
+            m.select("INBOX", readonly=True)
+            sessions.append(m)
+    except (OSError, imaplib.IMAP4.error) as e:
+        print("failed to open session %d: %s" % (len(sessions) + 1, e), flush=True)
+        return 1
     print("ready " + " ".join(reals), flush=True)
     poke, stop = threading.Event(), threading.Event()
     signal.signal(signal.SIGUSR1, lambda *_: poke.set())
@@ -59,7 +63,8 @@ def main():
         except (OSError, imaplib.IMAP4.error):
             pass
     print("closed", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

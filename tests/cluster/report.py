@@ -8,6 +8,7 @@ step that had not ended when it started.
   report.py check OUT STEP distribution       rr ports with 2+ sessions on both reals of their group, IMAP on the first
   report.py check OUT STEP reached REAL       some session of STEP was served by REAL
   report.py check OUT STEP after T no-failures  sessions of STEP started after unix time T
+  report.py check OUT STEP switches A B [A B...] -- no-failures   sessions not in flight during a switch
   report.py check OUT STEP window T1 T2 imap-on REAL  research IMAP sessions started in (T1, T2) all on REAL
   report.py check OUT STEP persistence        IMAP: one real per session, spread, no mailbox on two reals at once
   report.py integrity OUT MAIL_ROOT           every accepted message is in the Maildir tree exactly once
@@ -27,6 +28,7 @@ import sys
 FIRST_REAL = {"192.0.2.10": "rs1", "192.0.2.20": "rs3"}
 GROUP_REALS = {"192.0.2.10": {"rs1", "rs2"}, "192.0.2.20": {"rs3", "rs4"}}
 IMAP_PORTS = {143, 993}
+SYNC_DELAY = 2.5  # seconds: IPVS's sync daemon sends a partly filled buffer every 2 s
 
 
 def load(out):
@@ -101,19 +103,33 @@ def check_persistence(sel):
         if len(reals) < 2:
             print("  IMAP at %s did not spread over the group's reals" % vip)
             ok = False
-    # One client's mailbox open on two reals at the same time?
-    by_client = collections.defaultdict(list)
-    for s in imap:
-        by_client[(s["client"], s.get("user"))].append(s)
-    clash = 0
-    for key, ss in by_client.items():
-        ss.sort(key=lambda s: s["ts"])
-        for a, b in zip(ss, ss[1:]):
-            if b["ts"] < a["ts"] + a["latency_ms"] / 1000 and a["real"] != b["real"]:
-                clash += 1
-                print("  client %s user %s: overlapping IMAP sessions on %s and %s" % (key[0], key[1], a["real"], b["real"]))
-    print("  %d IMAP sessions, %d with connections on two reals, %d mailbox opened on two reals at once" % (
-        len(imap), len(split), clash))
+    # One client's mailbox open on two reals at the same time? A client is an address,
+    # a user and the port it is configured for (143 or 993). IPVS keeps persistence per
+    # virtual service, and each port is one: the same address and user on both ports at
+    # once can land on two reals. Counted and shown, not asserted (see the README).
+    def overlaps(key_of):
+        by = collections.defaultdict(list)
+        for s in imap:
+            by[key_of(s)].append(s)
+        found = []
+        for key, ss in by.items():
+            ss.sort(key=lambda s: s["ts"])
+            for i, a in enumerate(ss):
+                for b in ss[i + 1:]:
+                    if b["ts"] >= a["ts"] + a["latency_ms"] / 1000:
+                        break
+                    if a["real"] != b["real"]:
+                        found.append((key, a, b))
+        return found
+    clashes = overlaps(lambda s: (s["client"], s.get("user"), s["port"]))
+    for key, a, b in clashes:
+        print("  client %s user %s port %d: IMAP sessions on %s and %s at once" % (key[0], key[1], key[2], a["real"], b["real"]))
+    cross = overlaps(lambda s: (s["client"], s.get("user")))
+    cross = [c for c in cross if c[1]["port"] != c[2]["port"]]
+    clash = len(clashes)
+    print("  %d IMAP sessions, %d with connections on two reals, %d times one client's mailbox open on two reals at once;"
+          " %d times one address and user on 143 and 993 at once on two reals (persistence is per service port)" % (
+              len(imap), len(split), clash, len(cross)))
     return ok and not clash and bool(imap)
 
 
@@ -170,7 +186,7 @@ def table(out):
         json.dump(doc, f, indent=2)
 
 
-def chart(out, bucket=5.0):
+def chart(out, bucket=15.0):
     sessions, steps = load(out)
     if not sessions:
         return 1
@@ -228,6 +244,21 @@ def main(argv):
             t = float(argv[5])
             sel = [s for s in sel if s["ts"] > t]
             kind = argv[6]
+        elif kind == "switches":
+            # switches A1 B1 [A2 B2 ...] -- KIND: a session in flight during a balancer
+            # switch (from A - SYNC_DELAY to B) may be lost: IPVS syncs a connection to the
+            # other balancer only after it is established and in batches (up to 2 s), so
+            # the new master does not know a young one. Those are counted and shown apart;
+            # KIND applies to every other session of the step.
+            i = argv.index("--")
+            bounds = [float(x) for x in argv[5:i]]
+            wins = [(a - SYNC_DELAY, b) for a, b in zip(bounds[::2], bounds[1::2])]
+            caught = [s for s in sel if any(s["ts"] < b and s["ts"] + s.get("latency_ms", 0) / 1000 > a for a, b in wins)]
+            lost = [s for s in caught if not s["ok"]]
+            print("  %d sessions in flight during the switch (%d failed: caught by it)" % (len(caught), len(lost)))
+            show(lost)
+            sel = [s for s in sel if s not in caught]
+            kind = argv[i + 1]
         elif kind == "window":
             t1, t2 = float(argv[5]), float(argv[6])
             sel = [s for s in sel if t1 < s["ts"] < t2]
