@@ -100,7 +100,15 @@ t=$(now)
 for i in $(seq 90); do [ "$(kernel_weight lb1 192.0.2.10:25 203.0.113.13:25)" = 25 ] && break; sleep 1; done
 check "rs5 is in the kernel table with weight 25 once its checks pass" [ "$(kernel_weight lb1 192.0.2.10:25 203.0.113.13:25)" = 25 ]
 say "rs5 serving $(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s after the reload (checks: rise 2 x 10 s)"
-progress_sleep 15
+# rr over three reals per port at under one session a second: run the step until rs5 has
+# served a session (bounded), so the check below is not a matter of luck.
+for i in $(seq 12); do
+    progress_sleep 5
+    python3 -c 'import json, sys
+n = sum(1 for l in open(sys.argv[1]) if l.strip() and (lambda s: s["ts"] > float(sys.argv[2]) and s.get("real", "").split(".")[0] == "rs5")(json.loads(l)))
+sys.exit(0 if n else 1)' "$OUT/sessions.jsonl" "$t" 2>/dev/null && break
+done
+progress_sleep 5
 step_end
 step_check "add-rs5: no session failed" add-rs5 no-failures
 step_check "add-rs5: new sessions reach rs5" add-rs5 reached rs5
@@ -128,10 +136,11 @@ step_check "restart-lvsd: no session failed but those in flight during a hand-ov
 
 # === 5. the active balancer dies ====================================================================
 step_begin kill-lb1 "lb1 dies (lvsd killed, every link down)"
-ip netns exec client python3 "$CLUSTER_DIR/held.py" 192.0.2.10 4 ada ada-secret "$WORK/pki/ca.crt" 192.0.2.103 > "$WORK/held.out" 2>&1 &
+held_n=20   # the HA issue asks for 20 IMAP sessions held through a balancer death
+ip netns exec client python3 "$CLUSTER_DIR/held.py" 192.0.2.10 "$held_n" ada ada-secret "$WORK/pki/ca.crt" 192.0.2.103 > "$WORK/held.out" 2>&1 &
 held_pid=$!
 for i in $(seq 300); do grep -q '^ready\|^failed' "$WORK/held.out" && break; sleep 0.5; done
-check "4 IMAP sessions held open through 192.0.2.10" grep -q '^ready' "$WORK/held.out"
+check "$held_n IMAP sessions held open through 192.0.2.10" grep -q '^ready' "$WORK/held.out"
 cat "$WORK/held.out"
 sleep 3   # let the sync daemon send them to lb2
 cat > "$WORK/kill-lb1.sh" <<EOF
@@ -147,7 +156,7 @@ check "lb2 is master" wait_state lb2 master 50
 t_taken=$(now)
 kill -USR1 "$held_pid"
 for i in $(seq 300); do grep -q '^noop 1 ' "$WORK/held.out" && break; sleep 0.2; done
-check "the 4 held IMAP sessions survived the takeover (NOOP answered)" grep -q '^noop 1 ok 4/4$' "$WORK/held.out"
+check "the $held_n held IMAP sessions survived the takeover (NOOP answered)" grep -q "^noop 1 ok $held_n/$held_n\$" "$WORK/held.out"
 kill -TERM "$held_pid"; wait "$held_pid" 2>/dev/null; held_pid=""
 progress_sleep 12
 step_end "{\"takeover_ms\": ${takeover_ms:-null}, \"held_survived\": \"$(awk '/^noop 1/ { print $4 }' "$WORK/held.out")\"}"
@@ -161,6 +170,9 @@ step_begin imap-balanced "reload to mail-cluster-imap-balanced.json (IMAP rr, pe
 write_descriptor "$SRC/schemas/examples/mail-cluster-imap-balanced.json" 203.0.113.13 || fail "descriptor"
 ctl lb2 reload > /dev/null 2>&1
 check "lvsctl reload to the IMAP-balanced descriptor exits 0 (on lb2, now active)" [ $? -eq 0 ]
+# lvsctl reload returns once the kernel has the new schedulers and persistence: a session
+# that began before then may have one connection placed by fo and the next by rr.
+t_reloaded=$(now)
 # More IMAP for this step: a second load of IMAP sessions only, from the same clients.
 python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p["targets"] = [t for t in p["targets"] if t["port"] in (143, 993)]; print(json.dumps(p))' \
     "$WORK/plan.json" > "$WORK/plan-imap.json"
@@ -171,7 +183,7 @@ progress_sleep 30
 kill -TERM "$imap_load_pid"; wait "$imap_load_pid" 2>/dev/null
 step_end
 step_check "imap-balanced: no session failed" imap-balanced no-failures
-step_check "imap-balanced: one IMAP session's connections on one real, sessions spread, no mailbox on two reals at once" imap-balanced persistence
+step_check "imap-balanced: one IMAP session's connections on one real, sessions spread, no mailbox on two reals at once" imap-balanced after "$t_reloaded" persistence
 
 # === 7. mail integrity =================================================================================
 step_begin integrity "stop the load; every accepted message delivered exactly once"

@@ -159,10 +159,14 @@ class SourceIMAP(FromClient, imaplib.IMAP4):
     pass
 
 
-def imap_one(plan, vip, port, client):
+def imap_one(plan, vip, port, client, greeted=None):
     timeout = plan.get("timeout_s", 10)
     ctx = tls_context(plan)
-    m = SourceIMAP(vip, port, client, timeout, ctx if port in IMPLICIT_TLS else None, plan)
+    try:
+        m = SourceIMAP(vip, port, client, timeout, ctx if port in IMPLICIT_TLS else None, plan)
+    finally:
+        if greeted:
+            greeted.set()
     try:
         real = real_of(m.welcome)
         if port not in IMPLICIT_TLS:
@@ -192,14 +196,21 @@ def imap_session(plan, vip, port, client, rec):
     n = max(1, int(plan.get("imap_parallel", 1)))
     reals, errors = [None] * n, []
 
-    def one(i):
+    def one(i, greeted=None):
         try:
-            reals[i] = imap_one(plan, vip, port, client)
+            reals[i] = imap_one(plan, vip, port, client, greeted)
         except Exception as e:  # noqa: BLE001 - every failure is a result here
             errors.append("%s: %s" % (type(e).__name__, e))
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
+    # Like a mail client, the first connection is open (greeted) before the others start;
+    # then all are in use at once. Two first SYNs from one client at the same instant can
+    # each miss IPVS's persistence template on different CPUs and be scheduled apart.
+    greeted = threading.Event()
+    threads = [threading.Thread(target=one, args=(0, greeted))]
+    threads += [threading.Thread(target=one, args=(i,)) for i in range(1, n)]
+    threads[0].start()
+    greeted.wait(float(plan.get("timeout_s", 10)) + 1)
+    for t in threads[1:]:
         t.start()
     for t in threads:
         t.join()
