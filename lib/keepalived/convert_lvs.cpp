@@ -326,6 +326,11 @@ class LvsConverter {
       if (it == groups_.end()) cx_.fail(vs, "virtual_server_group " + group + " is not defined");
       if (used_groups_.insert(group).second) targets_of_group_[group] = group_entries(*it->second, cx_);
       targets = targets_of_group_[group];
+      // An empty group gives the service nothing to listen on; keepalived adds nothing for it either.
+      if (targets.empty()) {
+        cx_.not_carried(vs, "virtual_server_group " + group + " has no addresses or fwmarks");
+        return;
+      }
     } else if (vs.arg(0) == "fwmark") {
       cx_.need_args(vs, 2);
       targets.push_back(GroupEntry{std::nullopt, 0, cx_.integer(vs, vs.arg(1), 4294967295u), "", vs.where});

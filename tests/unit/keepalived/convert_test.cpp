@@ -201,6 +201,25 @@ TEST_CASE("convert: virtual_server_group expands to one service per entry sharin
   CHECK(svcs[1].dump().find("\"reals\"") == std::string::npos);
 }
 
+TEST_CASE("convert: a virtual_server of an empty group is a warning on its line, not a service") {
+  // Found by keepalived_fuzz: the converter read the first entry of an empty group.
+  ImportResult r = import_text(
+      "virtual_server_group EMPTY {\n"
+      "}\n"
+      "virtual_server group EMPTY {\n"
+      "  lb_algo rr\n"
+      "  real_server 203.0.113.11 25\n"
+      "}\n"
+      "virtual_server 192.0.2.10 25 {\n"
+      "  real_server 203.0.113.11 25\n"
+      "}\n");
+  INFO(dump(r));
+  REQUIRE(r.ok());
+  CHECK(warned(r, 3, "EMPTY has no addresses or fwmarks"));
+  REQUIRE(r.descriptor["services"].size() == 1);
+  CHECK(r.descriptor["services"][0]["address"] == "192.0.2.10");
+}
+
 TEST_CASE("convert: a fwmark service takes its family from ip_family or its reals") {
   ImportResult r = convert_ok(
       "virtual_server fwmark 1 {\n  real_server 2001:db8::11 {\n    TCP_CHECK {\n      connect_port 80\n    }\n  }\n}\n"
