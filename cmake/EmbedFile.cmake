@@ -26,10 +26,5 @@ std::string_view ${FUNCTION}() { return std::string_view(reinterpret_cast<const 
 }  // namespace ${NAMESPACE}
 ")
 # Rewrite only when the text changed, so an unchanged input recompiles nothing.
-if(EXISTS "${OUTPUT}")
-  file(READ "${OUTPUT}" old)
-  if(old STREQUAL text)
-    return()
-  endif()
-endif()
-file(WRITE "${OUTPUT}" "${text}")
+include("${CMAKE_CURRENT_LIST_DIR}/WriteIfChanged.cmake")
+lvs_write_if_changed("${OUTPUT}" "${text}")

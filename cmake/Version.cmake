@@ -27,10 +27,5 @@ std::string_view revision() { return \"${revision}\"; }
 
 }  // namespace lvs
 ")
-if(EXISTS "${OUTPUT}")
-  file(READ "${OUTPUT}" old)
-  if(old STREQUAL text)
-    return()
-  endif()
-endif()
-file(WRITE "${OUTPUT}" "${text}")
+include("${CMAKE_CURRENT_LIST_DIR}/WriteIfChanged.cmake")
+lvs_write_if_changed("${OUTPUT}" "${text}")
