@@ -94,7 +94,8 @@ ControlServer::ControlServer(EventLoop& loop, const lvs::health::Clock& clock, L
       policy_(policy),
       handler_(std::move(handler)),
       limits_(limits),
-      peer_lookup_(peer_credentials) {}
+      peer_lookup_(peer_credentials),
+      accept_pause_(loop, limits.accept_backoff, [this](std::uint32_t) { on_accept(); }) {}
 
 ControlServer::~ControlServer() {
   for (auto& [id, c] : clients_) {
@@ -140,18 +141,19 @@ lvs::Status ControlServer::listen(const std::string& path) {
     return watched.error();
   }
   listen_fd_ = fd;
+  accept_pause_.set_listener(fd);
   path_ = path;
   return lvs::ok();
 }
 
 void ControlServer::on_accept() {
-  for (int round = 0; round < 64 && !accept_paused_until_; ++round) {
+  for (int round = 0; round < 64 && !accept_pause_.paused(); ++round) {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       // Out of descriptors or memory: the connection stays queued and the listener stays
       // readable, so retrying now would spin. Leave it queued and try again later.
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause_accepting(errno);
+      if (accept_should_pause(errno)) pause_accepting(errno);
       return;  // EAGAIN: nothing more queued
     }
     if (accept_failing_) {
@@ -199,8 +201,7 @@ void ControlServer::refuse(int fd, const PeerCred& peer, const std::string& mess
 }
 
 void ControlServer::pause_accepting(int error) {
-  loop_.remove(listen_fd_);
-  accept_paused_until_ = clock_.now() + limits_.accept_backoff;
+  accept_pause_.pause(clock_.now());
   if (accept_failing_) return;
   accept_failing_ = true;
   log_.error("control: cannot accept clients: " + std::string(std::strerror(error)) + "; retrying every " +
@@ -410,29 +411,17 @@ void ControlServer::publish(const nlohmann::json& event) {
 
 std::optional<lvs::health::TimePoint> ControlServer::sweep() {
   const auto now = clock_.now();
-  std::optional<lvs::health::TimePoint> next;
-  auto earlier = [&next](lvs::health::TimePoint t) {
-    if (!next || t < *next) next = t;
+  NextWake next;
+  accept_pause_.resume_if_due(now, next);
+  auto deadline = [this](const Client& c) -> std::optional<ClientDeadline> {
+    if (c.busy) return std::nullopt;  // waiting for us, not for the client
+    const bool replying = !c.out.empty();
+    if (c.subscriber && !replying) return std::nullopt;  // waiting for events: not idle
+    if (replying) return ClientDeadline{c.reply_since + limits_.reply_timeout, "did not read its reply in time"};
+    return ClientDeadline{c.last_activity + limits_.idle_timeout, "idle"};
   };
-  if (accept_paused_until_) {
-    if (*accept_paused_until_ <= now) {
-      // Level-triggered: a connection still queued makes the listener ready at once.
-      if (loop_.add(listen_fd_, EPOLLIN, [this](std::uint32_t) { on_accept(); })) accept_paused_until_.reset();
-      else accept_paused_until_ = now + limits_.accept_backoff;
-    }
-    if (accept_paused_until_) earlier(*accept_paused_until_);
-  }
-  std::vector<std::pair<std::uint64_t, const char*>> expired;
-  for (auto& [id, c] : clients_) {
-    if (c->busy) continue;  // waiting for us, not for the client
-    const bool replying = !c->out.empty();
-    if (c->subscriber && !replying) continue;  // waiting for events: not idle
-    const auto expires = replying ? c->reply_since + limits_.reply_timeout : c->last_activity + limits_.idle_timeout;
-    if (expires <= now) expired.emplace_back(id, replying ? "did not read its reply in time" : "idle");
-    else earlier(expires);
-  }
-  for (auto [id, why] : expired) drop(id, why);
-  return next;
+  expire_clients(clients_, now, deadline, [this](std::uint64_t id, const char* why) { drop(id, why); }, next);
+  return next.at;
 }
 
 }  // namespace lvsd

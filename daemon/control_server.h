@@ -19,6 +19,7 @@
 #include "common/result.h"
 #include "daemon/control_protocol.h"
 #include "daemon/event_loop.h"
+#include "daemon/listener_sweep.h"
 #include "daemon/log.h"
 #include "health/clock.h"
 
@@ -116,7 +117,7 @@ class ControlServer {
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, std::unique_ptr<Client>> clients_;
   std::map<uid_t, Warned> warned_;
-  std::optional<lvs::health::TimePoint> accept_paused_until_;  // listener out of the loop
+  AcceptPause accept_pause_;
   bool accept_failing_ = false;  // an episode of failed accepts is on: logged once
 };
 

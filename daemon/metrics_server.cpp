@@ -58,7 +58,12 @@ lvs::Result<ListenAddress> parse_listen_address(const std::string& text) {
 
 MetricsServer::MetricsServer(EventLoop& loop, const lvs::health::Clock& clock, Logger& log, Render render,
                              MetricsLimits limits)
-    : loop_(loop), clock_(clock), log_(log), render_(std::move(render)), limits_(limits) {}
+    : loop_(loop),
+      clock_(clock),
+      log_(log),
+      render_(std::move(render)),
+      limits_(limits),
+      accept_pause_(loop, limits.accept_backoff, [this](std::uint32_t) { on_accept(); }) {}
 
 MetricsServer::~MetricsServer() {
   for (auto& [id, c] : clients_) {
@@ -108,6 +113,7 @@ lvs::Status MetricsServer::listen(const ListenAddress& at) {
     return watched.error();
   }
   listen_fd_ = fd;
+  accept_pause_.set_listener(fd);
   return lvs::ok();
 }
 
@@ -123,15 +129,14 @@ void MetricsServer::warn(const std::string& line) {
 }
 
 void MetricsServer::on_accept() {
-  for (int round = 0; round < 16 && !accept_paused_until_; ++round) {
+  for (int round = 0; round < 16 && !accept_pause_.paused(); ++round) {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        // The connection stays queued and the listener readable: retrying now would spin.
-        loop_.remove(listen_fd_);
-        accept_paused_until_ = clock_.now() + limits_.accept_backoff;
-        warn(std::string("metrics: cannot accept clients: ") + std::strerror(errno));
+      if (accept_should_pause(errno)) {
+        const int error = errno;
+        accept_pause_.pause(clock_.now());
+        warn(std::string("metrics: cannot accept clients: ") + std::strerror(error));
       }
       return;
     }
@@ -314,24 +319,12 @@ void MetricsServer::drop(std::uint64_t id) {
 
 std::optional<lvs::health::TimePoint> MetricsServer::sweep() {
   const auto now = clock_.now();
-  std::optional<lvs::health::TimePoint> next;
-  auto earlier = [&next](lvs::health::TimePoint t) {
-    if (!next || t < *next) next = t;
-  };
-  if (accept_paused_until_) {
-    if (*accept_paused_until_ <= now) {
-      if (loop_.add(listen_fd_, EPOLLIN, [this](std::uint32_t) { on_accept(); })) accept_paused_until_.reset();
-      else accept_paused_until_ = now + limits_.accept_backoff;
-    }
-    if (accept_paused_until_) earlier(*accept_paused_until_);
-  }
-  std::vector<std::uint64_t> expired;
-  for (auto& [id, c] : clients_) {
-    if (c->deadline <= now) expired.push_back(id);
-    else earlier(c->deadline);
-  }
-  for (auto id : expired) drop(id);
-  return next;
+  NextWake next;
+  accept_pause_.resume_if_due(now, next);
+  expire_clients(
+      clients_, now, [](const Client& c) { return std::optional<ClientDeadline>(ClientDeadline{c.deadline}); },
+      [this](std::uint64_t id, const char*) { drop(id); }, next);
+  return next.at;
 }
 
 }  // namespace lvsd

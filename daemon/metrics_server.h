@@ -20,6 +20,7 @@
 
 #include "common/result.h"
 #include "daemon/event_loop.h"
+#include "daemon/listener_sweep.h"
 #include "daemon/log.h"
 #include "health/clock.h"
 #include "net/ip_address.h"
@@ -100,7 +101,7 @@ class MetricsServer {
   std::map<std::uint64_t, std::unique_ptr<Client>> clients_;
   std::uint64_t renders_ = 0;
   std::uint64_t slices_ = 0;
-  std::optional<lvs::health::TimePoint> accept_paused_until_;
+  AcceptPause accept_pause_;
   std::optional<lvs::health::TimePoint> warned_at_;
   std::size_t held_back_ = 0;
 };

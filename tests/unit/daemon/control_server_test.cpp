@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "daemon/control_server.h"
+#include "full_fd_table.h"
 #include "harness.h"
 
 using namespace std::chrono_literals;
@@ -355,34 +356,6 @@ TEST_CASE("control socket: a socket something answers on is kept; a stale one is
   CHECK(third.listen(stale));
 }
 
-namespace {
-
-// Lowers the soft descriptor limit and fills the table up to it; undoes both on exit.
-struct FullFdTable {
-  rlimit saved{};
-  std::vector<int> fds;  // the first one is the /dev/null the others duplicate
-  FullFdTable() {
-    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
-    const int base = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    REQUIRE(base >= 0);
-    fds.push_back(base);
-    rlimit low{static_cast<rlim_t>(base + 64), saved.rlim_max};
-    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
-    for (int i = 0; i < 4096; ++i) {
-      int fd = ::fcntl(base, F_DUPFD_CLOEXEC, 0);
-      if (fd < 0) break;
-      fds.push_back(fd);
-    }
-  }
-  void release() {
-    for (int fd : fds) ::close(fd);
-    fds.clear();
-    ::setrlimit(RLIMIT_NOFILE, &saved);
-  }
-  ~FullFdTable() { release(); }
-};
-
-}  // namespace
 
 TEST_CASE("control socket: out of descriptors at accept, it stops listening for a while, logs once, then serves") {
   lvsd::ControlLimits limits;
@@ -390,7 +363,7 @@ TEST_CASE("control socket: out of descriptors at accept, it stops listening for 
   Server s(limits);
   int fd = connect_to(s.path);
   {
-    FullFdTable full;
+    lvsd::test::FullFdTable full;
     REQUIRE(::fcntl(full.fds.front(), F_DUPFD_CLOEXEC, 0) < 0);
     REQUIRE(errno == EMFILE);
     // The connection stays queued; the loop does not spin on the listener.

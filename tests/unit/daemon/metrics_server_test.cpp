@@ -13,6 +13,7 @@
 #include <cerrno>
 
 #include "daemon/metrics_server.h"
+#include "full_fd_table.h"
 #include "harness.h"
 
 using namespace std::chrono_literals;
@@ -254,4 +255,39 @@ TEST_CASE("metrics server: --metrics takes ADDRESS:PORT, IPv6 in brackets") {
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("expected ADDRESS:PORT") != std::string::npos);
   }
+}
+
+TEST_CASE("metrics server: out of descriptors at accept, it stops listening for the backoff, warns, then serves") {
+  Rig rig({.accept_backoff = 1000ms});
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(rig.server.port());
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  REQUIRE((rc == 0 || errno == EINPROGRESS));
+  {
+    lvsd::test::FullFdTable full;
+    // The connection stays queued; the loop does not spin on the listener.
+    auto first = rig.loop.run_once(10);
+    REQUIRE(first);
+    CHECK(*first == 1);
+    for (int i = 0; i < 20; ++i) {
+      auto ran = rig.loop.run_once(0);
+      REQUIRE(ran);
+      CHECK(*ran == 0);
+    }
+    CHECK(rig.log.contains("metrics: cannot accept clients: Too many open files"));
+    CHECK(rig.server.clients() == 0);
+    auto wake = rig.server.sweep();
+    REQUIRE(wake);
+    CHECK(*wake - rig.clock.now() == 1000ms);
+  }
+  rig.clock.advance(1000ms);
+  CHECK_FALSE(rig.server.sweep().has_value());  // listening again, the client not accepted yet
+  rig.pump();
+  CHECK(rig.server.clients() == 1);
+  rig.send(fd, "GET /metrics HTTP/1.1\r\n\r\n");
+  CHECK(rig.read_all(fd).find(rig.body) != std::string::npos);
+  ::close(fd);
 }
