@@ -2,24 +2,22 @@
 
 namespace lvsd {
 
-namespace {
-
-bool has(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
-bool starts(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
-}  // namespace
-
-// The order matters: "no reply to LOGIN within 5 s" is a timeout, not an auth failure.
-std::string_view failure_reason(std::string_view m) {
-  if (has(m, " within ") || has(m, "deadline")) return "timeout";
-  if (starts(m, "connect to ")) return "connect";
-  if (starts(m, "TLS ")) return "tls";
-  if (has(m, "closed the connection") || has(m, "reset by peer")) return "closed";
-  if (has(m, "login failed") || starts(m, "USER refused") || has(m, "LOGINDISABLED")) return "auth";
-  if (has(m, "STARTTLS") || has(m, "STLS")) return "tls";
-  if (has(m, "refused")) return "refused";
-  if (starts(m, "unexpected") || starts(m, "server sent") || starts(m, "reply code")) return "protocol";
-  if (starts(m, "bad check settings") || starts(m, "cannot ")) return "setup";
+std::string_view failure_reason(lvs::health::FailureReason reason) {
+  using R = lvs::health::FailureReason;
+  switch (reason) {
+    case R::timeout: return "timeout";
+    case R::connect: return "connect";
+    case R::tls: return "tls";
+    case R::closed: return "closed";
+    case R::auth: return "auth";
+    case R::refused: return "refused";
+    case R::protocol: return "protocol";
+    // Never counted (the registry retries such checks without a result); setup if it were.
+    case R::shortage:
+    case R::setup: return "setup";
+    case R::none:  // a failure that did not say why
+    case R::other: break;
+  }
   return "other";
 }
 
@@ -29,7 +27,7 @@ void DaemonCounters::record(const lvs::health::CheckKey& check, const lvs::healt
   auto& c = checks[kind];
   c.latency.observe(std::chrono::duration<double>(result.latency).count());
   if (result.ok) return;
-  const std::string_view reason = failure_reason(result.message);
+  const std::string_view reason = failure_reason(result.reason);
   for (std::size_t i = 0; i < kFailureReasons.size(); ++i)
     if (kFailureReasons[i] == reason) ++c.failures[i];
 }

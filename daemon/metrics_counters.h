@@ -11,11 +11,12 @@
 
 namespace lvsd {
 
-// Why a check failed, from its message (lib/health words them; mail_probe.cpp and the
-// dialogues): few and fixed, so each is one series.
+// Why a check failed, the label of lib/health's FailureReason (set where the probe
+// failed): few and fixed, so each is one series.
 inline constexpr std::array<std::string_view, 9> kFailureReasons{
     "timeout", "connect", "tls", "closed", "auth", "refused", "protocol", "setup", "other"};
-std::string_view failure_reason(std::string_view message);
+// The label a failed result is counted under.
+std::string_view failure_reason(lvs::health::FailureReason reason);
 
 inline constexpr std::size_t kProbeTypes = 4;  // tcp, smtp, pop3, imap (lvs::health::ProbeType)
 

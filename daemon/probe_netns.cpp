@@ -17,6 +17,7 @@ class FailedProbe final : public lvs::health::Probe {
  public:
   FailedProbe(std::string message, lvs::health::TimePoint now) : at_(now) {
     result_.ok = false;
+    result_.reason = lvs::health::FailureReason::setup;
     result_.message = std::move(message);
   }
   int fd() const override { return -1; }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "health/probe_config.h"
+#include "health/probe_result.h"
 
 namespace lvs::health {
 
@@ -16,12 +17,13 @@ struct Step {
     send,       // send `command` (without CRLF); the transcript shows `shown`
     start_tls,  // the server accepted STARTTLS/STLS: handshake now, then on_tls_ready()
     pass,       // the check passed; `message` says what was verified
-    fail,       // the check failed; `message` says why
+    fail,       // the check failed; `message` says why, `reason` sorts it
   };
   Kind kind = Kind::wait;
   std::string command;
   std::string shown;
   std::string message;
+  FailureReason reason = FailureReason::none;
 
   static Step wait() { return {}; }
   static Step send(std::string cmd) { return {Kind::send, cmd, cmd, {}}; }
@@ -30,7 +32,7 @@ struct Step {
   }
   static Step start_tls() { return {Kind::start_tls, {}, {}, {}}; }
   static Step pass(std::string m) { return {Kind::pass, {}, {}, std::move(m)}; }
-  static Step fail(std::string m) { return {Kind::fail, {}, {}, std::move(m)}; }
+  static Step fail(FailureReason r, std::string m) { return {Kind::fail, {}, {}, std::move(m), r}; }
 };
 
 class Dialogue {

@@ -30,12 +30,12 @@ Step ImapDialogue::on_line(std::string_view line) {
     return on_tagged(status, line);
   }
   if (state_ == State::logout) return Step::wait();
-  return Step::fail("unexpected reply to " + tag_ + ": " + printable(line));
+  return Step::fail(FailureReason::protocol, "unexpected reply to " + tag_ + ": " + printable(line));
 }
 
 Step ImapDialogue::on_greeting(std::string_view line) {
   std::string_view rest = line;
-  if (text::next_word(rest) != "*") return Step::fail("unexpected greeting: " + printable(line));
+  if (text::next_word(rest) != "*") return Step::fail(FailureReason::protocol, "unexpected greeting: " + printable(line));
   std::string_view kind = text::next_word(rest);
   rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
   if (text::iequals(kind, "OK")) {
@@ -49,21 +49,21 @@ Step ImapDialogue::on_greeting(std::string_view line) {
     preauth_ = true;
     return command(State::capability, "CAPABILITY");
   }
-  if (text::iequals(kind, "BYE")) return Step::fail("server refused the connection: " + printable(line));
-  return Step::fail("unexpected greeting: " + printable(line));
+  if (text::iequals(kind, "BYE")) return Step::fail(FailureReason::refused, "server refused the connection: " + printable(line));
+  return Step::fail(FailureReason::protocol, "unexpected greeting: " + printable(line));
 }
 
 Step ImapDialogue::on_tagged(std::string_view status, std::string_view line) {
   bool ok = text::iequals(status, "OK");
   switch (state_) {
     case State::capability:
-      if (!ok) return Step::fail("CAPABILITY refused: " + printable(line));
+      if (!ok) return Step::fail(FailureReason::refused, "CAPABILITY refused: " + printable(line));
       return next_command();
     case State::starttls:
-      if (!ok) return Step::fail("STARTTLS refused: " + printable(line));
+      if (!ok) return Step::fail(FailureReason::tls, "STARTTLS refused: " + printable(line));
       return Step::start_tls();
     case State::login:
-      if (!ok) return Step::fail("login failed: " + printable(line));
+      if (!ok) return Step::fail(FailureReason::auth, "login failed: " + printable(line));
       logged_in_ = true;
       return next_command();
     case State::logout:
@@ -71,19 +71,19 @@ Step ImapDialogue::on_tagged(std::string_view status, std::string_view line) {
     case State::greeting:
       break;
   }
-  return Step::fail("internal error: unknown IMAP state");
+  return Step::fail(FailureReason::other, "internal error: unknown IMAP state");
 }
 
 Step ImapDialogue::next_command() {
   if (starttls_ && !tls_done_) {
-    if (preauth_) return Step::fail("server greeted with PREAUTH, so STARTTLS is not possible");
+    if (preauth_) return Step::fail(FailureReason::tls, "server greeted with PREAUTH, so STARTTLS is not possible");
     if (!text::has_word(capabilities_, "STARTTLS"))
-      return Step::fail("server does not offer STARTTLS in its capabilities");
+      return Step::fail(FailureReason::tls, "server does not offer STARTTLS in its capabilities");
     return command(State::starttls, "STARTTLS");
   }
   if (credentials_ && !logged_in_ && !preauth_) {
     if (text::has_word(capabilities_, "LOGINDISABLED"))
-      return Step::fail("server disables LOGIN (LOGINDISABLED) on this connection");
+      return Step::fail(FailureReason::auth, "server disables LOGIN (LOGINDISABLED) on this connection");
     return command(State::login, "LOGIN", imap_quote(credentials_->user) + " " + imap_quote(credentials_->password),
                    imap_quote(credentials_->user) + " ****");
   }

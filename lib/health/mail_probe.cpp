@@ -14,14 +14,14 @@ std::unique_ptr<Probe> make_probe(const ProbeConfig& config, TlsContextCache& tl
 MailProbe::MailProbe(const ProbeConfig& config, TlsContextCache& tls, TimePoint now)
     : config_(config), lines_(config.max_line_bytes), start_(now), deadline_(now + config.timeout) {
   if (auto problem = config_problem(config_)) {
-    finish(false, "bad check settings: " + *problem, now);
+    fail(FailureReason::setup, "bad check settings: " + *problem, now);
     return;
   }
   if (config_.tls != TlsMode::none) {
     auto ctx = tls.get(config_);
     if (!ctx) {
       if (is_local_shortage(ctx.error().code)) not_run("TLS setup failed: " + ctx.error().describe(), now);
-      else finish(false, "TLS setup failed: " + ctx.error().describe(), now);
+      else fail(FailureReason::tls, "TLS setup failed: " + ctx.error().describe(), now);
       return;
     }
     tls_ctx_ = *ctx;
@@ -29,14 +29,18 @@ MailProbe::MailProbe(const ProbeConfig& config, TlsContextCache& tls, TimePoint 
   dialogue_ = make_dialogue(config_);
   if (auto opened = transport_.open(config_); !opened) {
     if (is_local_shortage(opened.error().code)) not_run(opened.error().describe(), now);
-    else finish(false, opened.error().describe(), now);
+    else fail(FailureReason::setup, opened.error().describe(), now);
+    return;
+  }
+  if (auto connecting = transport_.connect(config_); !connecting) {
+    if (is_local_shortage(connecting.error().code)) not_run(connecting.error().describe(), now);
+    else fail(FailureReason::connect, connecting.error().describe(), now);
     return;
   }
 }
 
 void MailProbe::not_run(std::string why, TimePoint now) {
-  finish(false, "check not run, this host is short of resources: " + why, now);
-  result_.local_error = true;
+  fail(FailureReason::shortage, "check not run, this host is short of resources: " + why, now);
 }
 
 void MailProbe::on_ready(std::uint32_t events, TimePoint now) {
@@ -64,15 +68,15 @@ void MailProbe::on_ready(std::uint32_t events, TimePoint now) {
 bool MailProbe::do_connect(std::uint32_t events, TimePoint now) {
   if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return false;  // still connecting
   if (auto st = transport_.finish_connect(events); !st) {
-    finish(false, "connect to " + endpoint_string(config_.address, config_.port) + " failed: " +
-                      std::strerror(st.error().code),
-           now);
+    fail(FailureReason::connect,
+         "connect to " + endpoint_string(config_.address, config_.port) + " failed: " + std::strerror(st.error().code),
+         now);
     return false;
   }
   if (recording()) note("connected to " + endpoint_string(config_.address, config_.port));
   if (config_.tls == TlsMode::implicit) return begin_tls(now);
   if (!dialogue_) {
-    finish(true, "connected", now);
+    pass("connected", now);
     return false;
   }
   phase_ = Phase::talking;
@@ -82,7 +86,7 @@ bool MailProbe::do_connect(std::uint32_t events, TimePoint now) {
 bool MailProbe::begin_tls(TimePoint now) {
   if (auto st = transport_.begin_tls(tls_ctx_, config_); !st) {
     if (is_local_shortage(st.error().code)) not_run("TLS setup failed: " + st.error().describe(), now);
-    else finish(false, "TLS setup failed: " + st.error().describe(), now);
+    else fail(FailureReason::tls, "TLS setup failed: " + st.error().describe(), now);
     return false;
   }
   phase_ = Phase::handshaking;
@@ -90,16 +94,18 @@ bool MailProbe::begin_tls(TimePoint now) {
 }
 
 bool MailProbe::do_handshake(TimePoint now) {
-  std::string error;
-  Io io = transport_.handshake(error);
+  IoError failure;
+  Io io = transport_.handshake(failure);
   if (io == Io::want_read || io == Io::want_write) return false;
   if (io != Io::done) {
+    std::string& error = failure.text;
     if (transport_.name_mismatch()) {
       error += " (checked against " + verify_name(config_);
       error += config_.server_name.empty() ? ", the address connected to; set server_name to check a name)" : ")";
     }
     if (recording()) note("TLS handshake failed: " + error);
-    finish(false, "TLS handshake failed: " + error, now);
+    // Whatever broke it (a close, a reset, a certificate), the TLS handshake is what failed.
+    fail(FailureReason::tls, "TLS handshake failed: " + error, now);
     return false;
   }
   tls_summary_ = transport_.tls_summary();
@@ -113,7 +119,7 @@ bool MailProbe::do_handshake(TimePoint now) {
   // come for it: look once.
   readable_ = true;
   if (!dialogue_) {
-    finish(true, "connected, TLS handshake ok", now);
+    pass("connected, TLS handshake ok", now);
     return false;
   }
   if (tls_after_starttls_) return apply(dialogue_->on_tls_ready(), now);
@@ -121,16 +127,16 @@ bool MailProbe::do_handshake(TimePoint now) {
 }
 
 bool MailProbe::do_talk(TimePoint now) {
-  std::string error;
+  IoError error;
   if (out_done_ < out_.size()) {
     Io io = transport_.write(out_, out_done_, error);
     if (io == Io::want_read || io == Io::want_write) return false;
     if (io != Io::done) {
       if (dialogue_->quitting()) {
-        finish(true, dialogue_->passed_message(), now);
+        pass(dialogue_->passed_message(), now);
       } else {
-        finish(false, (error.empty() ? std::string("server closed the connection") : error) +
-                          " while waiting for the " + waiting_for(), now);
+        if (error.text.empty()) error = {FailureReason::closed, "server closed the connection"};
+        fail(error.reason, error.text + " while waiting for the " + waiting_for(), now);
       }
       return false;
     }
@@ -147,17 +153,17 @@ bool MailProbe::do_talk(TimePoint now) {
     received_ += in_.size();
     lines_.append(in_);
     if (lines_.overflowed()) {
-      finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
+      fail(FailureReason::protocol, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
       return false;
     }
     if (received_ > config_.max_total_bytes) {
-      finish(false, "server sent more than " + std::to_string(config_.max_total_bytes) + " bytes", now);
+      fail(FailureReason::protocol, "server sent more than " + std::to_string(config_.max_total_bytes) + " bytes", now);
       return false;
     }
   }
   while (auto line = lines_.next_line()) {
     if (line->size() > config_.max_line_bytes) {
-      finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
+      fail(FailureReason::protocol, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
       return false;
     }
     if (recording()) result_.transcript.push_back({TranscriptLine::Kind::received, printable(*line, 512)});
@@ -166,22 +172,22 @@ bool MailProbe::do_talk(TimePoint now) {
     // Any step but wait ends this batch: a new command, TLS or the verdict.
     if (step.kind == Step::Kind::start_tls && !lines_.empty()) {
       // Plain text after the go-ahead would be read as if it came over TLS.
-      finish(false, "server sent data after accepting STARTTLS", now);
+      fail(FailureReason::tls, "server sent data after accepting STARTTLS", now);
       return false;
     }
     return apply(step, now);
   }
   if (lines_.overflowed()) {
-    finish(false, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
+    fail(FailureReason::protocol, "server sent a line longer than " + std::to_string(config_.max_line_bytes) + " bytes", now);
     return false;
   }
   if (io == Io::eof || io == Io::error) {
     if (dialogue_->quitting()) {
-      finish(true, dialogue_->passed_message(), now);
+      pass(dialogue_->passed_message(), now);
     } else if (io == Io::eof) {
-      finish(false, "server closed the connection while waiting for the " + waiting_for(), now);
+      fail(FailureReason::closed, "server closed the connection while waiting for the " + waiting_for(), now);
     } else {
-      finish(false, error + " while waiting for the " + waiting_for(), now);
+      fail(error.reason, error.text + " while waiting for the " + waiting_for(), now);
     }
     return false;
   }
@@ -208,10 +214,10 @@ bool MailProbe::apply(const Step& step, TimePoint now) {
       tls_after_starttls_ = true;
       return begin_tls(now);
     case Step::Kind::pass:
-      finish(true, step.message, now);
+      pass(step.message, now);
       return false;
     case Step::Kind::fail:
-      finish(false, step.message, now);
+      fail(step.reason, step.message, now);
       return false;
   }
   return false;
@@ -223,19 +229,19 @@ void MailProbe::on_timeout(TimePoint now) {
   std::string limit = format_duration(config_.timeout);
   switch (phase_) {
     case Phase::connecting:
-      finish(false, "no connection within " + limit, now);
+      fail(FailureReason::timeout, "no connection within " + limit, now);
       return;
     case Phase::handshaking:
-      finish(false, "TLS handshake not finished within " + limit, now);
+      fail(FailureReason::timeout, "TLS handshake not finished within " + limit, now);
       return;
     case Phase::talking: {
       if (dialogue_ && dialogue_->quitting()) {
-        finish(true, dialogue_->passed_message(), now);
+        pass(dialogue_->passed_message(), now);
         return;
       }
       std::string m = "no " + waiting_for() + " within " + limit;
       if (dialogue_ && !dialogue_->context_note().empty()) m += " (" + dialogue_->context_note() + ")";
-      finish(false, m, now);
+      fail(FailureReason::timeout, m, now);
       return;
     }
     case Phase::done:
@@ -247,15 +253,24 @@ void MailProbe::note(std::string text) {
   result_.transcript.push_back({TranscriptLine::Kind::note, std::move(text)});
 }
 
-void MailProbe::finish(bool ok, std::string message, TimePoint now) {
-  if (ok && transport_.tls()) {
+void MailProbe::pass(std::string message, TimePoint now) {
+  if (transport_.tls()) {
     transport_.shutdown_tls();
     message += "; " + tls_summary_;
   }
-  result_.ok = ok;
+  result_.ok = true;
+  result_.reason = FailureReason::none;
   result_.message = std::move(message);
-  TimePoint end = ok && passed_at_ ? *passed_at_ : now;
+  TimePoint end = passed_at_ ? *passed_at_ : now;
   result_.latency = std::chrono::duration_cast<std::chrono::microseconds>(end - start_);
+  phase_ = Phase::done;
+}
+
+void MailProbe::fail(FailureReason reason, std::string message, TimePoint now) {
+  result_.ok = false;
+  result_.reason = reason;
+  result_.message = std::move(message);
+  result_.latency = std::chrono::duration_cast<std::chrono::microseconds>(now - start_);
   phase_ = Phase::done;
 }
 

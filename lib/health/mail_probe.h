@@ -31,7 +31,8 @@ class MailProbe final : public Probe {
   bool apply(const Step&, TimePoint now);
   bool begin_tls(TimePoint now);
   void on_timeout(TimePoint now);
-  void finish(bool ok, std::string message, TimePoint now);
+  void pass(std::string message, TimePoint now);
+  void fail(FailureReason reason, std::string message, TimePoint now);
   // This host ran out of descriptors or memory: a result that says nothing about the server.
   void not_run(std::string why, TimePoint now);
   // Transcript lines, only when config_.record_transcript (callers check recording()).

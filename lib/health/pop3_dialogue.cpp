@@ -24,12 +24,12 @@ Step Pop3Dialogue::on_line(std::string_view line) {
   if (state_ == State::quit) return Step::pass(passed_message());
   if (!is_ok(line) && !is_err(line)) {
     std::string what = state_ == State::greeting ? "unexpected greeting: " : "malformed reply: ";
-    return Step::fail(what + printable(line));
+    return Step::fail(FailureReason::protocol, what + printable(line));
   }
   bool ok = is_ok(line);
   switch (state_) {
     case State::greeting:
-      if (!ok) return Step::fail("server refused the connection: " + printable(line));
+      if (!ok) return Step::fail(FailureReason::refused, "server refused the connection: " + printable(line));
       state_ = State::capa;
       return Step::send("CAPA");
     case State::capa:
@@ -37,21 +37,21 @@ Step Pop3Dialogue::on_line(std::string_view line) {
       state_ = State::capa_list;
       return Step::wait();
     case State::stls:
-      if (!ok) return Step::fail("STLS refused: " + printable(line));
+      if (!ok) return Step::fail(FailureReason::tls, "STLS refused: " + printable(line));
       return Step::start_tls();
     case State::user:
-      if (!ok) return Step::fail("USER refused: " + printable(line));
+      if (!ok) return Step::fail(FailureReason::auth, "USER refused: " + printable(line));
       state_ = State::pass;
       return Step::send_secret("PASS " + credentials_->password, "PASS ****");
     case State::pass:
-      if (!ok) return Step::fail("login failed: " + printable(line));
+      if (!ok) return Step::fail(FailureReason::auth, "login failed: " + printable(line));
       logged_in_ = true;
       return next_command();
     case State::capa_list:
     case State::quit:
       break;
   }
-  return Step::fail("internal error: unknown POP3 state");
+  return Step::fail(FailureReason::other, "internal error: unknown POP3 state");
 }
 
 Step Pop3Dialogue::next_command() {

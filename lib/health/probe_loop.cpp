@@ -160,6 +160,7 @@ std::size_t ProbeRunner::dispatch(int max_wait_ms) {
       // A probe must finish at its deadline; one that does not is ended here.
       ProbeResult forced = s.probe->result();
       forced.ok = false;
+      forced.reason = FailureReason::timeout;
       forced.message = "probe did not finish at its deadline";
       s.forced = std::move(forced);
       s.finished = true;

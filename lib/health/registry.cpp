@@ -122,7 +122,7 @@ void CheckRegistry::shortage_over(TimePoint now) {
 void CheckRegistry::on_result(Check& check, ProbeResult&& result) {
   check.running.reset();
   const TimePoint now = clock_.now();
-  if (result.local_error) {
+  if (result.local_error()) {
     on_shortage(check, result, now);
     return;
   }

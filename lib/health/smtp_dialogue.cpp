@@ -15,11 +15,11 @@ Step SmtpDialogue::on_line(std::string_view line) {
                 (line.size() == 3 || line[3] == ' ' || line[3] == '-');
   if (!shaped) {
     std::string what = state_ == State::greeting ? "unexpected greeting: " : "malformed reply: ";
-    return Step::fail(what + printable(line));
+    return Step::fail(FailureReason::protocol, what + printable(line));
   }
   int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   if (code_ != 0 && code != code_)
-    return Step::fail("reply code changed inside a multi-line reply: " + printable(line));
+    return Step::fail(FailureReason::protocol, "reply code changed inside a multi-line reply: " + printable(line));
   code_ = code;
   lines_.emplace_back(line.size() > 4 ? line.substr(4) : std::string_view());
   if (line.size() > 3 && line[3] == '-') return Step::wait();
@@ -34,19 +34,19 @@ Step SmtpDialogue::on_reply(int code) {
   auto last = [&] { return std::to_string(code) + (lines_.back().empty() ? "" : " " + printable(lines_.back())); };
   switch (state_) {
     case State::greeting:
-      if (code != 220) return Step::fail("server refused the connection: " + last());
+      if (code != 220) return Step::fail(FailureReason::refused, "server refused the connection: " + last());
       state_ = State::ehlo;
       return Step::send("EHLO " + ehlo_name_);
     case State::ehlo:
-      if (code != 250) return Step::fail("EHLO refused: " + last());
+      if (code != 250) return Step::fail(FailureReason::refused, "EHLO refused: " + last());
       return after_ehlo();
     case State::starttls:
-      if (code != 220) return Step::fail("STARTTLS refused: " + last());
+      if (code != 220) return Step::fail(FailureReason::tls, "STARTTLS refused: " + last());
       return Step::start_tls();
     case State::quit:
       return Step::pass(passed_message());
   }
-  return Step::fail("internal error: unknown SMTP state");
+  return Step::fail(FailureReason::other, "internal error: unknown SMTP state");
 }
 
 Step SmtpDialogue::after_ehlo() {
@@ -56,7 +56,7 @@ Step SmtpDialogue::after_ehlo() {
       std::string_view rest = lines_[i];
       if (text::iequals(text::next_word(rest), "STARTTLS")) offered = true;
     }
-    if (!offered) return Step::fail("server does not offer STARTTLS in its EHLO reply");
+    if (!offered) return Step::fail(FailureReason::tls, "server does not offer STARTTLS in its EHLO reply");
     state_ = State::starttls;
     return Step::send("STARTTLS");
   }

@@ -61,6 +61,10 @@ Status Transport::open(const ProbeConfig& c) {
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&src), len) != 0)
       return make_error(errno, "cannot bind to the source address " + c.source->to_string());
   }
+  return ok();
+}
+
+Status Transport::connect(const ProbeConfig& c) {
   sockaddr_storage dst;
   socklen_t len = fill_sockaddr(c.address, c.port, dst);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&dst), len) != 0 && errno != EINPROGRESS)
@@ -100,16 +104,16 @@ bool Transport::name_mismatch() const {
   return v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH;
 }
 
-Io Transport::handshake(std::string& error) {
+Io Transport::handshake(IoError& error) {
   ERR_clear_error();
   int ret = SSL_do_handshake(ssl_.get());
   if (ret == 1) return Io::done;
   Io io = ssl_status(ret, "during the TLS handshake", error);
   if (io == Io::error || io == Io::eof) {
     long v = SSL_get_verify_result(ssl_.get());
-    if (v != X509_V_OK) error = std::string("certificate verify failed: ") + X509_verify_cert_error_string(v);
+    if (v != X509_V_OK) error = {FailureReason::tls, std::string("certificate verify failed: ") + X509_verify_cert_error_string(v)};
     if (io == Io::eof) {
-      if (v == X509_V_OK) error = "server closed the connection during the TLS handshake";
+      if (v == X509_V_OK) error = {FailureReason::tls, "server closed the connection during the TLS handshake"};
       io = Io::error;
     }
   }
@@ -128,7 +132,7 @@ void Transport::shutdown_tls() {
   ERR_clear_error();
 }
 
-Io Transport::ssl_status(int ret, const char* during, std::string& error) {
+Io Transport::ssl_status(int ret, const char* during, IoError& error) {
   // `during` names the phase for handshake errors; read and write errors get theirs from
   // the probe ("while waiting for the reply to EHLO").
   auto phrase = [during](std::string what) { return *during ? what + " " + during : what; };
@@ -139,13 +143,13 @@ Io Transport::ssl_status(int ret, const char* during, std::string& error) {
     case SSL_ERROR_ZERO_RETURN: return Io::eof;
     case SSL_ERROR_SYSCALL:
       if (errno == 0 || errno == EAGAIN) {
-        error = take_openssl_errors("");
-        if (error.empty()) return Io::eof;  // closed without close_notify
+        error = {FailureReason::tls, take_openssl_errors("")};
+        if (error.text.empty()) return Io::eof;  // closed without close_notify
         return Io::error;
       }
-      if (errno == EPIPE) error = phrase("server closed the connection");
-      else if (errno == ECONNRESET) error = phrase("connection reset by server");
-      else error = phrase(std::strerror(errno));
+      if (errno == EPIPE) error = {FailureReason::closed, phrase("server closed the connection")};
+      else if (errno == ECONNRESET) error = {FailureReason::closed, phrase("connection reset by server")};
+      else error = {FailureReason::other, phrase(std::strerror(errno))};
       return Io::error;
     default:
       // OpenSSL 3 reports a peer that closed without close_notify as an error.
@@ -153,12 +157,12 @@ Io Transport::ssl_status(int ret, const char* during, std::string& error) {
         ERR_clear_error();
         return Io::eof;
       }
-      error = phrase("TLS error") + ": " + take_openssl_errors("unknown");
+      error = {FailureReason::tls, phrase("TLS error") + ": " + take_openssl_errors("unknown")};
       return Io::error;
   }
 }
 
-Io Transport::read(std::string& out, std::size_t limit, std::string& error) {
+Io Transport::read(std::string& out, std::size_t limit, IoError& error) {
   char buf[4096];
   while (limit > 0) {
     std::size_t want = std::min(sizeof buf, limit);
@@ -175,7 +179,8 @@ Io Transport::read(std::string& out, std::size_t limit, std::string& error) {
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return Io::want_read;
         if (errno == EINTR) continue;
-        error = errno == ECONNRESET ? std::string("connection reset by server") : std::strerror(errno);
+        error = errno == ECONNRESET ? IoError{FailureReason::closed, "connection reset by server"}
+                                    : IoError{FailureReason::other, std::strerror(errno)};
         return Io::error;
       }
       out.append(buf, static_cast<std::size_t>(n));
@@ -186,7 +191,7 @@ Io Transport::read(std::string& out, std::size_t limit, std::string& error) {
   return Io::done;  // limit reached; the caller checks its bounds
 }
 
-Io Transport::write(std::string_view data, std::size_t& written, std::string& error) {
+Io Transport::write(std::string_view data, std::size_t& written, IoError& error) {
   while (written < data.size()) {
     std::string_view rest = data.substr(written);
     if (ssl_) {
@@ -201,10 +206,11 @@ Io Transport::write(std::string_view data, std::size_t& written, std::string& er
         if (errno == EAGAIN || errno == EWOULDBLOCK) return Io::want_write;
         if (errno == EINTR) continue;
         if (errno == EPIPE) {
-          error = "server closed the connection";
+          error = {FailureReason::closed, "server closed the connection"};
           return Io::eof;
         }
-        error = errno == ECONNRESET ? std::string("connection reset by server") : std::strerror(errno);
+        error = errno == ECONNRESET ? IoError{FailureReason::closed, "connection reset by server"}
+                                    : IoError{FailureReason::other, std::strerror(errno)};
         return Io::error;
       }
       written += static_cast<std::size_t>(n);

@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "health/probe_config.h"
+#include "health/probe_result.h"
 #include "health/tls_context.h"
 
 namespace lvs::health {
@@ -19,7 +20,14 @@ enum class Io {
   want_read,   // wait for EPOLLIN
   want_write,  // wait for EPOLLOUT
   eof,         // the server closed the connection
-  error,       // see the error text
+  error,       // see the IoError
+};
+
+// Why an operation ended in Io::error (or, for a write, Io::eof): closed when the server
+// closed or reset the connection, tls for a TLS-layer error, other for the rest.
+struct IoError {
+  FailureReason reason = FailureReason::other;
+  std::string text;
 };
 
 // What the certificate is checked against when verifying: `server_name`, or when that
@@ -38,12 +46,14 @@ class Transport {
   Transport& operator=(const Transport&) = delete;
   ~Transport();
 
-  // socket(), optional bind to the source address, non-blocking connect(). The socket
-  // closes with a reset (SO_LINGER 0): a check leaves no TIME_WAIT behind on either
-  // side, however many thousands run a minute. TLS gets TCP_NODELAY: its writes can
-  // follow one another without a reply between (Finished, then a command), which Nagle
-  // would hold back; plain dialogues always write after a reply that acked the last write.
+  // socket() and the optional bind to the source address. The socket closes with a
+  // reset (SO_LINGER 0): a check leaves no TIME_WAIT behind on either side, however many
+  // thousands run a minute. TLS gets TCP_NODELAY: its writes can follow one another
+  // without a reply between (Finished, then a command), which Nagle would hold back;
+  // plain dialogues always write after a reply that acked the last write.
   Status open(const ProbeConfig&);
+  // The non-blocking connect() after open(); an error here is the connection's.
+  Status connect(const ProbeConfig&);
   int fd() const { return fd_; }
   // After epoll reported `events` for the connecting socket: did connect() succeed?
   // Output without error or hang-up means connected; the error is read only on failure.
@@ -52,7 +62,7 @@ class Transport {
   // Sets up TLS over the connected socket. `server_name` is sent as SNI (if not an
   // address). When verifying, the certificate must be for the name `verify_name()` gives.
   Status begin_tls(SSL_CTX*, const ProbeConfig&);
-  Io handshake(std::string& error);
+  Io handshake(IoError& error);
   // After a failed handshake: the chain was fine but it is not for the name checked.
   bool name_mismatch() const;
   bool tls() const { return ssl_ != nullptr; }
@@ -66,12 +76,12 @@ class Transport {
   // Plain sockets count a short read as drained (TCP hands over all it has), which saves
   // the recv() that would only say EAGAIN. After a hang-up the caller reads again to
   // see the end.
-  Io read(std::string& out, std::size_t limit, std::string& error);
+  Io read(std::string& out, std::size_t limit, IoError& error);
   // Writes from `data`, advancing `written`. done when everything was written.
-  Io write(std::string_view data, std::size_t& written, std::string& error);
+  Io write(std::string_view data, std::size_t& written, IoError& error);
 
  private:
-  Io ssl_status(int ret, const char* during, std::string& error);
+  Io ssl_status(int ret, const char* during, IoError& error);
 
   int fd_ = -1;
   SslPtr ssl_;

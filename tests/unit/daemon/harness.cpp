@@ -60,7 +60,10 @@ class InstantProbe final : public health::Probe {
   InstantProbe(bool ok, health::TimePoint now, const std::string& endpoint, bool short_of_fds = false)
       : deadline_(now) {
     result_.ok = ok && !short_of_fds;
-    result_.local_error = short_of_fds;
+    // As the real probe sorts them; "refused" is what the metrics tests count.
+    result_.reason = short_of_fds ? health::FailureReason::shortage
+                     : ok         ? health::FailureReason::none
+                                  : health::FailureReason::refused;
     result_.message = short_of_fds ? "cannot create a socket for " + endpoint + ": Too many open files (errno 24)"
                       : ok         ? "connected"
                                    : "connection refused";

@@ -81,6 +81,7 @@ TEST_CASE("imap: a refused LOGIN fails with the server's words") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "login failed: a2 NO [AUTHENTICATIONFAILED] Authentication failed.");
+  CHECK(r.reason == lvs::health::FailureReason::auth);
 }
 
 TEST_CASE("imap: LOGINDISABLED stops the check before sending the password") {
@@ -96,6 +97,7 @@ TEST_CASE("imap: LOGINDISABLED stops the check before sending the password") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server disables LOGIN (LOGINDISABLED) on this connection");
+  CHECK(r.reason == lvs::health::FailureReason::auth);
 }
 
 TEST_CASE("imap: STARTTLS refused fails with the server's words") {
@@ -113,6 +115,7 @@ TEST_CASE("imap: STARTTLS refused fails with the server's words") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "STARTTLS refused: a2 BAD TLS support isn't enabled.");
+  CHECK(r.reason == lvs::health::FailureReason::tls);
 }
 
 TEST_CASE("imap: STARTTLS, a verified handshake, CAPABILITY again and LOGIN pass") {
@@ -192,6 +195,7 @@ TEST_CASE("imap: a * BYE greeting fails") {
   auto r = run_probe(config_for(ProbeType::imap, server));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server refused the connection: * BYE Too many connections");
+  CHECK(r.reason == lvs::health::FailureReason::refused);
 }
 
 TEST_CASE("imap: an SMTP banner on the IMAP port is not mistaken for a greeting") {
@@ -200,6 +204,7 @@ TEST_CASE("imap: an SMTP banner on the IMAP port is not mistaken for a greeting"
   auto r = run_probe(config_for(ProbeType::imap, server));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "unexpected greeting: 220 mx1 ESMTP");
+  CHECK(r.reason == lvs::health::FailureReason::protocol);
 }
 
 TEST_CASE("imap: implicit TLS (port 993 style) passes") {
@@ -235,4 +240,5 @@ TEST_CASE("imap: 8-bit credentials are refused as settings (no literal support)"
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "bad check settings: IMAP LOGIN credentials must be printable ASCII");
+  CHECK(r.reason == lvs::health::FailureReason::setup);
 }

@@ -57,6 +57,7 @@ TEST_CASE("pop3: a rejected password fails with the server's words") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "login failed: -ERR [AUTH] Authentication failed.");
+  CHECK(r.reason == lvs::health::FailureReason::auth);
 }
 
 TEST_CASE("pop3: a -ERR greeting fails") {
@@ -65,6 +66,7 @@ TEST_CASE("pop3: a -ERR greeting fails") {
   auto r = run_probe(config_for(ProbeType::pop3, server));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server refused the connection: -ERR too many connections");
+  CHECK(r.reason == lvs::health::FailureReason::refused);
 }
 
 TEST_CASE("pop3: a server without CAPA (-ERR) still passes") {
@@ -102,6 +104,7 @@ TEST_CASE("pop3: STLS refused fails with the server's words") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "STLS refused: -ERR TLS support isn't enabled.");
+  CHECK(r.reason == lvs::health::FailureReason::tls);
 }
 
 TEST_CASE("pop3: implicit TLS (port 995 style) with a login passes") {
@@ -139,6 +142,7 @@ TEST_CASE("pop3: Dovecot's waiting line and then silence times out, naming it") 
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "no greeting within 300 ms (server said: +OK Waiting for authentication process to respond..)");
+  CHECK(r.reason == lvs::health::FailureReason::timeout);
 }
 
 TEST_CASE("pop3: credentials with a line break are refused before connecting") {
@@ -148,5 +152,6 @@ TEST_CASE("pop3: credentials with a line break are refused before connecting") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "bad check settings: the credentials contain a line break or NUL byte");
+  CHECK(r.reason == lvs::health::FailureReason::setup);
   CHECK(r.transcript.empty());
 }

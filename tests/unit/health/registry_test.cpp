@@ -46,7 +46,7 @@ struct Fixture {
                            if (o) r = ProbeResult{*o, *o ? "ok" : "refused", 1ms, {}};
                            if (short_of.count(c.port)) {
                              r = ProbeResult{false, "port " + std::to_string(c.port) + ": out of descriptors", 0ms, {}};
-                             r->local_error = true;
+                             r->reason = FailureReason::shortage;
                            }
                            return std::make_unique<FakeProbe>(r, now);
                          },

@@ -56,7 +56,7 @@ TEST_CASE("shortage: out of descriptors, a probe says the check did not run, not
   }
   INFO(starved.message);
   CHECK_FALSE(starved.ok);
-  CHECK(starved.local_error);
+  CHECK(starved.local_error());
   CHECK(starved.message.rfind(
             "check not run, this host is short of resources: cannot create a socket for 127.0.0.1:", 0) == 0);
   CHECK(starved.message.find("Too many open files") != std::string::npos);
@@ -65,7 +65,7 @@ TEST_CASE("shortage: out of descriptors, a probe says the check did not run, not
   auto r = run_probe(c);
   INFO(r.message);
   CHECK(r.ok);
-  CHECK_FALSE(r.local_error);
+  CHECK_FALSE(r.local_error());
 }
 
 TEST_CASE("shortage: a CA file that cannot be opened for want of descriptors is a shortage too") {
@@ -85,7 +85,7 @@ TEST_CASE("shortage: a CA file that cannot be opened for want of descriptors is 
   }
   INFO(starved.message);
   CHECK_FALSE(starved.ok);
-  CHECK(starved.local_error);
+  CHECK(starved.local_error());
   CHECK(starved.message.rfind(
             "check not run, this host is short of resources: TLS setup failed: cannot load CA file " + ca, 0) == 0);
 }

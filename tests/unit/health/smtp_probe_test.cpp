@@ -53,6 +53,7 @@ TEST_CASE("smtp: a greeting that never comes times out with the phase in words")
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "no greeting within 300 ms");
+  CHECK(r.reason == lvs::health::FailureReason::timeout);
 }
 
 TEST_CASE("smtp: a 554 greeting fails with the server's words") {
@@ -61,6 +62,7 @@ TEST_CASE("smtp: a 554 greeting fails with the server's words") {
   auto r = run_probe(config_for(ProbeType::smtp, server));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server refused the connection: 554 5.3.2 mx1 is not accepting mail");
+  CHECK(r.reason == lvs::health::FailureReason::refused);
 }
 
 TEST_CASE("smtp: a server that closes before greeting fails") {
@@ -69,6 +71,7 @@ TEST_CASE("smtp: a server that closes before greeting fails") {
   auto r = run_probe(config_for(ProbeType::smtp, server));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server closed the connection while waiting for the greeting");
+  CHECK(r.reason == lvs::health::FailureReason::closed);
 }
 
 TEST_CASE("smtp: a server that resets the connection after EHLO fails") {
@@ -78,6 +81,7 @@ TEST_CASE("smtp: a server that resets the connection after EHLO fails") {
   INFO(format_transcript(r.transcript));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "connection reset by server while waiting for the reply to EHLO");
+  CHECK(r.reason == lvs::health::FailureReason::closed);
 }
 
 TEST_CASE("smtp: garbage instead of a greeting fails and is shown escaped") {
@@ -86,6 +90,16 @@ TEST_CASE("smtp: garbage instead of a greeting fails and is shown escaped") {
   auto r = run_probe(config_for(ProbeType::smtp, server));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "unexpected greeting: \\x16\\x03\\x01garbage\\x00\\xff");
+  CHECK(r.reason == lvs::health::FailureReason::protocol);
+}
+
+TEST_CASE("smtp: a malformed reply to EHLO is a protocol failure, whatever words it holds") {
+  ScriptedServer server;
+  server.send("220 mx1 ESMTP").expect("EHLO").send("refused: STARTTLS within reach").hold().start();
+  auto r = run_probe(config_for(ProbeType::smtp, server));
+  CHECK_FALSE(r.ok);
+  CHECK(r.message == "malformed reply: refused: STARTTLS within reach");
+  CHECK(r.reason == lvs::health::FailureReason::protocol);
 }
 
 TEST_CASE("smtp: an endless greeting line is cut at the line limit") {
@@ -94,6 +108,7 @@ TEST_CASE("smtp: an endless greeting line is cut at the line limit") {
   auto r = run_probe(config_for(ProbeType::smtp, server));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server sent a line longer than 4096 bytes");
+  CHECK(r.reason == lvs::health::FailureReason::protocol);
 }
 
 TEST_CASE("smtp: endless continuation lines are cut at the total limit") {
@@ -106,6 +121,7 @@ TEST_CASE("smtp: endless continuation lines are cut at the total limit") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server sent more than 16384 bytes");
+  CHECK(r.reason == lvs::health::FailureReason::protocol);
 }
 
 TEST_CASE("smtp: a reply whose code changes between lines fails") {
@@ -114,6 +130,7 @@ TEST_CASE("smtp: a reply whose code changes between lines fails") {
   auto r = run_probe(config_for(ProbeType::smtp, server));
   CHECK_FALSE(r.ok);
   CHECK(r.message == "reply code changed inside a multi-line reply: 250 oops");
+  CHECK(r.reason == lvs::health::FailureReason::protocol);
 }
 
 TEST_CASE("smtp: STARTTLS refused with 454 fails with the server's words") {
@@ -131,6 +148,7 @@ TEST_CASE("smtp: STARTTLS refused with 454 fails with the server's words") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "STARTTLS refused: 454 4.7.0 TLS not available");
+  CHECK(r.reason == lvs::health::FailureReason::tls);
 }
 
 TEST_CASE("smtp: STARTTLS missing from the EHLO reply fails without trying it") {
@@ -141,6 +159,7 @@ TEST_CASE("smtp: STARTTLS missing from the EHLO reply fails without trying it") 
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server does not offer STARTTLS in its EHLO reply");
+  CHECK(r.reason == lvs::health::FailureReason::tls);
   CHECK_FALSE(transcript_has(r, Kind::sent, "STARTTLS"));
 }
 
@@ -186,6 +205,7 @@ TEST_CASE("smtp: plain text injected after the STARTTLS go-ahead fails") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server sent data after accepting STARTTLS");
+  CHECK(r.reason == lvs::health::FailureReason::tls);
 }
 
 TEST_CASE("smtp: implicit TLS (port 465 style) greets over TLS") {
@@ -219,6 +239,7 @@ TEST_CASE("smtp: an EHLO name with a space is a settings error") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "bad check settings: the EHLO name must be one printable word");
+  CHECK(r.reason == lvs::health::FailureReason::setup);
 }
 
 TEST_CASE("smtp: a scheduled probe keeps no transcript but reaches the same verdict") {
@@ -243,6 +264,7 @@ TEST_CASE("smtp: half a greeting line and then a close is seen as the close, not
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "server closed the connection while waiting for the greeting");
+  CHECK(r.reason == lvs::health::FailureReason::closed);
   CHECK(r.latency < 1500ms);
 }
 

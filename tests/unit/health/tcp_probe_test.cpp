@@ -54,6 +54,7 @@ TEST_CASE("tcp: a port nobody listens on fails with connection refused") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "connect to 127.0.0.1:" + std::to_string(port) + " failed: Connection refused");
+  CHECK(r.reason == lvs::health::FailureReason::connect);
 }
 
 TEST_CASE("tcp: the source address is bound before connect") {
@@ -75,6 +76,7 @@ TEST_CASE("tcp: a source address of the other family is a settings error, not a 
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "bad check settings: the source address ::1 is not of the target's family");
+  CHECK(r.reason == lvs::health::FailureReason::setup);
 }
 
 TEST_CASE("tcp: implicit TLS on a plain tcp check does the handshake only") {
@@ -119,4 +121,5 @@ TEST_CASE("tcp: a server whose accept queue is full never completes the connect:
   ::close(lfd);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "no connection within 300 ms");
+  CHECK(r.reason == lvs::health::FailureReason::timeout);
 }

@@ -48,6 +48,7 @@ TEST_CASE("tls: an expired certificate fails and says so") {
   auto r = imaps_against(test_pki().expired_cert, test_pki().expired_key, trusting_test_ca());
   CHECK_FALSE(r.ok);
   CHECK(r.message == "TLS handshake failed: certificate verify failed: certificate has expired");
+  CHECK(r.reason == lvs::health::FailureReason::tls);
   CHECK(transcript_has(r, Kind::note, "TLS handshake failed"));
 }
 
@@ -103,6 +104,7 @@ TEST_CASE("tls: a certificate from an untrusted CA fails") {
   auto r = imaps_against(test_pki().stranger_cert, test_pki().stranger_key, trusting_test_ca());
   CHECK_FALSE(r.ok);
   CHECK(r.message.rfind("TLS handshake failed: certificate verify failed: ", 0) == 0);
+  CHECK(r.reason == lvs::health::FailureReason::tls);
 }
 
 TEST_CASE("tls: with verify off an expired certificate is accepted and reported unverified") {
@@ -120,6 +122,7 @@ TEST_CASE("tls: a minimum of TLS 1.3 against a TLS 1.2-only server fails the han
   auto r = imaps_against(test_pki().good_cert, test_pki().good_key, c, ServerTls::tls1_2_only);
   CHECK_FALSE(r.ok);
   CHECK(r.message.rfind("TLS handshake failed: TLS error during the TLS handshake: ", 0) == 0);
+  CHECK(r.reason == lvs::health::FailureReason::tls);
   INFO(r.message);
   CHECK(r.message.find("protocol version") != std::string::npos);
 }
@@ -140,6 +143,7 @@ TEST_CASE("tls: a plain-text server on a TLS port fails the handshake") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message.rfind("TLS handshake failed: ", 0) == 0);
+  CHECK(r.reason == lvs::health::FailureReason::tls);
 }
 
 TEST_CASE("tls: a server that closes during the handshake fails in words") {
@@ -151,6 +155,7 @@ TEST_CASE("tls: a server that closes during the handshake fails in words") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "TLS handshake failed: server closed the connection during the TLS handshake");
+  CHECK(r.reason == lvs::health::FailureReason::tls);
 }
 
 TEST_CASE("tls: a CA file that does not exist is reported before connecting") {
@@ -161,6 +166,7 @@ TEST_CASE("tls: a CA file that does not exist is reported before connecting") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message.rfind("TLS setup failed: cannot load CA file /nonexistent/ca.pem: ", 0) == 0);
+  CHECK(r.reason == lvs::health::FailureReason::tls);
   CHECK(r.transcript.empty());
 }
 
@@ -174,4 +180,5 @@ TEST_CASE("tls: a reset inside the TLS session fails with the phase in words") {
   auto r = run_probe(c);
   CHECK_FALSE(r.ok);
   CHECK(r.message == "connection reset by server while waiting for the reply to CAPABILITY");
+  CHECK(r.reason == lvs::health::FailureReason::closed);
 }
