@@ -1,36 +1,18 @@
 // lvsctl ha status|failover|resume: the peer heartbeat of lvsd. `failover` hands the VIPs
 // to the other node at once (priority 0) and keeps this one standby until `resume`; it is
-// refused (exit 1, nothing changed) when no standby has reported recently, unless --force.
+// refused (exit 2, nothing changed) when no standby has reported recently, unless --force.
 #include <cstdio>
 
 #include "commands.h"
 #include "control/events.h"
 #include "control/ha.h"
 #include "control_client.h"
+#include "daemon_commands.h"
 #include "ha_text.h"
 
 namespace lvsctl {
 
 namespace {
-
-void ha_call(const std::string& socket, lvs::control::Command command, bool as_json, bool force, int& exit_code) {
-  auto request = lvs::control::request_for(command);
-  request.force = force;
-  bool refused = false;
-  auto reply = call_daemon(socket, request, &refused);
-  if (!reply) {
-    exit_code = refused ? kExitDiffers : kExitError;
-    return;
-  }
-  auto ha = decode_reply(*reply, lvs::control::decode_ha);
-  if (!ha) {
-    exit_code = kExitError;
-    return;
-  }
-  std::string out = as_json ? nlohmann::json(*ha).dump(2) + "\n" : ha_text(*ha);
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  exit_code = kExitOk;
-}
 
 // ha status --follow: the report, then one line per event until lvsd goes away.
 void follow(const std::string& socket, bool as_json, int& exit_code) {
@@ -48,8 +30,7 @@ void follow(const std::string& socket, bool as_json, int& exit_code) {
     }
     if (auto no = lvs::control::refusal(*reply)) {
       std::fprintf(stderr, "lvsctl: %s\n", no->error.c_str());
-      exit_code = kExitDiffers;
-      return;
+      return;  // kExitError, as every refusal
     }
     if (command == lvs::control::Command::events) break;
     auto ha = decode_reply(*reply, lvs::control::decode_ha);
@@ -73,6 +54,16 @@ void follow(const std::string& socket, bool as_json, int& exit_code) {
 
 }  // namespace
 
+CommandOutput ha_request(const std::string& socket, lvs::control::Command command, bool json, bool force) {
+  auto request = lvs::control::request_for(command);
+  request.force = force;
+  auto reply = call_daemon(socket, request);
+  if (!reply) return {kExitError, "", ""};  // refused or unreachable, as for drain and enable
+  auto ha = decode_reply(*reply, lvs::control::decode_ha);
+  if (!ha) return {kExitError, "", ""};
+  return {kExitOk, json ? nlohmann::json(*ha).dump(2) + "\n" : ha_text(*ha), ""};
+}
+
 void add_ha_command(CLI::App& app, int& exit_code) {
   auto* ha = app.add_subcommand("ha", "The VRRP peer heartbeat: status, planned hand-over, resume");
   ha->require_subcommand(1);
@@ -94,8 +85,8 @@ void add_ha_command(CLI::App& app, int& exit_code) {
     add_socket_option(*cmd, *socket);
     cmd->add_flag("--json", *as_json, "print the HA report as JSON");
     cmd->footer(
-        "Exit status: 0 done; 1 lvsd refused (it runs no HA, permission denied, or for failover: no standby "
-        "heard from recently, see --force); 2 lvsd unreachable, gone (--follow) or a bad reply.");
+        "Exit status: 0 done; 2 lvsd refused (it runs no HA, permission denied, or for failover: no standby "
+        "heard from recently, see --force), lvsd unreachable, gone (--follow) or a bad reply.");
     if (s.command == lvs::control::Command::ha_failover)
       cmd->add_flag("--force", *force, "hand over even when no standby has reported recently");
     auto follow_on = std::make_shared<bool>(false);
@@ -104,7 +95,7 @@ void add_ha_command(CLI::App& app, int& exit_code) {
                     "then print each event (HA state change, health edge, drain/enable) as lvsd sends it");
     cmd->callback([socket, as_json, force, follow_on, command = s.command, &exit_code] {
       if (*follow_on) follow(*socket, *as_json, exit_code);
-      else ha_call(*socket, command, *as_json, *force, exit_code);
+      else exit_code = print_output(ha_request(*socket, command, *as_json, *force));
     });
   }
 }

@@ -1,5 +1,5 @@
 #pragma once
-// drain, enable, check and reload without the command line: each asks lvsd over its
+// drain, enable, check, reload and ha without the command line: each asks lvsd over its
 // control socket and returns what it prints and its exit code (tests run them against
 // the daemon core behind a real socket). With `json`, `out` is always exactly one
 // document (control_client.h: json_document / failure_document).
@@ -32,5 +32,9 @@ CommandOutput check_real(const RealTarget& target, bool json);
 // Exit 0 reloaded; 1 refused (invalid descriptor: the previous one keeps running);
 // 2 some operations failed, lvsd unreachable or a bad reply.
 CommandOutput reload_daemon(const std::string& socket, bool json);
+// ha status|failover|resume (`command`), once (not --follow). Exit 0 done; 2 refused
+// (no HA, permission denied, failover with no standby heard and no `force`), lvsd
+// unreachable or a bad reply.
+CommandOutput ha_request(const std::string& socket, lvs::control::Command command, bool json, bool force);
 
 }  // namespace lvsctl

@@ -16,7 +16,7 @@ std::string exit_code_help(const std::string& subcommand) {
       {"enable", "0 enabled, 2 refused, cannot reach lvsd, or bad arguments"},
       {"check", "0 every probe succeeded, 1 a probe failed, 2 refused, cannot reach lvsd, or bad arguments"},
       {"reload", "0 reloaded, 1 lvsd refused the descriptor (it keeps the running one), 2 the kernel refused an operation, cannot reach lvsd, or bad arguments"},
-      {"ha", "0 done, 1 refused (no ha section, permission denied, failover with no standby heard), 2 cannot reach lvsd, or bad arguments"},
+      {"ha", "0 done, 2 refused (no ha section, permission denied, failover with no standby heard), cannot reach lvsd, or bad arguments"},
   };
   auto it = meaning.find(subcommand);
   return it == meaning.end() ? std::string() : "Exit status: " + it->second + ".";
@@ -27,8 +27,8 @@ void add_exit_code_help(CLI::App& app) {
     std::string text = exit_code_help(sub->get_name());
     if (!text.empty()) sub->footer(text);
   }
-  app.footer("Exit status: 0 success, 1 the subcommand's negative answer (invalid, differs, refused, failed), "
-             "2 an error or bad arguments; each subcommand's --help says which.");
+  app.footer("Exit status: 0 success, 1 the subcommand's negative answer (invalid, differs, descriptor refused by "
+             "reload, failed), 2 an error, a request lvsd refused, or bad arguments; each subcommand's --help says which.");
 }
 
 }  // namespace lvsctl

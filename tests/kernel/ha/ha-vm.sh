@@ -156,7 +156,7 @@ check "SIGTERM: lb1 left no VIP" holds_none lb1
 check "lb2 took over" wait_state lb2 master 20
 check "held connections echo with lb1's lvsd stopped" ping_held 5
 ctl lb2 ha failover > /dev/null 2> "$WORK/refused.err"
-check "ha failover on lb2 with no standby left is refused (exit 1)" test "$?" = 1
+check "ha failover on lb2 with no standby left is refused (exit 2)" test "$?" = 2
 check "the refusal says why" grep -q "no hand-over: .* standby" "$WORK/refused.err"
 check "refused: lb2 is still master" wait_state lb2 master 1
 probe_stop sigterm

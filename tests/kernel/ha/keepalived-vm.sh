@@ -3,7 +3,7 @@
 # lvsd on lb1 and keepalived 2.2.7 (vrrp_version 3, unicast peer, authentication none)
 # on lb2 as the two balancers of one virtual router, in both roles:
 #   1. lvsd (200) is master, keepalived (100) backup and holds no VIP.
-#   2. `lvsctl ha failover` is refused (exit 1: with authentication none lvsd cannot know
+#   2. `lvsctl ha failover` is refused (exit 2: with authentication none lvsd cannot know
 #      a backup is there); with --force keepalived takes the VIPs, lvsd holds none.
 #   3. `lvsctl ha resume`: lvsd preempts, keepalived gives the VIPs up.
 #   4. keepalived restarted with priority 250 preempts lvsd; lvsd drops its VIPs.
@@ -56,7 +56,7 @@ check "lvsd heard nothing from a silent backup yet, and dropped nothing" bash -c
 
 # === 2 ========================================================================================
 ctl lb1 ha failover > /dev/null 2> "$WORK/refused.err"
-check "ha failover without --force is refused with exit 1 (a VRRP backup is silent)" test "$?" = 1
+check "ha failover without --force is refused with exit 2 (a VRRP backup is silent)" test "$?" = 2
 check "the refusal says why" grep -q "no hand-over: with authentication none" "$WORK/refused.err"
 check "refused: lvsd is still master with the VIPs" only lb1
 ctl lb1 ha failover --force > /dev/null

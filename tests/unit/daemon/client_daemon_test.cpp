@@ -159,6 +159,24 @@ TEST_CASE("client: drain, enable, check and reload --json print one document eac
   CHECK(nlohmann::json::parse(no_real.out)["ok"] == false);
 }
 
+TEST_CASE("client: a request lvsd refuses exits 2, for ha failover as for drain, enable and check") {
+  Served s;  // its lvsd runs no HA: every ha command is refused
+  lvsctl::RealTarget nobody{"203.0.113.99", "", s.path};
+  CHECK(lvsctl::drain_real(lvsctl::DrainArgs{nobody, false, 0, false}).exit_code == lvsctl::kExitError);
+  CHECK(lvsctl::enable_real(nobody, false).exit_code == lvsctl::kExitError);
+  CHECK(lvsctl::check_real(nobody, false).exit_code == lvsctl::kExitError);
+  for (auto command : {lvs::control::Command::ha_failover, lvs::control::Command::ha_resume,
+                       lvs::control::Command::ha_status}) {
+    INFO(lvs::control::to_string(command));
+    const auto refused = lvsctl::ha_request(s.path, command, false, false);
+    CHECK(refused.exit_code == lvsctl::kExitError);
+    CHECK(refused.out.empty());
+  }
+  // Unreachable is 2 as well.
+  CHECK(lvsctl::ha_request("/nonexistent/lvsd.sock", lvs::control::Command::ha_status, true, false).exit_code ==
+        lvsctl::kExitError);
+}
+
 TEST_CASE("client: --json with lvsd unreachable is {\"ok\":false} naming the socket, exit 2") {
   lvsctl::RealTarget target{kA, "", "/nonexistent/lvsd.sock"};
   for (const auto& out : {lvsctl::enable_real(target, true), lvsctl::check_real(target, true),
