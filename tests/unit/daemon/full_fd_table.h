@@ -1,11 +1,14 @@
 #pragma once
-// Out of descriptors on demand, for the servers' accept-pause tests.
+// Out of descriptors on demand, for the servers' accept-pause tests, and what those
+// tests check first.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <vector>
+
+#include "daemon/event_loop.h"
 
 namespace lvsd::test {
 
@@ -35,5 +38,18 @@ struct FullFdTable {
   FullFdTable(const FullFdTable&) = delete;
   FullFdTable& operator=(const FullFdTable&) = delete;
 };
+
+// With a client queued and no descriptor free: one turn runs the listener (its accept
+// fails), then the listener is out of the loop, so the loop does not spin on it.
+inline void check_accept_paused(EventLoop& loop) {
+  auto first = loop.run_once(10);
+  REQUIRE(first);
+  CHECK(*first == 1);
+  for (int i = 0; i < 20; ++i) {
+    auto ran = loop.run_once(0);
+    REQUIRE(ran);
+    CHECK(*ran == 0);
+  }
+}
 
 }  // namespace lvsd::test
