@@ -103,7 +103,11 @@ clear_ipvs() {  # between daemons: no service, no sync daemon left on either bal
         ip netns exec "$lb" ipvsadm --stop-daemon backup 2>/dev/null
     done
 }
-CUT='sh -c "ip link set v1p nomaster && ip link set v1q nomaster"'
+# The cut: one `ip -batch` (started beforehand by stall.py) takes both of lb1's ports off
+# their bridges within a millisecond; the private one first, so the standby's master-down
+# timer starts when the traffic stops.
+CUT_CMD='ip -batch -'
+CUT_INPUT='link set v1q nomaster;link set v1p nomaster'
 heal() { ip link set v1p master brpub; ip link set v1q master brpriv; }
 # After a split brain the client and the reals may still send to lb2's MAC; each trial
 # starts with them resolving the VIP and the gateway afresh (the same for both daemons).
@@ -138,7 +142,7 @@ run_daemon() {
         forget_neighbours
         out="$WORK/stall-$name-$t.out"
         ip netns exec client python3 "$BENCH/stall.py" "$VIP" "$PORT" "$CONNS" "$INTERVAL_MS" "$AGE_S" 12 \
-            "$standby_pid" "$CUT" > "$out" 2>&1 || { heal; cat "$out"; fatal "$name trial $t: stall.py failed"; }
+            "$standby_pid" "$CUT_CMD" "$CUT_INPUT" > "$out" 2>&1 || { heal; cat "$out"; fatal "$name trial $t: stall.py failed"; }
         set -- $(awk '/^stall median/ { print $3, $5, $7 }' "$out")  # no /dev/fd in the VM
         [ $# -eq 3 ] || { heal; cat "$out"; fatal "$name trial $t: no summary from stall.py"; }
         m=$1 w=$2 l=$3

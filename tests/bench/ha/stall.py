@@ -3,8 +3,10 @@
 through the VIP to the echo reals (tests/kernel/lvsd/echo_real.py), sends a short line on
 each every INTERVAL_MS and notes when each echo arrives. Once all are AGE_S old it counts
 how many the standby's IPVS table knows (read from /proc/STANDBY_PID/net/ip_vs_conn, any
-process in the standby's namespace), then runs COMMAND in the VM's root namespace (the
-cut), and goes on until every connection has echoed for a second after its longest gap,
+process in the standby's namespace), then cuts: COMMAND, started in the VM's root
+namespace when the connections opened (so no fork or exec delays the cut), gets INPUT on
+its standard input (";" separates lines), e.g. `ip -batch -` with two link changes at
+once. It goes on until every connection has echoed for a second after its longest gap,
 or broke, or LIMIT_S passed since the cut. Prints one line per connection and a summary:
 
     conn I real1 stall_ms S survived yes|no [why]
@@ -16,7 +18,7 @@ A connection's stall is its longest gap between two echoes from one second befor
 cut to the end (a broken one counts to the end). It survived when it neither reset nor
 closed, kept its real, and echoed again after the cut.
 
-    stall.py VIP PORT N INTERVAL_MS AGE_S LIMIT_S STANDBY_PID "COMMAND ARGS..."
+    stall.py VIP PORT N INTERVAL_MS AGE_S LIMIT_S STANDBY_PID "COMMAND ARGS..." "INPUT"
 """
 import bisect
 import selectors
@@ -107,16 +109,19 @@ def resumed_since(h, after, now):
 def main():
     vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     interval = int(sys.argv[4]) / 1000.0
-    age, limit, standby_pid, command = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7]), sys.argv[8]
+    age, limit, standby_pid = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+    command, cut_input = sys.argv[8], sys.argv[9].replace(";", "\n") + "\n"
 
     held = [Held(vip, port) for _ in range(n)]
     sel = selectors.DefaultSelector()
     for h in held:
         sel.register(h.sock, selectors.EVENT_READ, h)
 
+    # This process is in the client's namespace; the cut runs in PID 1's.
+    cutter = subprocess.Popen(["nsenter", "--net=/proc/1/ns/net", "--"] + shlex.split(command),
+                              stdin=subprocess.PIPE)
     opened = time.monotonic()
     cut_at = None
-    cutter = None
     cut_done = None
     next_tick = opened
     while True:
@@ -135,9 +140,9 @@ def main():
         now = time.monotonic()
         if cut_at is None and now - opened >= age:
             print("known_to_standby %d/%d" % (known_to_standby(standby_pid, held), n), flush=True)
-            # This process is in the client's namespace; the cut runs in PID 1's.
             cut_at = time.monotonic()
-            cutter = subprocess.Popen(["nsenter", "--net=/proc/1/ns/net", "--"] + shlex.split(command))
+            cutter.stdin.write(cut_input.encode())
+            cutter.stdin.close()
         if cut_at is None:
             continue
         if cutter is not None and cutter.poll() is not None:
