@@ -122,6 +122,12 @@ wait_table() {  # wait_table LB: the service with both reals at weight 1, up to 
     return 1
 }
 sync_daemons() { ip netns exec "$1" ipvsadm -L --daemon | tr '\n' ';'; }
+vip_added_ms() {  # vip_added_ms CUT_UNIX_TIME: from the cut to lb2's VIP add in $WORK/mon.out
+    local at
+    at=$(grep -m1 "inet $VIP/" "$WORK/mon.out" | sed -n 's/^\[\([^]]*\)\].*/\1/p')
+    [ -n "$at" ] && [ -n "$1" ] || { echo "?"; return; }
+    awk -v a="$(date -d "$at" +%s.%N)" -v c="$1" 'BEGIN { printf "%.1f", (a - c) * 1000 }'
+}
 stats() {  # stats VALUES...: "median M worst W"
     printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "median %.1f worst %.1f", m, v[NR] }'
 }
@@ -147,14 +153,20 @@ run_daemon() {
         forget_neighbours
         out="$WORK/stall-$name-$t.out"
         before=$(grep -c -- "$pattern" "$lb2_log")
+        ip netns exec lb2 ip -ts monitor address > "$WORK/mon.out" 2>&1 &
+        mon_pid=$!
+        extra_pids="$extra_pids $mon_pid"
         ip netns exec client python3 "$BENCH/stall.py" "$VIP" "$PORT" "$CONNS" "$INTERVAL_MS" "$AGE_S" 12 \
             "$standby_pid" "$CUT_CMD" "$CUT_INPUT" > "$out" 2>&1 || { heal; cat "$out"; fatal "$name trial $t: stall.py failed"; }
         set -- $(awk '/^stall median/ { print $3, $5, $7 }' "$out")  # no /dev/fd in the VM
         [ $# -eq 3 ] || { heal; cat "$out"; fatal "$name trial $t: no summary from stall.py"; }
         m=$1 w=$2 l=$3
+        kill "$mon_pid" 2>/dev/null; wait "$mon_pid" 2>/dev/null; helpers
+        vip_ms=$(vip_added_ms "$(awk '/^cut_wall/ { print $2 }' "$out")")
         extra=$(( $(grep -c -- "$pattern" "$lb2_log") - before - 1 ))
         echo "$name trial $t: stall median $m ms, worst $w ms, lost $l/$CONNS" \
             "($(grep -m1 '^known_to_standby' "$out" | tr '_' ' '), $(grep -m1 '^baseline' "$out" | tr '_' ' '), $(grep -m1 '^cut_took' "$out" | tr '_' ' '))"
+        echo "    VIP on lb2 ${vip_ms} ms after the cut, first echo through lb2 after $(awk '/^resume_ms/ { print $5 " ms (median over the connections " $3 " ms)" }' "$out")"
         grep 'survived no' "$out" | sed 's/^/    /'
         if [ "$extra" -gt 0 ]; then
             echo "    not counted: lb2 took over $extra more time(s) by itself during the trial"

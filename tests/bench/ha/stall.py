@@ -12,6 +12,8 @@ or broke, or LIMIT_S passed since the cut. Prints one line per connection and a 
     conn I real1 stall_ms S survived yes|no [why]
     known_to_standby K/N
     baseline_worst_gap_ms B      (longest gap before the cut: the emulator's noise)
+    cut_wall T                   (the cut, unix time: to compare with `ip -ts monitor`)
+    resume_ms median R first F   (cut to a connection's first echo through the new master)
     stall median M worst W lost L
 
 A connection's stall is its longest gap between two echoes from one second before the
@@ -141,6 +143,7 @@ def main():
         if cut_at is None and now - opened >= age:
             print("known_to_standby %d/%d" % (known_to_standby(standby_pid, held), n), flush=True)
             cut_at = time.monotonic()
+            cut_wall = time.time()
             cutter.stdin.write(cut_input.encode())
             cutter.stdin.close()
         if cut_at is None:
@@ -160,6 +163,14 @@ def main():
             break
 
     end = time.monotonic()
+    print("cut_wall %.6f" % cut_wall)
+    resumes = []
+    for h in held:
+        i = bisect.bisect_right(h.arrivals, cut_done + 0.05) if cut_done else len(h.arrivals)
+        if i < len(h.arrivals) and not h.broken:
+            resumes.append((h.arrivals[i] - cut_at) * 1000)
+    if resumes:
+        print("resume_ms median %.1f first %.1f" % (statistics.median(resumes), min(resumes)))
     stalls = []
     lost = 0
     baseline = 0.0
