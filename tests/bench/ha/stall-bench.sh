@@ -122,11 +122,24 @@ wait_table() {  # wait_table LB: the service with both reals at weight 1, up to 
     return 1
 }
 sync_daemons() { ip netns exec "$1" ipvsadm -L --daemon | tr '\n' ';'; }
-vip_added_ms() {  # vip_added_ms CUT_UNIX_TIME: from the cut to lb2's VIP add in $WORK/mon.out
-    local at
-    at=$(grep -m1 "inet $VIP/" "$WORK/mon.out" | sed -n 's/^\[\([^]]*\)\].*/\1/p')
-    [ -n "$at" ] && [ -n "$1" ] || { echo "?"; return; }
-    awk -v a="$(date -d "$at" +%s.%N)" -v c="$1" 'BEGIN { printf "%.1f", (a - c) * 1000 }'
+ms_after() {  # ms_after CUT_UNIX_TIME FILE REGEX: from the cut to FILE's first `ip -ts
+    # monitor` line matching REGEX after it ("?": none)
+    local at t
+    for at in $(awk -v re="$3" '{ ts = $1; l = $0; sub(/^\[[^]]*\] /, "", l); if (l ~ re) { gsub(/[][]/, "", ts); print ts } }' "$2"); do
+        t=$(date -d "$at" +%s.%N 2>/dev/null) || continue
+        if awk -v a="$t" -v c="$1" 'BEGIN { exit !(a >= c) }'; then
+            awk -v a="$t" -v c="$1" 'BEGIN { printf "%.1f", (a - c) * 1000 }'
+            return
+        fi
+    done
+    echo "?"
+}
+show_stuck() {  # where each keepalived process waits (kernel stack), for a daemon that hung
+    local pid
+    for pid in $(pgrep -x keepalived); do
+        echo "    keepalived pid $pid in $(ip netns identify "$pid"): $(grep '^State' "/proc/$pid/status"), wchan $(cat "/proc/$pid/wchan" 2>/dev/null)"
+        sed 's/^/      /' "/proc/$pid/stack" 2>/dev/null | head -n 12
+    done
 }
 stats() {  # stats VALUES...: "median M worst W"
     printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "median %.1f worst %.1f", m, v[NR] }'
@@ -153,20 +166,29 @@ run_daemon() {
         forget_neighbours
         out="$WORK/stall-$name-$t.out"
         before=$(grep -c -- "$pattern" "$lb2_log")
+        # When lb2 added the VIP, and when the client and real1 took lb2's MAC for the
+        # VIP and for the gateway (its gratuitous ARP): the VM's wall clock, as is the cut's.
         ip netns exec lb2 ip -ts monitor address > "$WORK/mon.out" 2>&1 &
-        mon_pid=$!
-        extra_pids="$extra_pids $mon_pid"
+        mon_pids=$!
+        ip netns exec client ip -ts monitor neigh > "$WORK/neigh-client.out" 2>&1 &
+        mon_pids="$mon_pids $!"
+        ip netns exec real1 ip -ts monitor neigh > "$WORK/neigh-real1.out" 2>&1 &
+        mon_pids="$mon_pids $!"
+        extra_pids="$extra_pids $mon_pids"
         ip netns exec client python3 "$BENCH/stall.py" "$VIP" "$PORT" "$CONNS" "$INTERVAL_MS" "$AGE_S" 12 \
             "$standby_pid" "$CUT_CMD" "$CUT_INPUT" > "$out" 2>&1 || { heal; cat "$out"; fatal "$name trial $t: stall.py failed"; }
         set -- $(awk '/^stall median/ { print $3, $5, $7 }' "$out")  # no /dev/fd in the VM
         [ $# -eq 3 ] || { heal; cat "$out"; fatal "$name trial $t: no summary from stall.py"; }
         m=$1 w=$2 l=$3
-        kill "$mon_pid" 2>/dev/null; wait "$mon_pid" 2>/dev/null; helpers
-        vip_ms=$(vip_added_ms "$(awk '/^cut_wall/ { print $2 }' "$out")")
+        kill $mon_pids 2>/dev/null; wait $mon_pids 2>/dev/null; helpers
+        cut_wall=$(awk '/^cut_wall/ { print $2 }' "$out")
+        vip_ms=$(ms_after "$cut_wall" "$WORK/mon.out" "inet $VIP/")
+        arp_client_ms=$(ms_after "$cut_wall" "$WORK/neigh-client.out" "^$VIP .*lladdr $lb2_mac_pub")
+        arp_real_ms=$(ms_after "$cut_wall" "$WORK/neigh-real1.out" "^$GW .*lladdr $lb2_mac_priv")
         extra=$(( $(grep -c -- "$pattern" "$lb2_log") - before - 1 ))
         echo "$name trial $t: stall median $m ms, worst $w ms, lost $l/$CONNS" \
             "($(grep -m1 '^known_to_standby' "$out" | tr '_' ' '), $(grep -m1 '^baseline' "$out" | tr '_' ' '), $(grep -m1 '^cut_took' "$out" | tr '_' ' '))"
-        echo "    VIP on lb2 ${vip_ms} ms after the cut, first echo through lb2 after $(awk '/^resume_ms/ { print $5 " ms (median over the connections " $3 " ms)" }' "$out")"
+        echo "    after the cut: VIP on lb2 ${vip_ms} ms, client's ARP -> lb2 ${arp_client_ms} ms, real1's gateway -> lb2 ${arp_real_ms} ms; first echo through lb2 after $(awk '/^resume_ms/ { print $5 " ms (median over the connections " $3 " ms)" }' "$out")"
         grep 'survived no' "$out" | sed 's/^/    /'
         if [ "$extra" -gt 0 ]; then
             echo "    not counted: lb2 took over $extra more time(s) by itself during the trial"
@@ -177,6 +199,7 @@ run_daemon() {
         heal
         if ! $wait_master || ! wait_holds_none lb2; then
             fail "$name: after the heal of trial $t lb2 still holds the VIPs; its remaining trials dropped"
+            show_stuck
             res_note[$name]="${res_note[$name]} lb2 kept the VIPs after trial $t's heal, the rest dropped;"
             break
         fi
@@ -188,6 +211,9 @@ run_daemon() {
     res_lost[$name]="$lost/$((CONNS * ${#medians[@]}))"
     res_trials[$name]="${medians[*]}"
 }
+
+lb2_mac_pub=$(ip -n lb2 -br link show eth0 | awk '{ print $3 }')
+lb2_mac_priv=$(ip -n lb2 -br link show eth1 | awk '{ print $3 }')
 
 # --- lvsd ------------------------------------------------------------------------------
 start_lvsd lb1
