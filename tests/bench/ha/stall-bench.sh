@@ -260,6 +260,7 @@ for name in "${names[@]}"; do
     ratio=""
     [ "$name" != lvsd ] && ratio=$(awk -v a="${res_median[$name]}" -v b="${res_median[lvsd]}" 'BEGIN { if (a > 0 && b > 0) printf ", keepalived/lvsd (median stall) %.2fx", a / b }')
     echo "figures: $name: stall median of the trials' medians ${res_median[$name]} ms (trials: ${res_trials[$name]}), worst ${res_worst[$name]} ms, lost ${res_lost[$name]}$ratio${res_note[$name]:+; ${res_note[$name]}}"
-    echo "figures: $name: sync lag, ms: ${res_lag[$name]}(median $(median ${res_lag[$name]//none/99999}))"
+    numeric=$(printf '%s\n' ${res_lag[$name]} | grep -E '^[0-9.]+$' | tr '\n' ' ')
+    echo "figures: $name: sync lag, ms: ${res_lag[$name]}(median of the measured ${numeric:+$(median $numeric)})"
 done
 [ "$failures" -eq 0 ] || exit 1

@@ -8,7 +8,8 @@ table (/proc/STANDBY_PID/net/ip_vs_conn, any process in the standby's namespace)
 moment connect() returned. Between samples PAUSE_S of quiet, so each sample starts with
 the sync daemon's buffer empty (it sends a partly filled one only every ~2 s).
 
-    synclag_ms 2104.3           (one line a sample; "synclag_ms none" past the limit)
+    synclag_ms 2104.3           (one line a sample; "none" past the limit, "failed (why)"
+                                 when the connection through the VIP failed)
 
     synclag.py VIP PORT STANDBY_PID SAMPLES LIMIT_S PAUSE_S
 """
@@ -26,32 +27,38 @@ def known(pid, port_hex):
     return False
 
 
-def main():
-    vip, port, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    samples, limit, pause = int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
-    for _ in range(samples):
-        s = socket.create_connection((vip, port), timeout=5)
+def sample(vip, port, pid, limit):
+    """Seconds from connect to known by the standby; None past LIMIT."""
+    s = socket.create_connection((vip, port), timeout=10)
+    try:
         t0 = time.monotonic()
+        s.settimeout(5)
         f = s.makefile("rb")
         name = f.readline().decode().strip()
         s.sendall(b"lag\n")
         if f.readline().decode().strip() != name + " lag":
-            print("no echo through %s:%d" % (vip, port))
-            return 1
+            raise ConnectionError("no echo through %s:%d" % (vip, port))
         port_hex = "%04X" % s.getsockname()[1]
-        lag = None
         while time.monotonic() - t0 < limit:
-            try:
-                found = known(pid, port_hex)
-            except OSError as e:
-                print("cannot read the standby's IPVS connections: %s" % e)
-                return 1
-            if found:
-                lag = time.monotonic() - t0
-                break
+            if known(pid, port_hex):
+                return time.monotonic() - t0
             time.sleep(0.005)
-        print("synclag_ms %s" % ("%.1f" % (lag * 1000) if lag is not None else "none"), flush=True)
+        return None
+    finally:
         s.close()
+
+
+def main():
+    vip, port, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    samples, limit, pause = int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+    for _ in range(samples):
+        try:
+            lag = sample(vip, port, pid, limit)
+        except OSError as e:
+            print("synclag_ms failed (%s)" % e, flush=True)  # the emulator starved a side
+            time.sleep(pause)
+            continue
+        print("synclag_ms %s" % ("%.1f" % (lag * 1000) if lag is not None else "none"), flush=True)
         time.sleep(pause)
     return 0
 
