@@ -21,6 +21,8 @@ cut to the end (a broken one counts to the end). It survived when it neither res
 closed, kept its real, and echoed again after the cut.
 
     stall.py VIP PORT N INTERVAL_MS AGE_S LIMIT_S STANDBY_PID "COMMAND ARGS..." "INPUT"
+
+Exit 3 when the connections cannot be opened (nothing was cut), 2 when the cut failed.
 """
 import bisect
 import selectors
@@ -114,7 +116,11 @@ def main():
     age, limit, standby_pid = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
     command, cut_input = sys.argv[8], sys.argv[9].replace(";", "\n") + "\n"
 
-    held = [Held(vip, port) for _ in range(n)]
+    try:
+        held = [Held(vip, port) for _ in range(n)]
+    except OSError as e:
+        print("cannot open the held connections: %s" % e)
+        return 3
     sel = selectors.DefaultSelector()
     for h in held:
         sel.register(h.sock, selectors.EVENT_READ, h)
