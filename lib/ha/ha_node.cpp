@@ -121,6 +121,7 @@ void HaNode::run(const std::vector<Action>& actions, TimePoint now, const std::s
       case ActionKind::send_advert: send_advert(a.priority); break;
       case ActionKind::take_vips: take_vips(now); break;
       case ActionKind::drop_vips: drop_vips(); break;
+      case ActionKind::announce_vips: announce_again(now); break;
       case ActionKind::state_changed:
         if (events_.state_changed) events_.state_changed(before, machine_.state(), why);
         break;
@@ -183,6 +184,18 @@ void HaNode::take_vips(TimePoint now) {
     }
     held_vips_.push_back(vip);
   }
+  announce_all();
+  announcements_left_ = std::max(0, settings_.announce_burst - 1);
+  announce_at_ = announcements_left_ > 0 ? std::optional(now + settings_.announce_gap)
+                 : settings_.announce_refresh.count() > 0 ? std::optional(now + settings_.announce_refresh)
+                                                          : std::nullopt;
+}
+
+void HaNode::announce_again(TimePoint now) {
+  // At most one burst a second, however often the other master's adverts arrive (it may
+  // not hear ours).
+  if (held_vips_.empty() || (last_announce_again_ && now - *last_announce_again_ < std::chrono::seconds(1))) return;
+  last_announce_again_ = now;
   announce_all();
   announcements_left_ = std::max(0, settings_.announce_burst - 1);
   announce_at_ = announcements_left_ > 0 ? std::optional(now + settings_.announce_gap)

@@ -117,6 +117,7 @@ class HaNode {
   void schedule_reports(TimePoint now);
   Duration report_every() const;
   void take_vips(TimePoint now);
+  void announce_again(TimePoint now);  // a new burst, for ActionKind::announce_vips
   void drop_vips();
   void announce_all();
   void handle(const Datagram& d, TimePoint now);
@@ -143,6 +144,7 @@ class HaNode {
   std::string fault_;
   int announcements_left_ = 0;
   std::optional<TimePoint> announce_at_;
+  std::optional<TimePoint> last_announce_again_;
   State state_before_ = State::initialize;  // for state_changed's `from`
 };
 

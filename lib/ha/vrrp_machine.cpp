@@ -96,15 +96,16 @@ std::vector<Action> VrrpMachine::advert(TimePoint now, const AdvertIn& in) {
       // A lower-priority master we may preempt: let the master-down timer run out.
       return {};
     case State::master:
-      if (in.priority == 0) {
+      // Another master, leaving (priority 0) or outranked: after a split brain the
+      // neighbours may have learnt its MAC for the VIPs, so they are announced again.
+      if (in.priority == 0 || !outranks(in, config_)) {
         advert_at_ = now + own_interval();
-        return {{ActionKind::send_advert, config_.priority}};
+        return {{ActionKind::send_advert, config_.priority}, {ActionKind::announce_vips}};
       }
-      if (outranks(in, config_)) {
-        master_interval_ = centiseconds(in.interval_cs);
-        return enter(State::backup, now, {});
-      }
-      return {};
+      // Outranked (a split brain healing): priority 0 on the way out tells the other
+      // master at once, which announces the VIPs again (it may never hear our own advert).
+      master_interval_ = centiseconds(in.interval_cs);
+      return enter(State::backup, now, {{ActionKind::send_advert, 0}});
     case State::initialize:
     case State::fault:
       return {};

@@ -59,6 +59,7 @@ enum class ActionKind : std::uint8_t {
   send_advert,    // with `priority` (0: we are leaving)
   take_vips,      // add the VIPs, then announce them (gratuitous ARP / unsolicited NA)
   drop_vips,
+  announce_vips,  // announce the held VIPs again: a lower master was heard (a split brain healing)
   state_changed,  // notify: command, control-socket event, log
 };
 

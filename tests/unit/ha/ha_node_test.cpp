@@ -222,6 +222,41 @@ TEST_CASE("ha node: when the master's host dies the backup takes over after the 
   CHECK(now - heard <= 3s + 620ms);
 }
 
+TEST_CASE("ha node: a healed split brain: the master announces its VIPs again, whichever advert crosses first") {
+  ElectedPair pair;
+  auto& [wire, a, b, now] = pair;
+  wire.cut = true;  // neither hears the other: b takes over too
+  run(a, b, now, 6s);
+  REQUIRE(a.node.status().state == State::master);
+  REQUIRE(b.node.status().state == State::master);
+  const int announced = a.announcer.count;
+  wire.cut = false;
+  // One side's advert timer fires first after the heal; the other's runs only once it
+  // arrived. a hearing b's lower priority, or b stepping down on a's advert and saying so
+  // with priority 0: a announces again either way.
+  const bool b_first = GENERATE(true, false);
+  CAPTURE(b_first);
+  Balancer& first = b_first ? b : a;
+  Balancer& second = b_first ? a : b;
+  const auto sent = first.node.status().counters.sent;
+  while (first.node.status().counters.sent == sent && now < TimePoint{} + 60s) {
+    now += 10ms;
+    first.node.timers(now);
+  }
+  second.node.readable(now);
+  const auto healed = now;
+  while (b.node.status().state != State::backup && now < healed + 3s) run(a, b, now, 10ms);
+  run(a, b, now, 50ms);
+  CHECK(b.node.status().state == State::backup);
+  CHECK(a.node.status().state == State::master);
+  // The neighbours learnt b's MAC from its announcements: a announces both VIPs again at
+  // once instead of leaving them to b's MAC until the 60 s refresh.
+  CHECK(a.announcer.count >= announced + 2);
+  const int after_heal = a.announcer.count;
+  run(a, b, now, 2s);
+  CHECK(a.announcer.count - after_heal <= 2 * 2);  // the rest of one burst, no more
+}
+
 TEST_CASE("ha node: SIGTERM on the master sends priority 0 and the backup takes over at once") {
   ElectedPair pair;
   auto& [wire, a, b, now] = pair;

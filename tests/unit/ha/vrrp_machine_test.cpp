@@ -180,18 +180,23 @@ TEST_CASE("vrrp machine: a master steps down for a higher priority, and for an e
   (void)run_until(m, now, now + 4s);
   REQUIRE(m.state() == State::master);
 
-  SECTION("lower priority is ignored") {
-    CHECK(m.advert(now, {kPeer, 50, 100}).empty());
+  SECTION("lower priority (a split brain healing): stay, advertise at once and announce the VIPs again") {
+    auto acts = m.advert(now, {kPeer, 50, 100});
     CHECK(m.state() == State::master);
+    CHECK(sends(acts, 100));
+    CHECK(has(acts, ActionKind::announce_vips));
+    CHECK(m.next_deadline() == now + 1s);  // the advert timer starts again
   }
-  SECTION("equal priority, lower address: stay") {
-    CHECK(m.advert(now, {ip("198.51.100.0"), 100, 100}).empty());
+  SECTION("equal priority, lower address: stay, and the same") {
+    auto acts = m.advert(now, {ip("198.51.100.0"), 100, 100});
     CHECK(m.state() == State::master);
+    CHECK(has(acts, ActionKind::announce_vips));
   }
-  SECTION("equal priority, higher address: step down") {
+  SECTION("equal priority, higher address: step down, saying so with priority 0") {
     auto acts = m.advert(now, {kPeer, 100, 100});
     CHECK(m.state() == State::backup);
     CHECK(has(acts, ActionKind::drop_vips));
+    CHECK(sends(acts, 0));
   }
   SECTION("higher priority: step down and learn its interval") {
     auto acts = m.advert(now, {kPeer, 150, 50});
@@ -199,10 +204,11 @@ TEST_CASE("vrrp machine: a master steps down for a higher priority, and for an e
     CHECK(has(acts, ActionKind::drop_vips));
     CHECK(m.master_interval() == 500ms);
   }
-  SECTION("priority 0 from another node: answer with an advert at once") {
+  SECTION("priority 0 from another node: answer with an advert at once and announce the VIPs again") {
     auto acts = m.advert(now, {kPeer, 0, 100});
     CHECK(m.state() == State::master);
     CHECK(sends(acts, 100));
+    CHECK(has(acts, ActionKind::announce_vips));
   }
 }
 
