@@ -135,7 +135,9 @@ ha_scrape() {
 }
 ha_metric() { awk -v s="$2" '$1 == s { print $2 }' "$WORK/metrics-$1"; }
 ctl() { local lb=$1; shift; "$LVSCTL" "$@" --socket "$WORK/$lb/control.sock"; }
-ha_state() { ctl "$1" ha status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
+# Without python: a python start costs the TCG guest a lot of CPU, and every try of
+# wait_state runs one; a starved guest delays lvsd's adverts past the master-down interval.
+ha_state() { ctl "$1" ha status --json 2>/dev/null | sed -n 's/^  "state": "\([a-z]*\)".*/\1/p'; }
 wait_state() {  # wait_state LB STATE TRIES(x0.1 s)
     local i
     for i in $(seq "$3"); do [ "$(ha_state "$1")" = "$2" ] && return 0; sleep 0.1; done
