@@ -9,15 +9,17 @@ held one VIP (the overlap of a role change). Run it inside one node's network na
   out, the peer's coming in), stamped by the kernel.
 
 An overlap opens when the second node adds a VIP the first still holds and closes when
-one of them deletes it; its length (between the two reads) is printed. Every delete made
-while the other node is master (it sent adverts, priority > 0, within the 3 intervals
-before) is a step-down: it must come before that master's second advert since its
-silence, as a node that steps down on the first advert it hears does. A delete is
-stamped when read, never before it happened, so the count can only err high (a slow
-reader), never hide a late step-down. Also a failure: a VIP held by both at the end, or
-a side that never took one. Prints "ready", then at SIGTERM (or LIMIT_S) the events,
-the step-downs and overlaps, "max_overlap_ms N" and "verdict ok" or "verdict FAIL: ..."
-(exit 1).
+one of them deletes it; its length (between the two reads) is printed. The node that
+keeps the VIP is the master: the other must give the VIP up upon the first advert of it
+that it hears, so at most one advert of the master (priority > 0, stamped by the kernel)
+may fall between the two reads. Neither then holds a VIP the other holds for longer
+than one advert interval, whatever the wall time of a slow machine. Likewise every
+delete made while the other node is master (its adverts ran, with no silence of 3
+intervals) is a step-down: at most one of those adverts (since this node took the VIP)
+came before it. Also a failure: a
+VIP held by both at the end, or a side that never took one. Prints "ready", then at
+SIGTERM (or LIMIT_S) the events, the overlaps, "max_overlap_ms N" and "verdict ok" or
+"verdict FAIL: ..." (exit 1).
 
     vip_overlap.py --peer-netns NAME --interface IF --self-addr A --peer-addr B
                    --vip ADDR [--vip ADDR]... --interval-ms MS [--limit S]
@@ -143,17 +145,22 @@ def main():
     return report(events, adverts, a.interval_ms)
 
 
-def mastership(adverts, who, until_ns, interval_ms):
-    """Times of the adverts (priority > 0) `who` sent before `until_ns` since its last
-    silence of 3 intervals; empty when it was silent for the 3 intervals before."""
+def adverts_between(adverts, who, start_ns, end_ns):
+    """Adverts (priority > 0) `who` sent from `start_ns` until before `end_ns`."""
+    return sum(1 for t, w, prio in adverts if w == who and prio > 0 and start_ns <= t < end_ns)
+
+
+def run_start(adverts, who, until_ns, interval_ms):
+    """When `who`'s current run of adverts (priority > 0, no silence of 3 intervals)
+    began, as of `until_ns`; None when it was silent for the 3 intervals before."""
     gap = 3 * interval_ms * 1e6
     times = [t for t, w, prio in adverts if w == who and prio > 0 and t < until_ns]
     if not times or until_ns - times[-1] > gap:
-        return []
-    first = len(times) - 1
-    while first > 0 and times[first] - times[first - 1] <= gap:
-        first -= 1
-    return times[first:]
+        return None
+    i = len(times) - 1
+    while i > 0 and times[i] - times[i - 1] <= gap:
+        i -= 1
+    return times[i]
 
 
 def report(events, adverts, interval_ms):
@@ -162,7 +169,7 @@ def report(events, adverts, interval_ms):
     for t, who, kind, vip in events:
         print("event %9.1f ms %s %s %s" % (ms(t), who, kind, vip))
     other = {"self": "peer", "peer": "self"}
-    holders, opened = {}, {}
+    holders, opened, taken = {}, {}, {}
     worst, problems, count = 0.0, [], 0
     for who in ("self", "peer"):
         if not any(w == who and k == "add" for _, w, k, _ in events):
@@ -170,24 +177,33 @@ def report(events, adverts, interval_ms):
     for t, who, kind, vip in events:
         held = holders.setdefault(vip, set())
         if kind == "add":
+            taken[(who, vip)] = t
             if held and who not in held:
                 opened[vip] = (t, who)
             held.add(who)
             continue
-        # A delete while the other node is master: it must come before that master's
-        # second advert (the first one is what tells this node to step down).
-        run = mastership(adverts, other[who], t, interval_ms)
-        if run:
-            print("step-down %s: %s dropped it %.1f ms after the first advert of %s as master, %d advert(s) of it before"
-                  % (vip, who, (t - run[0]) / 1e6, other[who], len(run)))
-            if len(run) > 1:
-                problems.append("%s kept %s through %d adverts of %s" % (who, vip, len(run), other[who]))
+        # A delete while the other is master (adverting): a step-down. It must come
+        # before the second advert of that master since this node took the VIP.
+        begun = run_start(adverts, other[who], t, interval_ms)
+        if begun is not None:
+            since = max(begun, taken.get((who, vip), 0) - 1)
+            n = adverts_between(adverts, other[who], since, t)
+            print("step-down %s: %s dropped it %.1f ms after the first advert of %s it could hear, %d advert(s) of it"
+                  % (vip, who, (t - since) / 1e6, other[who], n))
+            if n > 1:
+                problems.append("%s kept %s through %d adverts of %s" % (who, vip, n, other[who]))
         if vip in opened and who in held:
             start, new = opened.pop(vip)
             length = (t - start) / 1e6
             worst = max(worst, length)
             count += 1
-            print("overlap %s: %s took it at %.1f ms, %s dropped it %.1f ms later" % (vip, new, ms(start), who, length))
+            # The one that keeps the VIP is master: the one that gives it up must do so
+            # upon its first advert, so at most one of them falls inside the overlap.
+            n = adverts_between(adverts, other[who], start, t)
+            print("overlap %s: %s took it at %.1f ms, %s dropped it %.1f ms later, %d advert(s) of %s in between"
+                  % (vip, new, ms(start), who, length, n, other[who]))
+            if n > 1:
+                problems.append("both held %s through %d adverts of %s" % (vip, n, other[who]))
         held.discard(who)
     for vip, (start, new) in opened.items():
         problems.append("%s still held by both at the end (since %.1f ms)" % (vip, ms(start)))
