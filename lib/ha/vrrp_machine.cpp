@@ -39,7 +39,6 @@ std::optional<TimePoint> VrrpMachine::next_deadline() const {
 void VrrpMachine::arm_master_down(TimePoint now, Duration after) {
   master_down_at_ = now + after;
   advert_at_.reset();
-  late_grace_used_ = false;
 }
 
 bool VrrpMachine::may_preempt(TimePoint now) const {
@@ -88,13 +87,11 @@ std::vector<Action> VrrpMachine::advert(TimePoint now, const AdvertIn& in) {
     case State::backup:
       if (in.priority == 0) {
         master_down_at_ = now + (config_.single_peer ? Duration(0) : skew());
-        late_grace_used_ = true;  // the master said it is leaving: nothing to wait for
         return {};
       }
       if (in.priority >= config_.priority || !may_preempt(now)) {
         master_interval_ = centiseconds(in.interval_cs);
         master_down_at_ = now + master_down_interval();
-        late_grace_used_ = false;
       }
       // A lower-priority master we may preempt: let the master-down timer run out.
       return {};
@@ -116,14 +113,8 @@ std::vector<Action> VrrpMachine::advert(TimePoint now, const AdvertIn& in) {
 }
 
 std::vector<Action> VrrpMachine::timers(TimePoint now) {
-  if (state_ == State::backup && master_down_at_ && now >= *master_down_at_) {
-    if (!late_grace_used_ && now - *master_down_at_ > master_interval_ / 4) {
-      late_grace_used_ = true;
-      master_down_at_ = now + master_interval_;
-      return {};
-    }
+  if (state_ == State::backup && master_down_at_ && now >= *master_down_at_)
     return enter(State::master, now, {});
-  }
   if (state_ == State::master && advert_at_ && now >= *advert_at_) {
     advert_at_ = now + own_interval();
     return {{ActionKind::send_advert, config_.priority}};

@@ -13,8 +13,6 @@
 //             (or held after a hand-over)
 //  Backup     advert prio < ours, may preempt    Backup   ignore it (master-down runs out)
 //  Backup     master-down timer                  Master   send advert, take VIPs, arm advert
-//  Backup     master-down timer read more than   Backup   master-down := one master interval
-//             1/4 interval late, first time               (once until the next advert)
 //  Master     advert timer                       Master   send advert, re-arm
 //  Master     advert prio 0                      Master   send advert, re-arm
 //  Master     advert prio > ours, or equal with  Backup   drop VIPs, learn interval,
@@ -25,11 +23,6 @@
 //  Fault      all tracked interfaces up          Backup   arm master-down
 //  any        shutdown                           Initialize (Master: send prio 0) drop VIPs
 //  any        operator resume                    same     clear hold
-//
-// A timer read late means this host did not run when it ran out (a paused VM, a starved
-// host), and the master's host may not have either: its overdue advert may be about to
-// come. One interval of grace spares a live master a needless takeover and the VIPs a
-// flap; a master that is really gone costs one interval more, once.
 //
 // "Held": after a hand-over the node stays standby (it never preempts, whatever its
 // priority) until the operator resumes it; it still takes over when the master goes
@@ -121,7 +114,6 @@ class VrrpMachine {
   Duration master_interval_{own_interval()};
   std::optional<TimePoint> master_down_at_;
   std::optional<TimePoint> advert_at_;
-  bool late_grace_used_ = false;  // since the master-down timer was last armed by an advert
 };
 
 }  // namespace lvs::ha
