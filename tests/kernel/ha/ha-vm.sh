@@ -20,7 +20,10 @@
 #   6. kill -9 of lb1's lvsd leaves its VIPs (a crash); lb2 takes over; lvsd started
 #      again on lb1 removes them first.
 #   7. split brain: lb2 cut off from the private bridge (links up) becomes master too;
-#      healed, it steps down and only lb1 holds the VIPs.
+#      healed, it steps down on the FIRST advert it hears from lb1 (so within one advert
+#      interval) and drops its VIPs in that same turn: asserted from lb2's own ha event
+#      (its advert count one above the count read while cut off, 0 VIPs), not from wall
+#      time; only lb1 holds the VIPs. The time and the client's ARP entry are printed.
 #   8. both lvsd restarted at once (SIGTERM both, start both): they elect lb1 again,
 #      only lb1 holds the VIPs, and the held connections still echo.
 # Throughout, 6 held connections must keep echoing. A stream of new connections (one
@@ -88,7 +91,8 @@ for i in $(seq 50); do [ "$(ip netns exec lb1 ipvsadm -Ln -t $VIP:$PORT | grep -
 
 ip netns exec client python3 "$LVSD_TESTS/holder.py" "$VIP" "$PORT" 6 > "$WORK/holder.out" 2>&1 &
 holder_pid=$!
-for i in $(seq 100); do grep -q '^ready' "$WORK/holder.out" && break; sleep 0.1; done
+# Up to 60 s: six connects and greetings from a python client in a loaded TCG guest.
+for i in $(seq 600); do grep -q '^ready' "$WORK/holder.out" && break; sleep 0.1; done
 check "6 connections held through the VIP" grep -q '^ready' "$WORK/holder.out"
 probe_start() {  # probe_start PHASE: a stream of new connections for one phase
     ip netns exec client python3 "$HERE/prober.py" "$VIP" "$PORT" > "$WORK/prober-$1.out" 2>&1 &

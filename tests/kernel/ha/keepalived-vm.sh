@@ -35,7 +35,7 @@ write_descriptor '{ "type": "none" }'
 
 start_keepalived() {  # start_keepalived PRIORITY
     keepalived_conf "$WORK/keepalived.conf" lb2 "$1" 203.0.113.2 203.0.113.1
-    ip netns exec lb2 keepalived --vrrp --dont-fork --log-console --no-syslog \
+    ip netns exec lb2 nice -n -10 keepalived --vrrp --dont-fork --log-console --no-syslog \
         --use-file "$WORK/keepalived.conf" --pid "$WORK/keepalived.pid" --vrrp_pid "$WORK/vrrp.pid" \
         >> "$WORK/keepalived.log" 2>&1 &
     keepalived_pid=$!
