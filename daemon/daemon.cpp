@@ -155,8 +155,13 @@ std::optional<StartFailure> Daemon::start() {
     ha_ = std::move(*ha);
     if (ha_) {
       ha_->set_observer([this](lvs::ha::State from, lvs::ha::State to, const std::string& why) {
+        // Called from inside the turn that changed state, after its entry actions.
+        const auto st = ha_->node_status();
+        std::uint64_t dropped = 0;
+        for (auto n : st.counters.dropped) dropped += n;
         publish(lvs::control::HaEvent{deps_.wall_clock(), ha_->settings().self.name,
-                                      std::string(lvs::ha::to_string(from)), std::string(lvs::ha::to_string(to)), why});
+                                      std::string(lvs::ha::to_string(from)), std::string(lvs::ha::to_string(to)), why,
+                                      st.vips_held.size(), st.counters.received, dropped});
       });
       if (auto s = ha_->start(deps_.clock.now()); !s) {
         deps_.log.error("ha: cannot start: " + s.error().describe());

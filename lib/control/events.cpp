@@ -7,7 +7,8 @@ namespace lvs::control {
 using json = nlohmann::json;
 
 void to_json(json& j, const HaEvent& e) {
-  j = json{{"event", "ha"}, {"at", e.at}, {"node", e.node}, {"from", e.from}, {"to", e.to}, {"why", e.why}};
+  j = json{{"event", "ha"}, {"at", e.at}, {"node", e.node}, {"from", e.from}, {"to", e.to}, {"why", e.why},
+           {"vips", e.vips}, {"adverts_received", e.adverts_received}, {"adverts_dropped", e.adverts_dropped}};
 }
 
 void to_json(json& j, const HealthEvent& e) {

@@ -9,10 +9,16 @@
 
 namespace lvs::control {
 
-// An HA state change: {"event":"ha","at":..,"node":"lb1","from":"backup","to":"master","why":"..."}
+// An HA state change: {"event":"ha","at":..,"node":"lb1","from":"backup","to":"master","why":"...",
+// "vips":2,"adverts_received":N,"adverts_dropped":M}. The last three are read right after
+// the new state's entry actions (VIPs taken or dropped) in the same turn, so a test can
+// tell which advert caused the change and that the VIPs moved with it.
 struct HaEvent {
   std::int64_t at = 0;
   std::string node, from, to, why;
+  std::uint64_t vips = 0;              // VIPs held once the change is made
+  std::uint64_t adverts_received = 0;  // accepted adverts since lvsd started
+  std::uint64_t adverts_dropped = 0;   // all drop reasons together
   bool operator==(const HaEvent&) const = default;
 };
 

@@ -5,6 +5,12 @@
 #   2. we send adverts with a higher priority; keepalived must accept them (checksum,
 #      TTL, VRID, addresses) and step down, removing its VIP; when we fall silent it
 #      takes the VIP back.
+#   3. (IPv4 unicast) we hold the VIP like a master too: after our first advert we add
+#      it, after our last we remove it. tests/support/vip_overlap.py watches both sides'
+#      VIP (rtnetlink, one ordered stream) and the adverts on the wire throughout: the
+#      VIP may be held by both only until keepalived reads our first advert (it must
+#      delete it before our second), never while it takes the VIP back. The longest
+#      overlap is printed in ms; no absolute time is asserted.
 # Needs root, `ip netns` and keepalived; without them it FAILS (never skips).
 #   vrrp-keepalived.sh --peer PATH/vrrp_peer [--keep]
 #
@@ -26,12 +32,15 @@ die() { echo "FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "the netns tier needs root (network namespaces, raw sockets); run it as root"
 ip netns list >/dev/null 2>&1 || die "'ip netns' is not available (install iproute2)"
 command -v keepalived >/dev/null || die "keepalived is not installed: run scripts/setup-deps.sh"
+command -v python3 >/dev/null || die "python3 is not installed"
+overlap_tool="$(cd "$(dirname "$0")/../support" && pwd)/vip_overlap.py"
 
 tag=lvsv$$
 us=${tag}l ka=${tag}k
 work=$(mktemp -d /tmp/lvs-vrrp-netns.XXXXXX) || die "mktemp failed"
 failed=0
 kpid=""
+spid=""
 
 stop_keepalived() {
   if [ -n "$kpid" ]; then
@@ -45,6 +54,7 @@ stop_keepalived() {
 cleanup() {
   local rc=$?
   stop_keepalived
+  [ -n "$spid" ] && { kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; }
   ip netns del "$us" 2>/dev/null || true
   ip netns del "$ka" 2>/dev/null || true
   if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
@@ -123,6 +133,12 @@ write_conf() {  # write_conf NAME VRID SRC PEER VIP [multicast|unicast] [UNICAST
 
 # --- IPv4 unicast -------------------------------------------------------------------
 write_conf v4 51 198.51.100.2 198.51.100.1 192.0.2.10/24
+# The sampler runs in our namespace and hears keepalived's by its namespace id there.
+ip netns exec "$us" python3 "$overlap_tool" --peer-netns "$ka" --interface "${tag}a" --self-addr 198.51.100.1 \
+  --peer-addr 198.51.100.2 --vip 192.0.2.10 --interval-ms 1000 --limit 120 > "$work/overlap.out" 2>&1 &
+spid=$!
+for _ in $(seq 1 100); do grep -q '^ready' "$work/overlap.out" && break; sleep 0.1; done
+grep -q '^ready' "$work/overlap.out" || die "vip_overlap.py did not start: $(cat "$work/overlap.out")"
 start_keepalived v4
 check "v4: keepalived becomes master and holds its VIP" wait_for_vip 192.0.2.10 present 20
 check "v4: we parse keepalived's unicast adverts with no drop" \
@@ -134,9 +150,21 @@ grep -q "priority=150 interval_cs=100 addresses=192.0.2.10" "$work/v4: we parse 
 ip netns exec "$us" "$peer" send --source 198.51.100.1 --interface "${tag}a" --to 198.51.100.2 \
   --vrid 51 --priority 200 --vip 192.0.2.10 --count 8 --interval-ms 500 > "$work/v4-send.out" 2>&1 &
 sender=$!
+# A master sends its first advert, then adds the VIP (RFC 5798 6.4.1).
+for _ in $(seq 1 50); do grep -q '^sent' "$work/v4-send.out" && break; sleep 0.01; done
+ip -n "$us" addr add 192.0.2.10/24 dev "${tag}a"
 check "v4: keepalived accepts our adverts and gives up the VIP" wait_for_vip 192.0.2.10 absent 10
 wait "$sender" || { echo "not ok - v4: sending"; cat "$work/v4-send.out"; failed=$((failed + 1)); }
+ip -n "$us" addr del 192.0.2.10/24 dev "${tag}a"
 check "v4: silent again, keepalived takes the VIP back" wait_for_vip 192.0.2.10 present 20
+kill "$spid"; wait "$spid"; spid=""
+sed -n '/^step-down/p; /^overlap/p; /^max_overlap_ms/p; /^verdict/p' "$work/overlap.out"
+overlap_ms=$(awk '/^max_overlap_ms/ { print $2 }' "$work/overlap.out")
+echo "figures: v4: longest time both held the VIP: ${overlap_ms:-?} ms (keepalived advert_int 1 s, ours 500 ms)"
+check "v4: keepalived's step-down was seen (the sampler hears both sides)" grep -q '^step-down 192.0.2.10: peer' "$work/overlap.out"
+check "v4: keepalived deleted the VIP before our second advert" grep -q '^verdict ok' "$work/overlap.out"
+check "v4: keepalived never took the VIP back while we held it" \
+  bash -c "! grep -q '^overlap 192.0.2.10: peer took it' '$work/overlap.out'"
 grep -q "Entering BACKUP STATE" "$work/keepalived-v4.log" \
   || { echo "not ok - v4: keepalived logged its step down"; failed=$((failed + 1)); }
 if grep -Ei "invalid|checksum|bad |mismatch|discard" "$work/keepalived-v4.log" > "$work/v4-complaints"; then

@@ -11,6 +11,12 @@
 # After every step exactly one node holds the VIPs, lvsd dropped no advert, and
 # keepalived logged nothing invalid about lvsd's (a higher-priority backup "discarding"
 # a lower master's adverts while it preempts is RFC 5798 behaviour, not a complaint).
+# Throughout, tests/support/vip_overlap.py (in lb1, on eth1) watches both nodes' VIPs in
+# one ordered rtnetlink stream and the adverts on the wire: every step-down (either side)
+# must delete the VIPs before the new master's second advert, i.e. upon the first one,
+# so neither holds a VIP the other holds for longer than one advert interval; the
+# longest overlap is printed in ms. In step 4 lvsd's own record (its ha event) says it
+# stepped down on the first advert it heard from keepalived.
 set -u
 
 LVSD="${1:?usage: keepalived-vm.sh LVSD LVSCTL}"
@@ -29,11 +35,11 @@ write_descriptor '{ "type": "none" }'
 
 start_keepalived() {  # start_keepalived PRIORITY
     keepalived_conf "$WORK/keepalived.conf" lb2 "$1" 203.0.113.2 203.0.113.1
-    ip netns exec lb2 keepalived --vrrp --dont-fork --log-console --no-syslog \
+    ip netns exec lb2 nice -n -10 keepalived --vrrp --dont-fork --log-console --no-syslog \
         --use-file "$WORK/keepalived.conf" --pid "$WORK/keepalived.pid" --vrrp_pid "$WORK/vrrp.pid" \
         >> "$WORK/keepalived.log" 2>&1 &
     keepalived_pid=$!
-    extra_pids="$keepalived_pid"
+    extra_pids="$extra_pids $keepalived_pid"
 }
 stop_keepalived() {
     kill -TERM "$keepalived_pid" 2>/dev/null
@@ -46,6 +52,13 @@ only() {  # only LB: LB holds both VIPs and the other none
 }
 
 # === 1 ========================================================================================
+ip netns exec lb1 python3 "$SRC/tests/support/vip_overlap.py" --peer-netns lb2 --interface eth1 \
+    --self-addr 203.0.113.1 --peer-addr 203.0.113.2 --vip "$VIP" --vip "$GW" --interval-ms 100 --limit 500 \
+    > "$WORK/overlap.out" 2>&1 &
+sampler_pid=$!
+extra_pids="$extra_pids $sampler_pid"
+for i in $(seq 100); do grep -q '^ready' "$WORK/overlap.out" && break; sleep 0.1; done
+check "the VIP sampler runs" grep -q '^ready' "$WORK/overlap.out"
 start_lvsd lb1
 start_keepalived 100
 check "lvsd (200) becomes master" wait_state lb1 master 100
@@ -74,10 +87,19 @@ check "only lvsd holds the VIPs" only lb1
 
 # === 4 ========================================================================================
 stop_keepalived
+check "following lvsd's events" follow_events lb1 preempted
+read -r heard dropped <<< "$(ha_counters lb1)"  # a backup keepalived sends nothing
 start_keepalived 250
 check "keepalived (250) preempts lvsd" wait_holds lb2
-check "lvsd steps down to backup" wait_state lb1 backup 50
-check "lvsd holds no VIP" wait_holds_none lb1
+check "lvsd steps down to backup" wait_event preempted backup 50
+check "lvsd held no VIP by the time it told of the change" holds_none lb1
+check "lvsd stepped down because of keepalived's advert" \
+    [ "$(event_field preempted backup why)" = "advert from 203.0.113.2 with priority 250" ]
+check "lvsd stepped down on the first advert it heard from keepalived (received $heard -> $(event_field preempted backup adverts_received))" \
+    [ "$(event_field preempted backup adverts_received)" = "$((heard + 1))" ]
+check "lvsd dropped its VIPs in that same turn (its event says it holds 0)" \
+    [ "$(event_field preempted backup vips)" = 0 ]
+check "lvsd is backup" wait_state lb1 backup 50
 sleep 1
 check "only keepalived holds the VIPs" only lb2
 
@@ -88,6 +110,12 @@ check "only lvsd holds the VIPs" only lb1
 check "lvsd dropped no advert from keepalived" bash -c \
     "\"$LVSCTL\" ha status --json --socket \"$WORK/lb1/control.sock\" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"adverts\"]); sys.exit(1 if d[\"adverts\"][\"dropped\"] or not d[\"adverts\"][\"received\"] else 0)'"
 ctl lb1 ha status
+kill -TERM "$sampler_pid"; wait "$sampler_pid"
+sed -n '/^step-down/p; /^overlap/p; /^max_overlap_ms/p; /^verdict/p' "$WORK/overlap.out"
+echo "figures: longest time both nodes held a VIP over all role changes: $(awk '/^max_overlap_ms/ { print $2 }' "$WORK/overlap.out") ms (adverts every 100 ms)"
+check "the sampler saw keepalived step down (step 3) and lvsd step down (step 4)" bash -c \
+    "grep -q '^step-down .*: peer dropped' '$WORK/overlap.out' && grep -q '^step-down .*: self dropped' '$WORK/overlap.out'"
+check "every step-down deleted the VIPs before the new master's second advert" grep -q '^verdict ok' "$WORK/overlap.out"
 grep -Ei "invalid|checksum|bad |mismatch|malformed" "$WORK/keepalived.log" > "$WORK/complaints" &&
     { fail "keepalived complained about lvsd's adverts"; cat "$WORK/complaints"; } ||
     pass "keepalived logged no complaint about lvsd's adverts"

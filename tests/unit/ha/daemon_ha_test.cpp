@@ -338,7 +338,9 @@ TEST_CASE("daemon ha: every state change is published as an event, and so are dr
   CHECK(ha[0]["from"] == "initialize");
   CHECK(ha[0]["to"] == "backup");
   CHECK(ha[1] == nlohmann::json{{"event", "ha"}, {"at", rig.h.wall}, {"node", "lb1"}, {"from", "backup"},
-                                {"to", "master"}, {"why", "no advert from the master for the master-down interval"}});
+                                {"to", "master"}, {"why", "no advert from the master for the master-down interval"},
+                                {"vips", 1}, {"adverts_received", 0}, {"adverts_dropped", 0}});
+  CHECK(ha[0]["vips"] == 0);
   lvs::control::Request drain;
   drain.command = Command::drain;
   drain.real = lvsd::test::kA;

@@ -257,6 +257,43 @@ TEST_CASE("ha node: a healed split brain: the master announces its VIPs again, w
   CHECK(a.announcer.count - after_heal <= 2 * 2);  // the rest of one burst, no more
 }
 
+TEST_CASE("ha node: a healed split brain: the lower node steps down on the first advert it hears and drops its VIPs in that turn") {
+  Wire wire;
+  Balancer a(wire, kLb1, kLb2, kKey), b(wire, kLb2, kLb1, kKey);
+  TimePoint now{};
+  REQUIRE(a.node.start(now, true, {}).ok());
+  REQUIRE(b.node.start(now, true, {}).ok());
+  run(a, b, now, 10s);
+  REQUIRE(a.node.status().state == State::master);
+  wire.cut = true;  // the link between them: both send, nothing arrives
+  run(a, b, now, 10s);
+  REQUIRE(a.node.status().state == State::master);
+  REQUIRE(b.node.status().state == State::master);
+  REQUIRE(b.holds_vips());
+  const auto heard = b.node.status().counters.received;
+  wire.cut = false;
+  // Healed: step 10 ms at a time; the first of a's adverts that b reads must end it.
+  const auto healed = now;
+  while (b.node.status().counters.received == heard && now < healed + 5s) {
+    now += 10ms;
+    a.node.timers(now);
+    b.node.timers(now);
+    a.node.readable(now);
+    b.node.readable(now);
+  }
+  CHECK(b.node.status().counters.received == heard + 1);
+  CHECK(b.node.status().state == State::backup);
+  CHECK(b.addresses.configured.empty());
+  CHECK(b.changes.back() == "master->backup (advert from 198.51.100.1 with priority 200)");
+  // Within one advert interval of a (1 s here), to the 10 ms step of the loop.
+  CHECK(now - healed <= 1s + 10ms);
+  CHECK(a.node.status().state == State::master);
+  CHECK(a.holds_vips());
+  run(a, b, now, 5s);
+  CHECK(b.node.status().state == State::backup);
+  CHECK(a.node.status().state == State::master);
+}
+
 TEST_CASE("ha node: SIGTERM on the master sends priority 0 and the backup takes over at once") {
   ElectedPair pair;
   auto& [wire, a, b, now] = pair;
