@@ -1,5 +1,6 @@
 #include "daemon/control_server.h"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -166,13 +167,13 @@ void ControlServer::on_accept() {
       refuse(fd, peer, "permission denied: uid " + std::to_string(peer.uid) + " is in neither the admin nor the read group");
       continue;
     }
+    if (clients_.size() >= limits_.max_clients || same_uid_count(peer.uid) >= limits_.max_clients_per_uid)
+      settle_clients();
     if (clients_.size() >= limits_.max_clients) {
       refuse(fd, peer, "too many clients");
       continue;
     }
-    const auto same_uid = std::count_if(clients_.begin(), clients_.end(),
-                                        [&](const auto& kv) { return kv.second->peer.uid == peer.uid; });
-    if (static_cast<std::size_t>(same_uid) >= limits_.max_clients_per_uid) {
+    if (same_uid_count(peer.uid) >= limits_.max_clients_per_uid) {
       refuse(fd, peer, "too many clients of uid " + std::to_string(peer.uid));
       continue;
     }
@@ -189,6 +190,32 @@ void ControlServer::on_accept() {
       continue;
     }
     clients_.emplace(id, std::move(c));
+  }
+}
+
+std::size_t ControlServer::same_uid_count(uid_t uid) const {
+  return static_cast<std::size_t>(
+      std::count_if(clients_.begin(), clients_.end(), [&](const auto& kv) { return kv.second->peer.uid == uid; }));
+}
+
+void ControlServer::settle_clients() {
+  std::vector<pollfd> fds;
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, c] : clients_) {
+    if (c->in_process) continue;
+    fds.push_back(pollfd{c->fd, POLLIN | POLLRDHUP, 0});
+    ids.push_back(id);
+  }
+  if (fds.empty() || ::poll(fds.data(), fds.size(), 0) <= 0) return;
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    const short r = fds[i].revents;
+    if (r == 0) continue;
+    std::uint32_t ev = 0;
+    if (r & POLLIN) ev |= EPOLLIN;
+    if (r & POLLRDHUP) ev |= EPOLLRDHUP;
+    if (r & POLLHUP) ev |= EPOLLHUP;
+    if (r & POLLERR) ev |= EPOLLERR;
+    on_client(ids[i], ev);  // finds nothing when an earlier call dropped it
   }
 }
 

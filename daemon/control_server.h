@@ -93,6 +93,10 @@ class ControlServer {
     std::size_t held_back = 0;    // warnings not logged since
   };
   void on_accept();
+  std::size_t same_uid_count(uid_t uid) const;
+  // Before a limit refuses someone: handles what the clients sent, this turn instead of the
+  // next, so clients that already hung up (their EOF not yet read) free their slots.
+  void settle_clients();
   // Answers `message` (best effort, never blocks) and closes.
   void refuse(int fd, const PeerCred& peer, const std::string& message);
   void pause_accepting(int error);
