@@ -24,6 +24,9 @@ PKGS+=(dovecot-imapd dovecot-pop3d postfix keepalived openssl ssl-cert)
 PKGS+=(curl python3-prometheus-client)
 # scripts/demo.sh draws its chart with gnuplot.
 PKGS+=(gnuplot-nox)
+# The mail cluster (tests/cluster) keeps its Maildir on NFS: the kernel's nfsd inside the
+# VM, run with these tools (exportfs, rpc.mountd, rpc.nfsd, mount.nfs4); host services stay off.
+PKGS+=(nfs-kernel-server nfs-common)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup-deps: run as root (installs Debian packages)" >&2
@@ -37,6 +40,8 @@ for p in "${PKGS[@]}"; do
   fi
 done
 
+# rpcbind comes with nfs-common; noted before, so a host's own rpcbind is left running.
+rpcbind_before=$(dpkg-query -W -f='${Status}' rpcbind 2>/dev/null || true)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -48,7 +53,13 @@ fi
 
 # A package may have started its system service (and enabled it for boot). The tests never
 # use them and they could hold ports or VRRP addresses: stop and disable them.
-for svc in dovecot postfix keepalived; do
+# The NFS services only when this run installed them: a host that serves or mounts NFS
+# itself keeps its own.
+nfs_svcs=""
+case " ${missing[*]:-} " in *" nfs-kernel-server "*) nfs_svcs="nfs-kernel-server nfs-server" ;; esac
+case " ${missing[*]:-} " in *" nfs-common "*) nfs_svcs="$nfs_svcs nfs-common" ;; esac
+case $rpcbind_before in *"install ok installed"*) ;; *) nfs_svcs="$nfs_svcs rpcbind rpcbind.socket" ;; esac
+for svc in dovecot postfix keepalived $nfs_svcs; do
   if [ -d /run/systemd/system ]; then
     systemctl disable --now "$svc" >/dev/null 2>&1 || true
   elif [ -x "/etc/init.d/$svc" ]; then

@@ -3,7 +3,8 @@
 # tests/vm/vm-run; scripts/demo.sh and the kernel test kernel_cluster both run it):
 #   cluster-vm.sh LVSD LVSCTL [OUT]
 # Builds tests/cluster/cluster.sh's cluster (two balancers running lvsd on the reference
-# descriptor, four real servers with Postfix and Dovecot on one Maildir tree), starts a
+# descriptor, four real servers with Postfix and Dovecot on one Maildir tree; over NFS with
+# LVS_CLUSTER_NFS=1, see tests/cluster/README.md), starts a
 # steady mail load (tests/support/loadgen/mailload.py: SMTP, POP3, IMAP with TLS, from
 # four client addresses) and runs the operator's steps, each with PASS/FAIL checks:
 #   1 distribution   sessions per real per port: rr on 25/110/995, IMAP on the first real
@@ -29,7 +30,9 @@ trap cluster_down EXIT
 trap 'exit 130' INT TERM
 
 [ -r /proc/net/ip_vs ] || fatal "no /proc/net/ip_vs: not running in the IPVS VM (run through tests/vm/vm-run)"
-for tool in ipvsadm python3 ip ss dovecot postfix openssl; do command -v "$tool" > /dev/null || fatal "$tool is not installed"; done
+tools="ipvsadm python3 ip ss dovecot postfix openssl"
+[ "$CLUSTER_NFS" = 1 ] && tools="$tools rpc.nfsd rpc.mountd exportfs mount.nfs4 nsenter"
+for tool in $tools; do command -v "$tool" > /dev/null || fatal "$tool is not installed"; done
 ulimit -n 65536
 rm -rf "$WORK"; mkdir -p "$WORK" "$OUT"; chmod 755 "$WORK"
 rm -f "$OUT/sessions.jsonl" "$OUT/steps.jsonl"
@@ -39,6 +42,11 @@ T_START=$(now)
 say "building the cluster: namespaces, bridges, 5 real servers (Postfix + Dovecot each)"
 topology || fatal "cannot build the namespaces and bridges"
 write_users
+if [ "$CLUSTER_NFS" = 1 ]; then
+    start_storage || fatal "the NFS server did not start (its log is above)"
+    for r in rs1 rs2 rs3 rs4 rs5; do mount_storage "$r" || fatal "$r cannot mount the NFS export $STORAGE_ADDR:/"; done
+    say "NFS: $MAIL_ROOT exported from $STORAGE_ADDR, mounted by every real ($(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s)"
+fi
 "$RS/make-certs" "$WORK/pki" ca-only > /dev/null 2>&1 || fatal "make-certs"
 pids=""
 for r in rs1 rs2 rs3 rs4 rs5; do start_real "$r" & pids="$pids $!"; done
@@ -193,12 +201,14 @@ for i in $(seq 60); do
     [ "$left" -eq 0 ] && break; sleep 1
 done
 check "every Postfix queue is empty" [ "$left" -eq 0 ]
-check "every message accepted over SMTP is in the Maildir tree exactly once" python3 "$CLUSTER_DIR/report.py" integrity "$OUT" "$MAIL_ROOT"
+where=""; [ "$CLUSTER_NFS" = 1 ] && where=" (read on the NFS server)"
+check "every message accepted over SMTP is in the Maildir tree exactly once$where" python3 "$CLUSTER_DIR/report.py" integrity "$OUT" "$MAIL_ROOT"
 mkdir -p "$OUT/logs"
 for r in rs1 rs2 rs3 rs4 rs5; do
     cp "$WORK/$r/postfix/maillog" "$OUT/logs/$r-postfix.log" 2>/dev/null
     cp "$WORK/$r/dovecot/dovecot.log" "$OUT/logs/$r-dovecot.log" 2>/dev/null
 done
+cp "$WORK/storage.log" "$OUT/logs/nfs-server.log" 2>/dev/null
 cp "$WORK"/lvsd-lb*.log "$OUT/logs/" 2>/dev/null
 # Dovecot's master logs the operator's stop of rs1 (step 2) as a warning "Killed with
 # signal 15": maintenance, not a fault. Anything else counts.

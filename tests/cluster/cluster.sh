@@ -9,20 +9,28 @@
 #   lb1 203.0.113.2, lb2 203.0.113.3 --brpriv-- rs1 .11 rs2 .12 rs5 .13 (research), rs3 .21 rs4 .22 (education)
 #       (eth1: the reals' floating gateway 203.0.113.1, IPVS connection sync)
 #   lb1 198.51.100.11, lb2 198.51.100.12 --brha-- (eth2: VRRP between the nodes)
+#   storage 203.0.113.40 on brpriv: the NFS server (LVS_CLUSTER_NFS=1 only)
 # Each real runs Postfix (25) and Dovecot (110 143 993 995), TLS with certificates from
-# one CA made here; mail lives in one Maildir tree all reals use ($MAIL_ROOT, the
-# shared storage: one folder of the VM, not NFS).
+# one CA made here; mail lives in one Maildir tree all reals use ($MAIL_ROOT): by default
+# one folder of the VM; with LVS_CLUSTER_NFS=1 a tmpfs that the kernel's NFS server in
+# namespace storage exports (nfs-server.sh), NFSv4-mounted by each real from its own
+# namespace at $NFS_MOUNTS/rsN, its Postfix's and Dovecot's mail root. NFS is not the
+# default: see tests/cluster/README.md.
 RS="$SRC/tests/support/realservers"
 LOADGEN="$SRC/tests/support/loadgen/mailload.py"
 CLUSTER_DIR="$SRC/tests/cluster"
 MAIL_ROOT="$WORK/mail"
+NFS_MOUNTS="$WORK/nfs"
+STORAGE_ADDR=203.0.113.40
+CLUSTER_NFS="${LVS_CLUSTER_NFS:-0}"
 NAMESPACES="client lb1 lb2 rs1 rs2 rs3 rs4 rs5"
+[ "$CLUSTER_NFS" = 1 ] && NAMESPACES="$NAMESPACES storage"
 declare -A RS_ADDR=([rs1]=203.0.113.11 [rs2]=203.0.113.12 [rs3]=203.0.113.21 [rs4]=203.0.113.22 [rs5]=203.0.113.13)
 CLIENTS="192.0.2.100 192.0.2.101 192.0.2.102 192.0.2.103"
 
 failures=0
 declare -A lvsd_pid=()
-load_pid="" held_pid="" imap_load_pid=""
+load_pid="" held_pid="" imap_load_pid="" storage_pid=""
 
 now() { date +%s.%N | cut -c1-14; }
 say() { echo "[$(date +%H:%M:%S)] $*"; }
@@ -37,6 +45,7 @@ cluster_down() {
     for pid in $load_pid $imap_load_pid $held_pid "${lvsd_pid[@]}"; do wait "$pid" 2>/dev/null; done
     if [ "$failures" -ne 0 ] || [ "$rc" -ne 0 ]; then lvsd_logs; fi
     for r in "${!RS_ADDR[@]}"; do "$RS/realserver-ctl" stop --dir "$WORK/$r" > /dev/null 2>&1; done
+    stop_storage
     for r in $NAMESPACES; do ip netns del "$r" 2>/dev/null; done
     ip link del brpub 2>/dev/null; ip link del brpriv 2>/dev/null; ip link del brha 2>/dev/null
     rm -rf "$WORK"
@@ -68,7 +77,42 @@ topology() {
         plug "$ns" eth0 brpriv "vr${ns#rs}" "${RS_ADDR[$ns]}/24" &&
             ip -n "$ns" route add default via 203.0.113.1 || return 1
     done
+    if [ "$CLUSTER_NFS" = 1 ]; then plug storage eth0 brpriv vst "$STORAGE_ADDR/24" || return 1; fi
     for ns in lb1 lb2; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+}
+
+# --- storage: NFS ------------------------------------------------------------------------------
+# start_storage: a tmpfs at MAIL_ROOT exported by the kernel's nfsd in namespace storage;
+# returns once nfsd listens (log: WORK/storage.log).
+start_storage() {
+    local i
+    mkdir -p "$MAIL_ROOT" && mount -t tmpfs -o mode=0755 tmpfs "$MAIL_ROOT" || return 1
+    ip netns exec storage "$CLUSTER_DIR/nfs-server.sh" "$MAIL_ROOT" 203.0.113.0/24 > "$WORK/storage.log" 2>&1 &
+    storage_pid=$!
+    for i in $(seq 100); do
+        grep -q '^nfs-server: exporting' "$WORK/storage.log" && ip netns exec storage ss -Hltn 'sport = :2049' | grep -q . && return 0
+        kill -0 "$storage_pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    cat "$WORK/storage.log"; return 1
+}
+# mount_storage rsN: the export at NFS_MOUNTS/rsN, mounted from rsN's network namespace
+# (the NFS client's connection leaves from the real's address) into the VM's mount
+# namespace, so the daemons `ip netns exec` starts later see it. Each mount runs under
+# its own host name: an NFSv4 server tells clients apart by the name they send, and five
+# clients with one name would take over each other's state.
+mount_storage() {
+    mkdir -p "$NFS_MOUNTS/$1" || return 1
+    nsenter --net="/run/netns/$1" unshare --uts sh -c 'hostname "$1" && exec mount -t nfs4 \
+        -o vers=4.2,proto=tcp,hard,timeo=50,retrans=3,retry=0,nordirplus,noatime "$2:/" "$3"' \
+        mount "$1" "$STORAGE_ADDR" "$NFS_MOUNTS/$1"
+}
+stop_storage() {
+    local m
+    [ "$CLUSTER_NFS" = 1 ] || return 0
+    for m in "$NFS_MOUNTS"/rs*; do mountpoint -q "$m" 2>/dev/null && umount -f -l "$m"; done
+    if [ -n "$storage_pid" ]; then kill -TERM "$storage_pid" 2>/dev/null; wait "$storage_pid" 2>/dev/null; storage_pid=""; fi
+    mountpoint -q "$MAIL_ROOT" 2>/dev/null && umount -l "$MAIL_ROOT"
 }
 
 # --- real servers -----------------------------------------------------------------------------
@@ -77,9 +121,17 @@ write_users() {
     printf 'ada:{PLAIN}ada-secret::::::\nbob:{PLAIN}bob-secret::::::\n' > "$WORK/users"
     mkdir -p "$MAIL_ROOT"
 }
-start_real() {  # start_real rsN [PRIORITY]: Postfix and Dovecot (nice PRIORITY); log WORK/rsN.start.log
+# start_real rsN [PRIORITY]: Postfix and Dovecot (nice PRIORITY); log WORK/rsN.start.log.
+# With NFS, on rsN's mount, which must be there (an empty local folder in its place would
+# take mail).
+start_real() {
+    local root=(--mail-root "$MAIL_ROOT")
+    if [ "$CLUSTER_NFS" = 1 ]; then
+        mountpoint -q "$NFS_MOUNTS/$1" || { echo "$1: no NFS mount at $NFS_MOUNTS/$1"; return 1; }
+        root=(--mail-root "$NFS_MOUNTS/$1" --mail-nfs)
+    fi
     nice -n "${2:-0}" "$RS/realserver-ctl" start --dir "$WORK/$1" --netns "$1" --address "${RS_ADDR[$1]}" \
-        --pki "$WORK/pki" --name "$1.example.test" --mail-root "$MAIL_ROOT" --users "$WORK/users" \
+        --pki "$WORK/pki" --name "$1.example.test" "${root[@]}" --users "$WORK/users" \
         > "$WORK/$1.start.log" 2>&1 || { tail -n 20 "$WORK/$1.start.log"; return 1; }
 }
 stop_real() { "$RS/realserver-ctl" stop --dir "$WORK/$1" > "$WORK/$1.stop.log" 2>&1; }
