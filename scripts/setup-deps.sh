@@ -24,7 +24,7 @@ PKGS+=(dovecot-imapd dovecot-pop3d postfix keepalived openssl ssl-cert)
 PKGS+=(curl python3-prometheus-client)
 # scripts/demo.sh draws its chart with gnuplot.
 PKGS+=(gnuplot-nox)
-# The mail cluster (tests/cluster) keeps its Maildir on NFS: the kernel's nfsd inside the
+# The mail cluster (tests/cluster) can keep its Maildir on NFS (LVS_CLUSTER_NFS=1): the kernel's nfsd inside the
 # VM, run with these tools (exportfs, rpc.mountd, rpc.nfsd, mount.nfs4); host services stay off.
 PKGS+=(nfs-kernel-server nfs-common)
 
