@@ -1,5 +1,7 @@
 #include "ha/vrrp_machine.h"
 
+#include <algorithm>
+
 namespace lvs::ha {
 namespace {
 
@@ -104,8 +106,16 @@ std::vector<Action> VrrpMachine::advert(TimePoint now, const AdvertIn& in) {
       }
       // Outranked (a split brain healing): priority 0 on the way out tells the other
       // master at once, which announces the VIPs again (it may never hear our own advert).
+      // The VIPs go before that advert: the other master answers priority 0 with an advert
+      // at once (RFC 5798 6.4.3), and we must hold no VIP by then.
       master_interval_ = centiseconds(in.interval_cs);
-      return enter(State::backup, now, {{ActionKind::send_advert, 0}});
+      {
+        std::vector<Action> actions = enter(State::backup, now, {});
+        auto dropped = std::find_if(actions.begin(), actions.end(),
+                                    [](const Action& a) { return a.kind == ActionKind::drop_vips; });
+        actions.insert(dropped == actions.end() ? dropped : dropped + 1, {ActionKind::send_advert, 0});
+        return actions;
+      }
     case State::initialize:
     case State::fault:
       return {};

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "ha/vrrp_machine.h"
 
 using namespace std::chrono_literals;
@@ -197,6 +199,11 @@ TEST_CASE("vrrp machine: a master steps down for a higher priority, and for an e
     CHECK(m.state() == State::backup);
     CHECK(has(acts, ActionKind::drop_vips));
     CHECK(sends(acts, 0));
+    // The VIPs go before the priority 0: the new master answers it with an advert at once,
+    // and the ex-master must hold nothing by then (kernel_ha_keepalived checks it on the wire).
+    const auto drop = std::find(acts.begin(), acts.end(), Action{ActionKind::drop_vips});
+    const auto zero = std::find(acts.begin(), acts.end(), Action{ActionKind::send_advert, 0});
+    CHECK(drop < zero);
   }
   SECTION("higher priority: step down and learn its interval") {
     auto acts = m.advert(now, {kPeer, 150, 50});
