@@ -16,7 +16,9 @@ may fall between the two reads. Neither then holds a VIP the other holds for lon
 than one advert interval, whatever the wall time of a slow machine. Likewise every
 delete made while the other node is master (its adverts ran, with no silence of 3
 intervals) is a step-down: at most one of those adverts (since this node took the VIP)
-came before it. Also a failure: a
+came before it. Adverts less than half an interval apart count as one: a master answers
+a priority 0 at once (RFC 5798 6.4.3), and an ex-master that said priority 0 on its way
+out may be read dropping its VIPs just after that answer. Also a failure: a
 VIP held by both at the end, or a side that never took one. Prints "ready", then at
 SIGTERM (or LIMIT_S) the events, the overlaps, "max_overlap_ms N" and "verdict ok" or
 "verdict FAIL: ..." (exit 1).
@@ -145,9 +147,16 @@ def main():
     return report(events, adverts, a.interval_ms)
 
 
-def adverts_between(adverts, who, start_ns, end_ns):
-    """Adverts (priority > 0) `who` sent from `start_ns` until before `end_ns`."""
-    return sum(1 for t, w, prio in adverts if w == who and prio > 0 and start_ns <= t < end_ns)
+def adverts_between(adverts, who, start_ns, end_ns, interval_ms):
+    """Advert intervals of `who` (adverts, priority > 0) from `start_ns` until before
+    `end_ns`: an advert less than half an interval after the one counted before it is an
+    answer (RFC 5798 6.4.3: a master answers priority 0 at once), not a new interval."""
+    n, last = 0, None
+    for t, w, prio in adverts:
+        if w == who and prio > 0 and start_ns <= t < end_ns:
+            if last is None or t - last >= interval_ms * 1e6 / 2:
+                n, last = n + 1, t
+    return n
 
 
 def run_start(adverts, who, until_ns, interval_ms):
@@ -187,11 +196,13 @@ def report(events, adverts, interval_ms):
         begun = run_start(adverts, other[who], t, interval_ms)
         if begun is not None:
             since = max(begun, taken.get((who, vip), 0) - 1)
-            n = adverts_between(adverts, other[who], since, t)
+            n = adverts_between(adverts, other[who], since, t, interval_ms)
             print("step-down %s: %s dropped it %.1f ms after the first advert of %s it could hear, %d advert(s) of it"
                   % (vip, who, (t - since) / 1e6, other[who], n))
             if n > 1:
                 problems.append("%s kept %s through %d adverts of %s" % (who, vip, n, other[who]))
+                print("  adverts around it (ms, who, priority): " + ", ".join(
+                    "%.1f %s %d" % (ms(at), w, prio) for at, w, prio in adverts if since - 10**9 <= at <= t + 10**8))
         if vip in opened and who in held:
             start, new = opened.pop(vip)
             length = (t - start) / 1e6
@@ -199,7 +210,7 @@ def report(events, adverts, interval_ms):
             count += 1
             # The one that keeps the VIP is master: the one that gives it up must do so
             # upon its first advert, so at most one of them falls inside the overlap.
-            n = adverts_between(adverts, other[who], start, t)
+            n = adverts_between(adverts, other[who], start, t, interval_ms)
             print("overlap %s: %s took it at %.1f ms, %s dropped it %.1f ms later, %d advert(s) of %s in between"
                   % (vip, new, ms(start), who, length, n, other[who]))
             if n > 1:
