@@ -227,9 +227,9 @@ wait_sessions_after() {
 }
 # progress_sleep S: waits S seconds under load, with a progress line every 5 s.
 progress_sleep() {
-    local end=$(( $(date +%s) + $1 )) n f
-    while [ "$(date +%s)" -lt "$end" ]; do
-        sleep $(( end - $(date +%s) < 5 ? end - $(date +%s) : 5 ))
+    local end=$(( $(date +%s) + $1 )) n f left
+    while left=$(( end - $(date +%s) )); [ "$left" -gt 0 ]; do
+        sleep $(( left < 5 ? left : 5 ))   # one reading of the clock: a busy VM can pass $end in between
         n=$(wc -l < "$OUT/sessions.jsonl" 2>/dev/null || echo 0)
         f=$(grep -c '"ok": false' "$OUT/sessions.jsonl" 2>/dev/null)
         echo "    ... $(date +%H:%M:%S) load: ${n:-0} sessions so far, ${f:-0} failed"
