@@ -131,6 +131,8 @@ check "the new lvsd on lb1 has a result for every check (25 port/real pairs)" wa
 writes=$(tail -n +"$((mark + 1))" "$WORK/lvsd-lb1.log" | grep -c '^<5>ipvs: ')
 ops=$(status_lines lb1 | awk '$1 == "reconcile" { print $2 }')
 check "the restarted lvsd made 0 IPVS writes (log: $writes, status: ${ops:-?} operations)" [ "$writes" -eq 0 ] && [ "${ops:-x}" = 0 ]
+# Sessions begun after the hand-back, so the check below is never over the switches alone.
+wait_sessions_after "$t_sw2b" 3 60
 step_end "{\"ipvs_writes\": $writes}"
 # The two hand-overs (lb1 -> lb2 at the stop, back at the start) can lose a connection
 # younger than IPVS's sync batch (2 s): counted apart, every other session must succeed.
