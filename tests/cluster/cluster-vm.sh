@@ -50,6 +50,12 @@ fi
 "$RS/make-certs" "$WORK/pki" ca-only > /dev/null 2>&1 || fatal "make-certs"
 pids=""
 for r in rs1 rs2 rs3 rs4 rs5; do start_real "$r" & pids="$pids $!"; done
+while :; do   # a progress line every 10 s while they start
+    n=0; for p in $pids; do kill -0 "$p" 2> /dev/null || n=$((n + 1)); done
+    [ "$n" -eq 5 ] && break
+    sleep 10
+    say "    ... $n of 5 real servers started"
+done
 for p in $pids; do wait "$p" || fatal "a real server did not start (its start log is above)"; done
 say "real servers up after $(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
 write_descriptor "$SRC/schemas/examples/mail-cluster.json" || fatal "cannot write the descriptors"
@@ -110,12 +116,7 @@ check "rs5 is in the kernel table with weight 25 once its checks pass" [ "$(kern
 say "rs5 serving $(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s after the reload (checks: rise 2 x 10 s)"
 # rr over three reals per port at under one session a second: run the step until rs5 has
 # served a session (bounded), so the check below is not a matter of luck.
-for i in $(seq 12); do
-    progress_sleep 5
-    python3 -c 'import json, sys
-n = sum(1 for l in open(sys.argv[1]) if l.strip() and (lambda s: s["ts"] > float(sys.argv[2]) and s.get("real", "").split(".")[0] == "rs5")(json.loads(l)))
-sys.exit(0 if n else 1)' "$OUT/sessions.jsonl" "$t" 2>/dev/null && break
-done
+wait_sessions_after "$t" 1 60 '"real": "rs5"'
 progress_sleep 5
 step_end
 step_check "add-rs5: no session failed" add-rs5 no-failures
@@ -132,10 +133,14 @@ t_sw2=$(now)
 start_lvsd lb1
 check "the new lvsd on lb1 preempts back" wait_state lb1 master 200
 t_sw2b=$(now)
-sleep 8
+# Until every check of the new lvsd has answered once (it starts them up, as the kernel has
+# them serving): a write the restart caused would be in the log by then.
+check "the new lvsd on lb1 has a result for every check (25 port/real pairs)" wait_checked lb1 25 60
 writes=$(tail -n +"$((mark + 1))" "$WORK/lvsd-lb1.log" | grep -c '^<5>ipvs: ')
 ops=$(status_lines lb1 | awk '$1 == "reconcile" { print $2 }')
 check "the restarted lvsd made 0 IPVS writes (log: $writes, status: ${ops:-?} operations)" [ "$writes" -eq 0 ] && [ "${ops:-x}" = 0 ]
+# Sessions begun after the hand-back, so the check below is never over the switches alone.
+wait_sessions_after "$t_sw2b" 3 60
 step_end "{\"ipvs_writes\": $writes}"
 # The two hand-overs (lb1 -> lb2 at the stop, back at the start) can lose a connection
 # younger than IPVS's sync batch (2 s): counted apart, every other session must succeed.

@@ -44,7 +44,8 @@ cluster_down() {
     for pid in $load_pid $imap_load_pid $held_pid "${lvsd_pid[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in $load_pid $imap_load_pid $held_pid "${lvsd_pid[@]}"; do wait "$pid" 2>/dev/null; done
     if [ "$failures" -ne 0 ] || [ "$rc" -ne 0 ]; then lvsd_logs; fi
-    for r in "${!RS_ADDR[@]}"; do "$RS/realserver-ctl" stop --dir "$WORK/$r" > /dev/null 2>&1; done
+    for r in "${!RS_ADDR[@]}"; do "$RS/realserver-ctl" stop --dir "$WORK/$r" > /dev/null 2>&1 & done
+    wait
     stop_storage
     for r in $NAMESPACES; do ip netns del "$r" 2>/dev/null; done
     ip link del brpub 2>/dev/null; ip link del brpriv 2>/dev/null; ip link del brha 2>/dev/null
@@ -181,19 +182,38 @@ start_lvsd() {  # start_lvsd LB: finds its node by its address (198.51.100.11 / 
     lvsd_pid[$1]=$!
 }
 ctl() { local lb=$1; shift; "$LVSCTL" "$@" --socket "$WORK/$lb/control.sock"; }
-ha_state() { ctl "$1" ha status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
+# The helpers polled in loops read lvsctl's text with awk: under emulation a python3 start
+# costs about a second of the VM's CPU, which the servers and the load need.
+ha_state() { ctl "$1" ha status 2>/dev/null | awk '$1 == "ha:" && $2 == "node" && $4 == "is" { sub(",", "", $5); print $5; exit }'; }
 wait_state() {  # wait_state LB STATE TRIES(x0.1 s)
     local i
     for i in $(seq "$3"); do [ "$(ha_state "$1")" = "$2" ] && return 0; sleep 0.1; done
     echo "  $1 is '$(ha_state "$1")', wanted $2"; return 1
 }
-status_lines() { ctl "$1" status --json 2>/dev/null | python3 "$SRC/tests/kernel/lvsd/status_lines.py" 2>/dev/null; }
+# status_lines LB: as tests/kernel/lvsd/status_lines.py prints them, from `lvsctl status --all`,
+# plus whether the real's check has a result yet:
+#   reconcile OPERATIONS FAILED; real SERVICE ADDR:PORT HEALTH ADMIN DESIRED CURRENT ACTIVE INACTIVE checked|unchecked
+status_lines() {
+    ctl "$1" status --all 2>/dev/null | awk '
+        /^last reconcile: / { for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^operations/) o = $i; if ($(i + 1) ~ /^failed/) f = $i }
+                              print "reconcile", o, f; next }
+        /^[^ ]/ && $2 ~ /^(tcp|udp|sctp)$/ && $3 ~ /:[0-9]+$/ { svc = $1; next }
+        /^  / && $1 ~ /:[0-9]+$/ && $5 ~ /\// { split($5, w, "/"); print "real", svc, $1, $3, $4, w[2], w[3], $6, $7, ($9 == "-" ? "unchecked" : "checked") }'
+}
 # reals_up LB N: N (service, real) pairs up and enabled with a non-zero kernel weight
 reals_up() { [ "$(status_lines "$1" | awk '$1 == "real" && $4 == "up" && $5 == "enabled" && $7 > 0' | wc -l)" -ge "$2" ]; }
 wait_reals_up() {  # wait_reals_up LB N TRIES(x1 s)
     local i
     for i in $(seq "$3"); do reals_up "$1" "$2" && return 0; sleep 1; done
     status_lines "$1" | grep '^real' | grep -v ' up enabled '; return 1
+}
+wait_checked() {  # wait_checked LB N TRIES(x1 s): N (service, real) pairs with a check result
+    local i
+    for i in $(seq "$3"); do
+        [ "$(status_lines "$1" | awk '$1 == "real" && $10 == "checked"' | wc -l)" -ge "$2" ] && return 0
+        sleep 1
+    done
+    return 1
 }
 real_health() {  # real_health LB ADDR: up when every port of ADDR is up
     status_lines "$1" | awk -v a="$2" '$1 == "real" && index($3, a ":") == 1 { n++; if ($4 == "up") u++ } END { print (n && n == u) ? "up" : "down" }'
@@ -240,19 +260,28 @@ step_check() {  # step_check DESCRIPTION STEP CHECK [ARGS]
     local what=$1; shift
     if python3 "$CLUSTER_DIR/report.py" check "$OUT" "$@"; then pass "$what"; else fail "$what"; lvsd_logs; fi
 }
-wait_sessions_after() {  # wait_sessions_after T N: N sessions that started after unix time T have ended
-    local i
-    for i in $(seq 120); do
-        [ "$(python3 "$CLUSTER_DIR/report.py" count-after "$OUT" "$1")" -ge "$2" ] && return 0
-        sleep 0.5
+# sessions_after T [REGEX]: how many sessions that started after unix time T have ended
+# (and match REGEX, e.g. '"real": "rs5"'); awk, not report.py: it runs in waits.
+sessions_after() {
+    awk -v t="$1" -v re="${2:-.}" 'match($0, /"ts": [0-9.]+/) && substr($0, RSTART + 6, RLENGTH - 6) + 0 > t && $0 ~ re { n++ }
+        END { print n + 0 }' "$OUT/sessions.jsonl" 2>/dev/null || echo 0
+}
+# wait_sessions_after T N MAX_S [REGEX]: waits (progress line every 5 s) until N sessions
+# that started after T have ended, at most MAX_S seconds.
+wait_sessions_after() {
+    local end=$(( $(date +%s) + $3 )) n
+    while :; do
+        n=$(sessions_after "$1" "${4:-.}")
+        [ "$n" -ge "$2" ] && return 0
+        [ "$(date +%s)" -ge "$end" ] && { echo "    only $n of $2 sessions after $1 in $3 s"; return 1; }
+        progress_sleep 5
     done
-    return 1
 }
 # progress_sleep S: waits S seconds under load, with a progress line every 5 s.
 progress_sleep() {
-    local end=$(( $(date +%s) + $1 )) n f
-    while [ "$(date +%s)" -lt "$end" ]; do
-        sleep $(( end - $(date +%s) < 5 ? end - $(date +%s) : 5 ))
+    local end=$(( $(date +%s) + $1 )) n f left
+    while left=$(( end - $(date +%s) )); [ "$left" -gt 0 ]; do
+        sleep $(( left < 5 ? left : 5 ))   # one reading of the clock: a busy VM can pass $end in between
         n=$(wc -l < "$OUT/sessions.jsonl" 2>/dev/null || echo 0)
         f=$(grep -c '"ok": false' "$OUT/sessions.jsonl" 2>/dev/null)
         echo "    ... $(date +%H:%M:%S) load: ${n:-0} sessions so far, ${f:-0} failed"

@@ -89,6 +89,20 @@ if ip netns add "$NS_A" && ip netns add "$NS_B" \
     else
         fail "per-namespace IPVS tables"
     fi
+    # The guest has no network: a nameserver in its resolv.conf only makes each lookup from
+    # a namespace with a default route wait out the resolver's timeouts (Dovecot looks up
+    # its hostname at every start). None is listed, and hosts names the guest.
+    ip -n "$NS_A" route add default via 192.0.2.1
+    if grep -q '^ *nameserver' /etc/resolv.conf; then
+        fail "the guest's /etc/resolv.conf lists a nameserver it cannot reach: $(grep -m1 nameserver /etc/resolv.conf)"
+    else
+        pass "the guest's /etc/resolv.conf lists no nameserver"
+    fi
+    if timeout 30 ip netns exec "$NS_A" getent ahostsv4 "$(hostname)" > /dev/null; then
+        pass "the guest's hostname $(hostname) resolves in a namespace (from /etc/hosts)"
+    else
+        fail "the guest's hostname $(hostname) does not resolve in a namespace"
+    fi
 else
     fail "creating namespaces and veth"
 fi
