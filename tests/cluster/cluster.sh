@@ -44,8 +44,9 @@ cluster_down() {
     for pid in $load_pid $imap_load_pid $held_pid "${lvsd_pid[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in $load_pid $imap_load_pid $held_pid "${lvsd_pid[@]}"; do wait "$pid" 2>/dev/null; done
     if [ "$failures" -ne 0 ] || [ "$rc" -ne 0 ]; then lvsd_logs; fi
-    for r in "${!RS_ADDR[@]}"; do "$RS/realserver-ctl" stop --dir "$WORK/$r" > /dev/null 2>&1 & done
-    wait
+    local stops=""
+    for r in "${!RS_ADDR[@]}"; do "$RS/realserver-ctl" stop --dir "$WORK/$r" > /dev/null 2>&1 & stops="$stops $!"; done
+    for pid in $stops; do wait "$pid"; done  # not a bare wait: the NFS server runs in the background too
     stop_storage
     for r in $NAMESPACES; do ip netns del "$r" 2>/dev/null; done
     ip link del brpub 2>/dev/null; ip link del brpriv 2>/dev/null; ip link del brha 2>/dev/null
