@@ -193,6 +193,9 @@ ip netns exec client python3 "$LOADGEN" --plan "$WORK/plan-imap.json" --out "$OU
     > "$WORK/load-imap.out" 2>&1 &
 imap_load_pid=$!
 progress_sleep 30
+# The spread check needs sessions from several client addresses: a starved VM may have
+# carried too few in 30 s, so run on until 24 IMAP sessions begun after the reload ended.
+wait_sessions_after "$t_reloaded" 24 90 '"port": (143|993)'
 kill -TERM "$imap_load_pid"; wait "$imap_load_pid" 2>/dev/null
 step_end
 step_check "imap-balanced: no session failed" imap-balanced no-failures
