@@ -8,6 +8,8 @@ namespace lvs::keepalived {
 namespace {
 
 constexpr int kMaxSubstitutionPasses = 32;
+// A parameter that holds itself twice doubles the line each pass: stop long before memory does.
+constexpr std::size_t kMaxSubstitutedLine = 64 * 1024;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -108,6 +110,9 @@ class Lexer {
           auto it = params_.find(text.substr(b, e - b));
           bool ends = braced ? (e < text.size() && text[e] == '}') : (e == text.size() || is_space(text[e]));
           if (e > b && ends && it != params_.end()) {
+            if (out.size() + it->second.size() + (text.size() - e) > kMaxSubstitutedLine)
+              return fail(at, "parameter substitution makes the line longer than " + std::to_string(kMaxSubstitutedLine) +
+                                  " bytes (does a parameter hold itself more than once?)");
             out += it->second;
             i = braced ? e + 1 : e;
             changed = true;

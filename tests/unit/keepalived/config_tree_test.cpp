@@ -191,6 +191,14 @@ TEST_CASE("parse: $PARAMETER definitions are substituted, ${NAME} inside words t
   CHECK(r.statements[2].words == words({"left", "$UNDEFINED", "alone"}));
 }
 
+TEST_CASE("parse: a parameter that holds itself twice is an error on its line, not a line of 2^32 copies") {
+  // Found by keepalived_fuzz: each of the 32 substitution passes doubled the line.
+  ParseResult r = parse_text("$A=${A} ${A}\nvalue ${A}\n");
+  REQUIRE(!r.ok());
+  CHECK(r.error->where.line == 2);
+  CHECK(r.error->message.find("longer than 65536 bytes") != std::string::npos);
+}
+
 TEST_CASE("parse: a self-referring parameter and a multi-line definition are errors") {
   ParseResult loop = parse_text("$A=x ${A}\nvalue ${A}\n");
   REQUIRE(!loop.ok());
