@@ -122,10 +122,9 @@ const std::string kKey(64, 'c');
 // lb1 (200) and lb2 (100) started together and run until lb1 is master.
 struct ElectedPair {
   Wire wire;
-  Balancer a{wire, kLb1, kLb2};
-  Balancer b{wire, kLb2, kLb1};
+  Balancer a, b;
   TimePoint now{};
-  ElectedPair() {
+  explicit ElectedPair(std::optional<std::string> key = {}) : a(wire, kLb1, kLb2, key), b(wire, kLb2, kLb1, key) {
     REQUIRE(a.node.start(now, true, {}).ok());
     REQUIRE(b.node.start(now, true, {}).ok());
     run(a, b, now, 10s);
@@ -258,13 +257,8 @@ TEST_CASE("ha node: a healed split brain: the master announces its VIPs again, w
 }
 
 TEST_CASE("ha node: a healed split brain: the lower node steps down on the first advert it hears and drops its VIPs in that turn") {
-  Wire wire;
-  Balancer a(wire, kLb1, kLb2, kKey), b(wire, kLb2, kLb1, kKey);
-  TimePoint now{};
-  REQUIRE(a.node.start(now, true, {}).ok());
-  REQUIRE(b.node.start(now, true, {}).ok());
-  run(a, b, now, 10s);
-  REQUIRE(a.node.status().state == State::master);
+  ElectedPair pair(kKey);
+  auto& [wire, a, b, now] = pair;
   wire.cut = true;  // the link between them: both send, nothing arrives
   run(a, b, now, 10s);
   REQUIRE(a.node.status().state == State::master);
