@@ -11,7 +11,8 @@
 #include <cstring>
 
 #include "daemon/control_server.h"
-#include "full_fd_table.h"
+#include "accept_paused.h"
+#include "support/no_free_descriptors.h"
 #include "harness.h"
 
 using namespace std::chrono_literals;
@@ -363,8 +364,8 @@ TEST_CASE("control socket: out of descriptors at accept, it stops listening for 
   Server s(limits);
   int fd = connect_to(s.path);
   {
-    lvsd::test::FullFdTable full;
-    REQUIRE(::fcntl(full.fds.front(), F_DUPFD_CLOEXEC, 0) < 0);
+    lvs::test::NoFreeDescriptors full;
+    REQUIRE(::open("/dev/null", O_RDONLY | O_CLOEXEC) < 0);
     REQUIRE(errno == EMFILE);
     // The connection stays queued; the loop does not spin on the listener.
     lvsd::test::check_accept_paused(s.loop);

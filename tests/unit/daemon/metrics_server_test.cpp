@@ -13,7 +13,8 @@
 #include <cerrno>
 
 #include "daemon/metrics_server.h"
-#include "full_fd_table.h"
+#include "accept_paused.h"
+#include "support/no_free_descriptors.h"
 #include "harness.h"
 
 using namespace std::chrono_literals;
@@ -267,7 +268,7 @@ TEST_CASE("metrics server: out of descriptors at accept, it stops listening for 
   const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   REQUIRE((rc == 0 || errno == EINPROGRESS));
   {
-    lvsd::test::FullFdTable full;
+    lvs::test::NoFreeDescriptors full;
     lvsd::test::check_accept_paused(rig.loop);
     CHECK(rig.log.contains("metrics: cannot accept clients: Too many open files"));
     CHECK(rig.server.clients() == 0);

@@ -10,37 +10,12 @@
 #include "health/registry.h"
 #include "health/transport.h"
 #include "manual_clock.h"
+#include "support/no_free_descriptors.h"
 #include "probe_support.h"
 
 using namespace lvs::health;
 using namespace lvs::health::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-// Lowers this process's descriptor limit to the lowest free descriptor, so the next
-// socket() or open() fails with EMFILE; the destructor puts the limit back. Whatever
-// needs a descriptor (the runner's epoll, a listening server) is made before.
-class NoFreeDescriptors {
- public:
-  NoFreeDescriptors() {
-    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved_) == 0);
-    int lowest = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    REQUIRE(lowest >= 0);
-    ::close(lowest);
-    rlimit lowered = saved_;
-    lowered.rlim_cur = static_cast<rlim_t>(lowest);
-    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
-  }
-  ~NoFreeDescriptors() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
-  NoFreeDescriptors(const NoFreeDescriptors&) = delete;
-  NoFreeDescriptors& operator=(const NoFreeDescriptors&) = delete;
-
- private:
-  rlimit saved_{};
-};
-
-}  // namespace
 
 TEST_CASE("shortage: out of descriptors, a probe says the check did not run, not that the server failed") {
   ScriptedServer server;
@@ -51,7 +26,7 @@ TEST_CASE("shortage: out of descriptors, a probe says the check did not run, not
   ProbeConfig c = config_for(ProbeType::tcp, server);
   ProbeResult starved;
   {
-    NoFreeDescriptors limit;
+    lvs::test::NoFreeDescriptors limit;
     starved = make_probe(c, tls, clock.now())->take_result();
   }
   INFO(starved.message);
@@ -80,7 +55,7 @@ TEST_CASE("shortage: a CA file that cannot be opened for want of descriptors is 
   SteadyClock clock;
   ProbeResult starved;
   {
-    NoFreeDescriptors limit;
+    lvs::test::NoFreeDescriptors limit;
     starved = make_probe(c, tls, clock.now())->take_result();
   }
   INFO(starved.message);
@@ -120,7 +95,7 @@ TEST_CASE("shortage: a registry out of descriptors keeps a healthy real up, retr
   std::vector<HealthEdge> edges;
   registry.subscribe(key, [&edges](const CheckKey&, const HealthEdge& e) { edges.push_back(e); });
   {
-    NoFreeDescriptors limit;
+    lvs::test::NoFreeDescriptors limit;
     for (int round = 0; round < 3; ++round) {
       registry.poll();
       runner.dispatch(0);
