@@ -7,8 +7,10 @@ table (/proc/STANDBY_PID/net/ip_vs_conn, any process in the standby's namespace)
 5 ms until the connection's client port shows up, or LIMIT_S. The time counts from the
 moment connect() returned. Between samples PAUSE_S of quiet, so each sample starts with
 the sync daemon's buffer empty (it sends a partly filled one only every ~2 s). The pause
-is drawn from PAUSE_S..PAUSE_S+1 s, so the samples do not lock on to the rhythm in which
-the master sends its messages (with a fixed pause under load they did).
+is drawn from PAUSE_S..PAUSE_S+3 s, longer than the master's longest send interval (2-3
+s), so a sample starts at any point of the rhythm in which the master sends its
+messages: the next sample starts a fixed time after a message arrived, and with a fixed
+(or a 1 s random) pause batched samples locked on to that rhythm and read 0.2-0.4 s.
 
     synclag_ms 2104.3           (one line a sample; "none" past the limit, "failed (why)"
                                  when the connection through the VIP failed)
@@ -102,10 +104,10 @@ def main():
             lag = sample(vip, port, pid, limit)
         except OSError as e:
             print("synclag_ms failed (%s)" % e, flush=True)  # the emulator starved a side
-            time.sleep(pause + random.random())
+            time.sleep(pause + 3 * random.random())
             continue
         print("synclag_ms %s" % ("%.1f" % (lag * 1000) if lag is not None else "none"), flush=True)
-        time.sleep(pause + random.random())
+        time.sleep(pause + 3 * random.random())
     if load:
         load.stop.set()
         load.join(10)
