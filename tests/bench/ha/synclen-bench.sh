@@ -14,7 +14,9 @@
 # datagrams) per connection, and batched/each of the medians.
 # Fails only when the set-up does not come up; times are figures, never asserted.
 #   synclen-bench.sh LVSD LVSCTL [SAMPLES] [LOAD]
-# Environment (LVS_* reaches the VM): LVS_SYNCLEN_IDLE_SAMPLES (2; 0: none).
+# Environment (LVS_* reaches the VM): LVS_SYNCLEN_IDLE_SAMPLES (2; 0: none);
+#   LVS_SYNCLEN_KEEPALIVED=1: then the same for keepalived 2.2.7 (`lvs_sync_daemon eth1 id
+#   51`, no maxlen), lvsd stopped, both sync daemons on both nodes, as in ha_stall_bench.
 set -u
 
 LVSD="${1:?usage: synclen-bench.sh LVSD LVSCTL [SAMPLES] [LOAD]}"
@@ -37,7 +39,7 @@ write_descriptor '{ "type": "none" }'
 # Any process in lb2's namespace: synclag.py reads lb2's connections from /proc/PID/net.
 ip netns exec lb2 sleep 100000 &
 standby_pid=$!
-extra_pids=$standby_pid
+. "$BENCH/keepalived-ipvs.sh"
 
 wait_table() {  # wait_table LB: the service with both reals at weight 1, up to 20 s
     local i
@@ -55,7 +57,9 @@ stats() {  # stats VALUES...: "median M worst W"
 # health checks are TCP), for the packet cost of each mode.
 udp_out() { ip netns exec lb1 awk '/^Udp:/ { n++; if (n == 2) print $5 }' /proc/net/snmp; }
 declare -A lags=() summary=() cost=()
-seen_takeovers=0
+# lb2's log, the line that marks its takeover, and how to wait until lb1 is master again.
+takeover_log="$WORK/lvsd-lb2.log" takeover_pattern="backup -> master" seen_takeovers=0
+settle() { wait_state lb1 master 100 > /dev/null; wait_state lb2 backup 100 > /dev/null; }
 measure() {  # measure NAME SAMPLES PAUSE_S LOAD: the samples into lags[NAME], summary[NAME]
     local out="$WORK/lag-$1.out" numeric before t0 secs sent conns
     before=$(udp_out)
@@ -72,11 +76,11 @@ measure() {  # measure NAME SAMPLES PAUSE_S LOAD: the samples into lags[NAME], s
     cost[$1]="$sent sync messages in $secs s for $conns connections"
     # A starved emulator can hold lb1's adverts back past the master-down interval: lb2
     # takes over by itself and connections through the VIP fail. Such a mode is marked.
-    takeovers=$(grep -c "backup -> master" "$WORK/lvsd-lb2.log")
+    takeovers=$(grep -c -- "$takeover_pattern" "$takeover_log")
     if [ "$takeovers" -gt "$seen_takeovers" ]; then
         cost[$1]="${cost[$1]}; NOT CLEAN: lb2 took over $((takeovers - seen_takeovers)) time(s) by itself"
         seen_takeovers=$takeovers
-        wait_state lb1 master 100 > /dev/null; wait_state lb2 backup 100 > /dev/null
+        settle
     fi
     echo "$1: sync lag, ms: ${lags[$1]}($(grep '^load_conns' "$out"); ${cost[$1]})"
 }
@@ -109,9 +113,33 @@ grep -q "sync daemon backup.*stopped" "$WORK/lvsd-lb1.log" && fatal "the reload 
 measure batched "$SAMPLES" 1 "$LOAD"
 idle batched
 
+# --- keepalived (LVS_SYNCLEN_KEEPALIVED=1): its own table and `lvs_sync_daemon eth1 id 51`
+# (no maxlen: the kernel's default, what "batched" asks for), both daemons on both nodes.
+if [ "${LVS_SYNCLEN_KEEPALIVED:-0}" = 1 ]; then
+    command -v keepalived > /dev/null || fatal "keepalived is not installed"
+    stop "${lvsd_pid[lb1]}"; stop "${lvsd_pid[lb2]}"
+    lvsd_pid=()
+    wait_holds_none lb1 && wait_holds_none lb2 || fatal "lvsd left VIPs behind"
+    clear_ipvs
+    keepalived_ipvs_conf "$WORK/lb1/keepalived.conf" lb1 200 203.0.113.1 203.0.113.2 "eth1 id 51"
+    keepalived_ipvs_conf "$WORK/lb2/keepalived.conf" lb2 100 203.0.113.2 203.0.113.1 "eth1 id 51"
+    start_keepalived lb1
+    start_keepalived lb2
+    for i in $(seq 100); do holds_vips lb1 && break; sleep 0.1; done
+    holds_vips lb1 || fatal "keepalived on lb1 did not become master"
+    wait_table lb1 && wait_table lb2 || fatal "keepalived: the service is not programmed with both reals up"
+    sleep 1
+    takeover_log="$WORK/keepalived-lb2.log" takeover_pattern="Entering MASTER STATE"
+    seen_takeovers=$(grep -c -- "$takeover_pattern" "$takeover_log")
+    settle() { for i in $(seq 100); do holds_vips lb1 && holds_none lb2 && return; sleep 0.1; done; }
+    echo "keepalived: lb1 $(master_daemon)"
+    measure keepalived "$SAMPLES" 1 "$LOAD"
+    idle keepalived
+fi
+
 echo "figures: $LOAD new connections/s through the VIP in the background, $SAMPLES samples per mode;" \
     "idle: no other traffic, $IDLE_SAMPLES samples 3-6 s apart"
-for mode in each batched each-idle batched-idle; do
+for mode in each batched keepalived each-idle batched-idle keepalived-idle; do
     [ -n "${summary[$mode]:-}" ] || continue
     echo "figures: $mode: sync lag ${summary[$mode]} ms (samples: ${lags[$mode]}); ${cost[$mode]}"
 done
@@ -120,4 +148,6 @@ ratio() {  # ratio A B: median of A / median of B
         'BEGIN { if (b > 0) printf "%.1fx", a / b }'
 }
 echo "figures: batched / each, median sync lag: under load $(ratio batched each), idle $(ratio batched-idle each-idle)"
+[ -n "${summary[keepalived]:-}" ] &&
+    echo "figures: keepalived / each, median sync lag: under load $(ratio keepalived each)${summary[keepalived-idle]:+, idle $(ratio keepalived-idle each-idle)}"
 [ "$failures" -eq 0 ] || exit 1
