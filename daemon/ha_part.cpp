@@ -25,8 +25,52 @@ using namespace std::chrono_literals;
 constexpr auto kLinkCheckEvery = 200ms;  // how soon a dead link moves the VIPs away
 constexpr auto kSyncCheckEvery = 30s;    // a stopped sync daemon is started again
 
+// A master's message buffer always has room for one connection whatever sync_maxlen says
+// (ip_vs_sync_buff_create), and the kernel queues it for sending when the next one does not
+// fit: with 1, each connection event leaves in its own message at the next event.
+constexpr std::uint16_t kEachMaxLen = 1;
+// What the kernel reports for a master started with `max_len` (start_sync_thread clamps a
+// master's to 1..65535 - headers; 0 becomes 1500 - headers; lvsd always uses the default
+// IPv4 group, so the headers are IPv4 + UDP).
+constexpr std::uint16_t kSyncHeaders = 20 + 8;
+std::uint16_t master_len_reported(std::uint16_t max_len) {
+  if (max_len == 0) return 1500 - kSyncHeaders;
+  return std::clamp<std::uint16_t>(max_len, 1, 65535 - kSyncHeaders);
+}
+
 std::string describe(const lvs::ipvs::SyncDaemon& d) {
-  return std::string(lvs::ipvs::to_string(d.state)) + " on " + d.interface + " id " + std::to_string(d.sync_id);
+  std::string out = std::string(lvs::ipvs::to_string(d.state)) + " on " + d.interface + " id " +
+                    std::to_string(d.sync_id);
+  if (d.max_len == 0)  // one to start: the kernel picks the length
+    return out + (d.state == lvs::ipvs::SyncState::master ? ", default maxlen (batched)" : "");
+  out += ", maxlen " + std::to_string(d.max_len);
+  if (d.state == lvs::ipvs::SyncState::master && d.max_len == master_len_reported(kEachMaxLen)) out += " (each)";
+  if (d.state == lvs::ipvs::SyncState::master && d.max_len == master_len_reported(0)) out += " (batched)";
+  return out;
+}
+
+lvs::ipvs::SyncDaemon wanted(const lvs::model::Sync& sync, lvs::ipvs::SyncState state) {
+  lvs::ipvs::SyncDaemon d;
+  d.state = state;
+  d.interface = sync.interface;
+  d.sync_id = sync.sync_id;
+  // The backup's length is its receive buffer: the kernel's default (the MTU) is right.
+  if (state == lvs::ipvs::SyncState::master && sync.send == lvs::model::SyncSend::each) d.max_len = kEachMaxLen;
+  return d;
+}
+
+// Why a running daemon is not the wanted one; empty: it is.
+std::string mismatch(const lvs::ipvs::SyncDaemon& running, const lvs::ipvs::SyncDaemon& want) {
+  std::string why;
+  auto add = [&](const std::string& what) { why += (why.empty() ? "" : ", ") + what; };
+  if (running.interface != want.interface) add("interface " + running.interface + ", wanted " + want.interface);
+  if (running.sync_id != want.sync_id)
+    add("sync id " + std::to_string(running.sync_id) + ", wanted " + std::to_string(want.sync_id));
+  if (want.state == lvs::ipvs::SyncState::master && running.max_len != master_len_reported(want.max_len))
+    add("maxlen " + std::to_string(running.max_len) + ", wanted " +
+        std::to_string(master_len_reported(want.max_len)) +
+        (want.max_len == kEachMaxLen ? " (ha.sync.send each)" : " (ha.sync.send batched)"));
+  return why;
 }
 
 }  // namespace
@@ -115,18 +159,18 @@ void HaPart::ensure_sync() {
   }
   // Both on every node: the master daemon sends the connections this node serves, the
   // backup daemon learns the peer's, so either node can take over established sessions.
+  // Each is checked alone, so a change of ha.sync.send restarts only the master daemon.
   for (auto state : {lvs::ipvs::SyncState::master, lvs::ipvs::SyncState::backup}) {
-    lvs::ipvs::SyncDaemon want;
-    want.state = state;
-    want.interface = settings_.ha.sync->interface;
-    want.sync_id = settings_.ha.sync->sync_id;
+    const auto want = wanted(*settings_.ha.sync, state);
     auto it = std::find_if(running->begin(), running->end(), [&](const auto& d) { return d.state == state; });
-    if (it != running->end() && it->interface == want.interface && it->sync_id == want.sync_id) continue;
     if (it != running->end()) {
+      const std::string why = mismatch(*it, want);
+      if (why.empty()) continue;
       if (auto s = deps_.backend.stop_sync_daemon(state); !s) {
         deps_.log.warning("ha: cannot stop the sync daemon " + describe(*it) + ": " + s.error().describe());
         continue;
       }
+      deps_.log.notice("ha: sync daemon " + describe(*it) + " stopped to restart it: " + why);
     }
     if (auto s = deps_.backend.start_sync_daemon(want); !s)
       deps_.log.warning("ha: cannot start the sync daemon " + describe(want) + ": " + s.error().describe());

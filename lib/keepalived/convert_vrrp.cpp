@@ -260,7 +260,9 @@ void convert_vrrp(const std::vector<Statement>& top, const GlobalDefs& g, const 
     cx.carried(s);
     if (!dropped.empty())
       cx.note(s.where, "lvs_sync_daemon options '" + dropped.substr(1) +
-                           "' are not carried: lvsd starts the sync daemons with the kernel's defaults");
+                           "' are not carried: lvsd starts the sync daemons with the kernel's defaults, but for "
+                           "the master daemon's message size, which ha.sync.send sets (default each: one "
+                           "connection a message)");
     ha["sync"] = sync;
     for (const Instance& in : instances)
       if (in.sync_at) cx.note(in.sync_at->where, "lvs_sync_daemon_interface is overridden by global lvs_sync_daemon");

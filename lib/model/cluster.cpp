@@ -180,6 +180,7 @@ const char* to_string(TlsMode t) {
   return "?";
 }
 const char* to_string(PeerMode p) { return p == PeerMode::unicast ? "unicast" : "multicast"; }
+const char* to_string(SyncSend s) { return s == SyncSend::each ? "each" : "batched"; }
 const char* to_string(AuthType a) { return a == AuthType::none ? "none" : "hmac-sha256"; }
 const char* to_string(Family f) { return f == Family::inet ? "inet" : "inet6"; }
 

@@ -31,6 +31,10 @@ enum class CheckType : std::uint8_t { none, tcp, smtp, pop3, imap };
 enum class TlsMode : std::uint8_t { none, implicit, starttls };
 enum class PeerMode : std::uint8_t { unicast, multicast };
 enum class AuthType : std::uint8_t { none, hmac_sha256 };
+// How the master sync daemon sends: `each` connection event in its own message (a
+// fresh connection is known to the peer after about one event interval), or `batched`
+// into MTU-sized messages (the kernel's default: sent when full or after ~2 s).
+enum class SyncSend : std::uint8_t { each, batched };
 
 // Every scheduler the kernel ships, in the order the schema lists them.
 inline constexpr const char* kSchedulers[] = {"rr",    "wrr", "lc", "wlc", "fo", "ovf", "lblc",
@@ -205,6 +209,7 @@ struct Authentication {
 struct Sync {
   std::string interface;
   std::uint32_t sync_id = 0;  // 0..255
+  SyncSend send = SyncSend::each;
   bool operator==(const Sync&) const = default;
 };
 
@@ -269,6 +274,7 @@ const char* to_string(CheckType t);
 const char* to_string(TlsMode t);
 const char* to_string(PeerMode p);
 const char* to_string(AuthType a);
+const char* to_string(SyncSend s);
 const char* to_string(Family f);  // "inet" / "inet6"
 
 }  // namespace lvs::model

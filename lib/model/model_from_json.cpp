@@ -192,6 +192,9 @@ class Converter {
       Sync s;
       str(*sync, "interface", s.interface);
       integer(*sync, "sync_id", s.sync_id);
+      static constexpr std::pair<const char*, SyncSend> sends[] = {{"each", SyncSend::each},
+                                                                  {"batched", SyncSend::batched}};
+      if (auto m = enumeration(*sync, "send", sends)) s.send = *m;
       h.sync = s;
     }
     return h;

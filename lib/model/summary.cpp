@@ -35,7 +35,8 @@ Summary summarize(const Cluster& c) {
     s.ha = "VRRP " + std::string(to_string(h.peers)) + " on " + h.interface + ", vrid " +
            std::to_string(h.virtual_router_id) + ", nodes " + nodes + ", auth " +
            to_string(h.authentication.type) + ", " + std::to_string(h.vips.size()) + " VIPs moved" +
-           (h.sync ? ", connection sync on " + h.sync->interface + " id " + std::to_string(h.sync->sync_id)
+           (h.sync ? ", connection sync on " + h.sync->interface + " id " + std::to_string(h.sync->sync_id) +
+                             " (" + to_string(h.sync->send) + ")"
                    : ", no connection sync");
   }
   return s;

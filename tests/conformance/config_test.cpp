@@ -147,6 +147,22 @@ TEST_CASE("conformance: sync daemon lengths are clamped as the kernel does",
   REQUIRE_OK(be->stop_sync_daemon(SyncState::backup));
 }
 
+TEST_CASE("conformance: a master sync daemon keeps a length of 1 (lvsd's send each); a backup's is raised",
+          "[conformance][sync]") {
+  auto be = fresh_backend();
+  REQUIRE_OK(be->start_sync_daemon({SyncState::master, sync_interface(), 1, 1, std::nullopt, 0, 0}));
+  REQUIRE_OK(be->start_sync_daemon({SyncState::backup, sync_interface(), 1, 1, std::nullopt, 0, 0}));
+  auto daemons = be->sync_daemons();
+  REQUIRE(daemons.ok());
+  REQUIRE(daemons->size() == 2);
+  for (const auto& d : *daemons) {
+    INFO(Catch::StringMaker<SyncDaemon>::convert(d));
+    CHECK(d.max_len == (d.state == SyncState::master ? 1 : 1024));
+  }
+  REQUIRE_OK(be->stop_sync_daemon(SyncState::master));
+  REQUIRE_OK(be->stop_sync_daemon(SyncState::backup));
+}
+
 TEST_CASE("conformance: starting a running sync daemon is EEXIST; stopping a stopped one ESRCH",
           "[conformance][sync][errors]") {
   auto be = fresh_backend();

@@ -8,6 +8,10 @@
 #      neither; both tables have the service.
 #   1b. a reload adds a VIP live: refused on the master while lb2 still runs the old
 #      list, then lb2 reloaded, then lb1: lb1 holds the new VIP, nobody changed state.
+#   1c. ha.sync.send: with "each" (default) the kernel reports lb1's master sync daemon at
+#      maxlen 1, its backup at 1472; a reload to "batched" restarts only that master daemon
+#      (kernel threads compared), which then reports 1472; an unchanged reload and a
+#      restart of lvsd (phase 4) restart no sync daemon.
 #   2. planned hand-over (`ha failover` on lb1, accepted because lb2 sends standby
 #      reports; lb2's `ha status --follow` shows its backup -> master event): the VIP answers from lb2, timed from the request to a client's first
 #      greeting; lb1 stays standby (held) and says so.
@@ -78,6 +82,19 @@ check "lb2 holds no VIP" holds_none lb2
 check "both tables have the service with both reals (a standby is warm)" bash -c "$(declare -f has_service); VIP=$VIP PORT=$PORT has_service lb1 && VIP=$VIP PORT=$PORT has_service lb2"
 check "lb2 found its node by its address" grep -q "ha: node lb2 (203.0.113.2, priority 100)" "$WORK/lvsd-lb2.log"
 check "both sync daemons run on lb2" bash -c "[ \"\$(ip netns exec lb2 ipvsadm -L --daemon | grep -c 'syncid=51')\" = 2 ]"
+# ha.sync.send "each" (the default): the master daemon with sync_maxlen 1 (one connection a
+# message), the backup at the kernel's default (1500 - 28, its receive buffer), as the
+# kernel itself reports them.
+daemon_line() { ip netns exec "$1" ipvsadm -L --daemon | grep "^$2 sync daemon"; }
+check "lb1's master sync daemon sends each connection alone: the kernel reports maxlen=1" \
+    bash -c "$(declare -f daemon_line); daemon_line lb1 master | grep -Eq 'maxlen=1([,)]|\$)'"
+check "lb1's backup sync daemon keeps the kernel's default length (maxlen=1472)" \
+    bash -c "$(declare -f daemon_line); daemon_line lb1 backup | grep -q 'maxlen=1472'"
+check "lvsctl ha status shows the master daemon's length and mode" \
+    bash -c "\"$LVSCTL\" ha status --socket \"$WORK/lb1/control.sock\" | grep -q 'master on eth1 id 51, maxlen 1 (each)'"
+# The kernel's sync threads (ipvs-m:GEN:ID master, ipvs-b:GEN:ID backup), all namespaces:
+# a restarted daemon gets a new thread.
+sync_threads() { ps -e -o pid=,comm= | awk -v p="^ipvs-$1:" '$2 ~ p { print $1 }' | sort -n | tr '\n' ' '; }
 scrape_both() { ha_scrape lb1 && ha_scrape lb2; }
 check "metrics: lb1 and lb2 answer GET /metrics and prometheus_client parses it" scrape_both
 check "metrics: lb1 says master" [ "$(ha_metric lb1 'lvsd_ha_state{state="master"}')" = 1 ]
@@ -130,6 +147,27 @@ check "the client reaches the new VIP (lb1 announced it)" ip netns exec client p
 check "lb1 logged the reload" grep -q "ha: reloaded (priority 200, adverts every 100 ms, VIPs added: 192.0.2.11/24 on eth0)" "$WORK/lvsd-lb1.log"
 check "held connections echo after the reload" ping_held 2
 
+# === 1c. ha.sync.send changed by reload: only lb1's master sync daemon restarts ===================
+masters=$(sync_threads m) backups=$(sync_threads b)
+sed -i 's/"sync": { "interface": "eth1", "sync_id": 51 }/"sync": { "interface": "eth1", "sync_id": 51, "send": "batched" }/' \
+    "$WORK/lb1/cluster.json"
+check "reload of lb1 with ha.sync.send batched" ctl lb1 reload
+check "lb1's master sync daemon now sends batched: the kernel reports maxlen=1472" \
+    bash -c "$(declare -f daemon_line); daemon_line lb1 master | grep -q 'maxlen=1472'"
+check "lb1 logged why it restarted the master daemon" \
+    grep -q "sync daemon master on eth1 id 51, maxlen 1 (each) stopped to restart it: maxlen 1, wanted 1472 (ha.sync.send batched)" "$WORK/lvsd-lb1.log"
+check "no backup sync daemon restarted (same kernel threads)" test "$(sync_threads b)" = "$backups"
+new_masters=0
+for t in $(sync_threads m); do case " $masters" in *" $t "*) ;; *) new_masters=$((new_masters + 1)) ;; esac; done
+check "one master sync daemon restarted (one new kernel thread; threads before: $masters)" test "$new_masters" = 1
+sed -i 's/, "send": "batched" }/ }/' "$WORK/lb1/cluster.json"
+check "reload of lb1 back to the default (each)" ctl lb1 reload
+check "lb1's master sync daemon reports maxlen=1 again" \
+    bash -c "$(declare -f daemon_line); daemon_line lb1 master | grep -Eq 'maxlen=1([,)]|\$)'"
+masters=$(sync_threads m) backups=$(sync_threads b)
+ctl lb1 reload > /dev/null
+check "a reload with an unchanged descriptor restarts no sync daemon" test "$(sync_threads m)$(sync_threads b)" = "$masters$backups"
+
 # === 2. planned hand-over =======================================================================
 probe_start failover
 "$LVSCTL" ha status --follow --json --socket "$WORK/lb2/control.sock" > "$WORK/events-lb2.out" 2>&1 &
@@ -162,6 +200,7 @@ probe_stop resume
 
 # === 4. SIGTERM on the master, then its restart =======================================================
 probe_start sigterm
+threads_before="$(sync_threads m)$(sync_threads b)"
 kill -TERM "${lvsd_pid[lb1]}"; wait "${lvsd_pid[lb1]}" 2>/dev/null
 check "SIGTERM: lb1 left no VIP" holds_none lb1
 check "lb2 took over" wait_state lb2 master 20
@@ -174,6 +213,8 @@ probe_stop sigterm
 probe_start restart
 start_lvsd lb1
 check "lvsd back on lb1 preempts" wait_state lb1 master 100
+check "lvsd's stop and start on lb1 restarted no sync daemon (same kernel threads)" \
+    test "$(sync_threads m)$(sync_threads b)" = "$threads_before"
 check "lb2 steps down again" wait_state lb2 backup 50
 sleep 1
 check "held connections echo after the restart" ping_held 6

@@ -163,6 +163,107 @@ TEST_CASE("ha part: a stopped sync daemon is started again") {
   CHECK(rig.ipvs.sync_daemons()->size() == 2);
 }
 
+namespace {
+
+const lvs::ipvs::SyncDaemon* daemon(const std::vector<lvs::ipvs::SyncDaemon>& list, lvs::ipvs::SyncState state) {
+  for (const auto& d : list)
+    if (d.state == state) return &d;
+  return nullptr;
+}
+
+lvs::model::Cluster with_send(lvs::model::SyncSend send) {
+  auto c = cluster();
+  c.ha->sync->send = send;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("ha part: send each starts the master sync daemon with one connection per message, the backup at the "
+          "kernel's default") {
+  Rig rig;
+  auto part = make(rig, with_send(lvs::model::SyncSend::each));
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  auto daemons = rig.ipvs.sync_daemons();
+  REQUIRE(daemons.ok());
+  auto* master = daemon(*daemons, lvs::ipvs::SyncState::master);
+  auto* backup = daemon(*daemons, lvs::ipvs::SyncState::backup);
+  REQUIRE(master);
+  REQUIRE(backup);
+  CHECK(master->max_len == 1);
+  CHECK(backup->max_len == 1500 - 28);  // its receive buffer: never made small
+  CHECK(part->status().sync ==
+        std::vector<std::string>{"master on eth1 id 51, maxlen 1 (each)", "backup on eth1 id 51, maxlen 1472"});
+}
+
+TEST_CASE("ha part: send batched leaves the master sync daemon's message size to the kernel (MTU-sized)") {
+  Rig rig;
+  auto part = make(rig, with_send(lvs::model::SyncSend::batched));
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  auto daemons = rig.ipvs.sync_daemons();
+  REQUIRE(daemons.ok());
+  REQUIRE(daemon(*daemons, lvs::ipvs::SyncState::master));
+  CHECK(daemon(*daemons, lvs::ipvs::SyncState::master)->max_len == 1500 - 28);
+  CHECK(part->status().sync.front() == "master on eth1 id 51, maxlen 1472 (batched)");
+}
+
+TEST_CASE("ha part: a reload that changes ha.sync.send restarts only the master sync daemon and logs why") {
+  Rig rig;
+  auto part = make(rig, with_send(lvs::model::SyncSend::each));
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  rig.ipvs.reset_writes();
+  auto next = part->prepare(with_send(lvs::model::SyncSend::batched), now);
+  REQUIRE(next.ok());
+  part->apply(std::move(*next), now);
+  CHECK(rig.ipvs.writes() == 2);  // stop and start the master; the backup untouched
+  auto daemons = rig.ipvs.sync_daemons();
+  REQUIRE(daemons->size() == 2);
+  CHECK(daemon(*daemons, lvs::ipvs::SyncState::master)->max_len == 1472);
+  CHECK(rig.log.has("ha: sync daemon master on eth1 id 51, maxlen 1 (each) stopped to restart it: maxlen 1, wanted "
+                    "1472 (ha.sync.send batched)"));
+  CHECK_FALSE(rig.log.has("sync daemon backup on eth1 id 51, maxlen 1472 stopped"));
+
+  rig.ipvs.reset_writes();
+  next = part->prepare(with_send(lvs::model::SyncSend::each), now);
+  REQUIRE(next.ok());
+  part->apply(std::move(*next), now);
+  CHECK(rig.ipvs.writes() == 2);
+  CHECK(daemon(*rig.ipvs.sync_daemons(), lvs::ipvs::SyncState::master)->max_len == 1);
+}
+
+TEST_CASE("ha part: an unchanged sync setting restarts no sync daemon: not on reload, not when lvsd starts again") {
+  for (auto send : {lvs::model::SyncSend::each, lvs::model::SyncSend::batched}) {
+    CAPTURE(lvs::model::to_string(send));
+    Rig rig;
+    auto part = make(rig, with_send(send));
+    TimePoint now{};
+    REQUIRE(part->start(now).ok());
+    rig.ipvs.reset_writes();
+    auto next = part->prepare(with_send(send), now);
+    REQUIRE(next.ok());
+    part->apply(std::move(*next), now);
+    run(*part, now, 31s);  // one sync check
+    CHECK(rig.ipvs.writes() == 0);
+    part.reset();  // lvsd stops (the daemons keep running) and starts again
+    auto again = make(rig, with_send(send));
+    REQUIRE(again->start(now).ok());
+    CHECK(rig.ipvs.writes() == 0);
+  }
+}
+
+TEST_CASE("ha part: a master sync daemon of another size left by someone else is restarted with ours") {
+  Rig rig;
+  REQUIRE(rig.ipvs.start_sync_daemon({lvs::ipvs::SyncState::master, "eth1", 51, 1000, std::nullopt, 0, 0}).ok());
+  auto part = make(rig, with_send(lvs::model::SyncSend::batched));
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  CHECK(daemon(*rig.ipvs.sync_daemons(), lvs::ipvs::SyncState::master)->max_len == 1472);
+  CHECK(rig.log.has("stopped to restart it: maxlen 1000, wanted 1472 (ha.sync.send batched)"));
+}
+
 TEST_CASE("ha part: alone, the node becomes master, takes the VIP and runs notify with the state, no shell") {
   Rig rig;
   auto part = make(rig);

@@ -144,4 +144,15 @@ TEST_CASE("variations example: fwmark, droute, gue tunnel, scheduler flags and a
   CHECK(mark.persistence_prefix == 24);
   CHECK(find_vs(c, "dns").protocol == Protocol::udp);
   CHECK(find_vs(c, "dns").one_packet);
+  REQUIRE(c.ha->sync);
+  CHECK(c.ha->sync->send == SyncSend::batched);
+}
+
+TEST_CASE("ha.sync.send: each when not written, and written back explicitly") {
+  Cluster c = load_example("mail-cluster.json");
+  REQUIRE(c.ha->sync);
+  CHECK(c.ha->sync->send == SyncSend::each);
+  CHECK(to_json(c)["ha"]["sync"]["send"] == "each");
+  c.ha->sync->send = SyncSend::batched;
+  CHECK(to_json(c)["ha"]["sync"]["send"] == "batched");
 }

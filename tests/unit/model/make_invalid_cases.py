@@ -168,6 +168,8 @@ mutate("schema-key-file-relative.json", "error", "/ha/authentication/key_file", 
        setp(["ha", "authentication"], {"type": "hmac-sha256", "key_file": "vrrp.key"}))
 mutate("schema-sync-id-too-big.json", "error", "/ha/sync/sync_id", "256 is above the maximum 255",
        setp(["ha", "sync"], {"interface": "eth1", "sync_id": 256}))
+mutate("schema-sync-send-enum.json", "error", "/ha/sync/send", "must be one of each, batched",
+       setp(["ha", "sync"], {"interface": "eth1", "sync_id": 1, "send": "sometimes"}))
 mutate("schema-conn-reuse-mode.json", "error", "/ipvs/conn_reuse_mode", "3 is above the maximum 2",
        setp(["ipvs"], {"conn_reuse_mode": 3}))
 mutate("schema-missing-vip-interface.json", "error", "/ha/vips/0", 'missing required field "interface"',
