@@ -48,6 +48,7 @@ if [ "$CLUSTER_NFS" = 1 ]; then
     say "NFS: $MAIL_ROOT exported from $STORAGE_ADDR, mounted by every real ($(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s)"
 fi
 "$RS/make-certs" "$WORK/pki" ca-only > /dev/null 2>&1 || fatal "make-certs"
+say "namespaces, bridges and the test CA ready after $(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
 pids=""
 for r in rs1 rs2 rs3 rs4 rs5; do start_real "$r" & pids="$pids $!"; done
 while :; do   # a progress line every 10 s while they start
@@ -91,9 +92,12 @@ say "rs1 drained in $drain_s s"
 stop_real rs1
 check "rs1's Postfix and Dovecot are stopped" bash -c "! ip netns exec rs1 ss -Hltn | grep -q ."
 sleep 3
+t=$(now)
 restart_real rs1 || fail "rs1 starts again"
+say "rs1's Postfix and Dovecot started again in $(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
 for i in $(seq 90); do [ "$(real_health lb1 203.0.113.11)" = up ] && break; sleep 1; done
 check "lvsd sees rs1 healthy again" [ "$(real_health lb1 203.0.113.11)" = up ]
+say "rs1 healthy in lb1's checks $(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s after its start began (checks: rise 2 x 10 s)"
 # At under one session a second, few of them are research IMAP: keep rs1 away (bounded)
 # until two have ended, so the check below is not a matter of luck.
 wait_sessions_after "$t_maint" 2 90 '"ok": true, "port": (143|993),.*"vip": "192[.]0[.]2[.]10"'

@@ -60,26 +60,31 @@ lvsd_logs() {
 }
 
 # --- topology ------------------------------------------------------------------------------
-plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX
-    ip link add "$4" type veth peer name "$4x" && ip link set "$4x" netns "$1" &&
-        ip -n "$1" link set "$4x" name "$2" && ip link set "$4" master "$3" up &&
-        ip -n "$1" addr add "$5" dev "$2" && ip -n "$1" link set "$2" up
+# The links and addresses go to `ip -batch`, one run in the VM's namespace and one per
+# namespace: under emulation each process costs 0.1-0.5 s, and one `ip` per step was about
+# 100 of them.
+declare -A NS_BATCH=()
+ROOT_BATCH=""
+plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX: a veth pair, IFNAME made in NS
+    ROOT_BATCH+="link add $4 type veth peer name $2 netns $1"$'\n'"link set $4 master $3 up"$'\n'
+    NS_BATCH[$1]+="addr add $5 dev $2"$'\n'"link set $2 up"$'\n'
 }
 topology() {
-    local ns c i=0
-    for ns in $NAMESPACES; do ip netns add "$ns" && ip -n "$ns" link set lo up || return 1; done
-    for br in brpub brpriv brha; do ip link add "$br" type bridge && ip link set "$br" up || return 1; done
-    plug client eth0 brpub vc 192.0.2.100/24 || return 1
-    for c in $CLIENTS; do [ "$c" = 192.0.2.100 ] || ip -n client addr add "$c/24" dev eth0 || return 1; done
-    plug lb1 eth0 brpub v1p 192.0.2.1/24 && plug lb1 eth1 brpriv v1q 203.0.113.2/24 &&
-        plug lb1 eth2 brha v1h 198.51.100.11/24 || return 1
-    plug lb2 eth0 brpub v2p 192.0.2.2/24 && plug lb2 eth1 brpriv v2q 203.0.113.3/24 &&
-        plug lb2 eth2 brha v2h 198.51.100.12/24 || return 1
+    local ns c br
+    ROOT_BATCH="" NS_BATCH=()
+    for ns in $NAMESPACES; do ROOT_BATCH+="netns add $ns"$'\n'; NS_BATCH[$ns]="link set lo up"$'\n'; done
+    for br in brpub brpriv brha; do ROOT_BATCH+="link add $br type bridge"$'\n'"link set $br up"$'\n'; done
+    plug client eth0 brpub vc 192.0.2.100/24
+    for c in $CLIENTS; do [ "$c" = 192.0.2.100 ] || NS_BATCH[client]+="addr add $c/24 dev eth0"$'\n'; done
+    plug lb1 eth0 brpub v1p 192.0.2.1/24; plug lb1 eth1 brpriv v1q 203.0.113.2/24; plug lb1 eth2 brha v1h 198.51.100.11/24
+    plug lb2 eth0 brpub v2p 192.0.2.2/24; plug lb2 eth1 brpriv v2q 203.0.113.3/24; plug lb2 eth2 brha v2h 198.51.100.12/24
     for ns in rs1 rs2 rs3 rs4 rs5; do
-        plug "$ns" eth0 brpriv "vr${ns#rs}" "${RS_ADDR[$ns]}/24" &&
-            ip -n "$ns" route add default via 203.0.113.1 || return 1
+        plug "$ns" eth0 brpriv "vr${ns#rs}" "${RS_ADDR[$ns]}/24"
+        NS_BATCH[$ns]+="route add default via 203.0.113.1"$'\n'
     done
-    if [ "$CLUSTER_NFS" = 1 ]; then plug storage eth0 brpriv vst "$STORAGE_ADDR/24" || return 1; fi
+    if [ "$CLUSTER_NFS" = 1 ]; then plug storage eth0 brpriv vst "$STORAGE_ADDR/24"; fi
+    ip -batch - <<< "$ROOT_BATCH" || return 1
+    for ns in $NAMESPACES; do ip -n "$ns" -batch - <<< "${NS_BATCH[$ns]}" || return 1; done
     for ns in lb1 lb2; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 }
 
