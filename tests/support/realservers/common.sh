@@ -13,11 +13,13 @@ rs_in_ns() {
 # rs_listening NS ADDRESS PORT: true when something listens on ADDRESS:PORT (TCP) in NS.
 # One process (ss), the match in bash: under emulation each process costs 0.1-0.5 s.
 rs_listening() {
-  local ns=$1 addr=$2 port=$3 want line
+  local ns=$1 addr=$2 port=$3 want line out
   case $addr in *:*) want="[$addr]:$port" ;; *) want="$addr:$port" ;; esac
+  # Not a process substitution: the VM's /dev has no /dev/fd.
+  out=$(rs_in_ns "$ns" ss -Hltn "sport = :$port" 2>/dev/null) || return 1
   while read -r _ _ _ line _; do
     [ "$line" = "$want" ] && return 0
-  done < <(rs_in_ns "$ns" ss -Hltn "sport = :$port" 2>/dev/null)
+  done <<< "$out"
   return 1
 }
 
