@@ -197,14 +197,15 @@ wait_state() {  # wait_state LB STATE TRIES(x0.1 s)
     echo "  $1 is '$(ha_state "$1")', wanted $2"; return 1
 }
 # status_lines LB: as tests/kernel/lvsd/status_lines.py prints them, from `lvsctl status --all`,
-# plus whether the real's check has a result yet:
-#   reconcile OPERATIONS FAILED; real SERVICE ADDR:PORT HEALTH ADMIN DESIRED CURRENT ACTIVE INACTIVE checked|unchecked
+# plus whether the real's check has a result yet, and the age of its last result if that passed:
+#   reconcile OPERATIONS FAILED; real SERVICE ADDR:PORT HEALTH ADMIN DESIRED CURRENT ACTIVE INACTIVE checked|unchecked OK_AGE_S|-
 status_lines() {
     ctl "$1" status --all 2>/dev/null | awk '
         /^last reconcile: / { for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^operations/) o = $i; if ($(i + 1) ~ /^failed/) f = $i }
                               print "reconcile", o, f; next }
         /^[^ ]/ && $2 ~ /^(tcp|udp|sctp)$/ && $3 ~ /:[0-9]+$/ { svc = $1; next }
-        /^  / && $1 ~ /:[0-9]+$/ && $5 ~ /\// { split($5, w, "/"); print "real", svc, $1, $3, $4, w[2], w[3], $6, $7, ($9 == "-" ? "unchecked" : "checked") }'
+        /^  / && $1 ~ /:[0-9]+$/ && $5 ~ /\// { split($5, w, "/"); print "real", svc, $1, $3, $4, w[2], w[3], $6, $7, ($9 == "-" ? "unchecked" : "checked"),
+                                                       ($9 == "ok" && $13 == "s" ? $12 : "-") }'
 }
 # reals_up LB N: N (service, real) pairs up and enabled with a non-zero kernel weight
 reals_up() { [ "$(status_lines "$1" | awk '$1 == "real" && $4 == "up" && $5 == "enabled" && $7 > 0' | wc -l)" -ge "$2" ]; }
@@ -221,8 +222,11 @@ wait_checked() {  # wait_checked LB N TRIES(x1 s): N (service, real) pairs with 
     done
     return 1
 }
-real_health() {  # real_health LB ADDR: up when every port of ADDR is up
-    status_lines "$1" | awk -v a="$2" '$1 == "real" && index($3, a ":") == 1 { n++; if ($4 == "up") u++ } END { print (n && n == u) ? "up" : "down" }'
+# real_up_since LB ADDR T: every port of ADDR is up and its last check passed after unix
+# time T (status gives a result's age in whole seconds: one second of margin).
+real_up_since() {
+    status_lines "$1" | awk -v a="$2" -v t="$3" -v now="$(now)" '$1 == "real" && index($3, a ":") == 1 {
+        n++; if ($4 == "up" && $11 != "-" && $11 + 1 <= now - t) u++ } END { exit !(n && n == u) }'
 }
 kernel_weight() {  # kernel_weight LB VIP:PORT REAL:PORT
     ip netns exec "$1" ipvsadm -Ln -t "$2" 2>/dev/null | awk -v r="$3" '$1 == "->" && $2 == r { print $4 }'
