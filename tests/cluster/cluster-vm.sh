@@ -51,11 +51,13 @@ fi
 say "namespaces, bridges and the test CA ready after $(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
 pids=""
 for r in rs1 rs2 rs3 rs4 rs5; do start_real "$r" & pids="$pids $!"; done
-while :; do   # a progress line every 10 s while they start
+printf -v next '%(%s)T' -1; next=$((next + 10))
+while :; do   # looks every half second, a progress line every 10 s while they start
     n=0; for p in $pids; do kill -0 "$p" 2> /dev/null || n=$((n + 1)); done
     [ "$n" -eq 5 ] && break
-    sleep 10
-    say "    ... $n of 5 real servers started"
+    sleep 0.5
+    printf -v t_now '%(%s)T' -1
+    if [ "$t_now" -ge "$next" ]; then say "    ... $n of 5 real servers started"; next=$((t_now + 10)); fi
 done
 for p in $pids; do wait "$p" || fatal "a real server did not start (its start log is above)"; done
 say "real servers up after $(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"

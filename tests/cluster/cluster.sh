@@ -276,24 +276,34 @@ sessions_after() {
     awk -v t="$1" -v re="${2:-.}" 'match($0, /"ts": [0-9.]+/) && substr($0, RSTART + 6, RLENGTH - 6) + 0 > t && $0 ~ re { n++ }
         END { print n + 0 }' "$OUT/sessions.jsonl" 2>/dev/null || echo 0
 }
-# wait_sessions_after T N MAX_S [REGEX]: waits (progress line every 5 s) until N sessions
-# that started after T have ended, at most MAX_S seconds.
+# wait_sessions_after T N MAX_S [REGEX]: waits until N sessions that started after T have
+# ended, at most MAX_S seconds; looks every second (a session ends any time), with a
+# progress line every 5 s.
 wait_sessions_after() {
-    local end=$(( $(date +%s) + $3 )) n
+    local t0 t n next
+    printf -v t0 '%(%s)T' -1
+    next=$((t0 + 5))
     while :; do
         n=$(sessions_after "$1" "${4:-.}")
         [ "$n" -ge "$2" ] && return 0
-        [ "$(date +%s)" -ge "$end" ] && { echo "    only $n of $2 sessions after $1 in $3 s"; return 1; }
-        progress_sleep 5
+        printf -v t '%(%s)T' -1
+        [ "$t" -ge $((t0 + $3)) ] && { echo "    only $n of $2 sessions after $1 in $3 s"; return 1; }
+        if [ "$t" -ge "$next" ]; then progress_line; next=$((t + 5)); fi
+        sleep 1
     done
+}
+# progress_line: how many sessions so far, how many failed.
+progress_line() {
+    local n f
+    n=$(wc -l < "$OUT/sessions.jsonl" 2>/dev/null || echo 0)
+    f=$(grep -c '"ok": false' "$OUT/sessions.jsonl" 2>/dev/null)
+    echo "    ... $(date +%H:%M:%S) load: ${n:-0} sessions so far, ${f:-0} failed"
 }
 # progress_sleep S: waits S seconds under load, with a progress line every 5 s.
 progress_sleep() {
-    local end=$(( $(date +%s) + $1 )) n f left
+    local end=$(( $(date +%s) + $1 )) left
     while left=$(( end - $(date +%s) )); [ "$left" -gt 0 ]; do
         sleep $(( left < 5 ? left : 5 ))   # one reading of the clock: a busy VM can pass $end in between
-        n=$(wc -l < "$OUT/sessions.jsonl" 2>/dev/null || echo 0)
-        f=$(grep -c '"ok": false' "$OUT/sessions.jsonl" 2>/dev/null)
-        echo "    ... $(date +%H:%M:%S) load: ${n:-0} sessions so far, ${f:-0} failed"
+        progress_line
     done
 }
