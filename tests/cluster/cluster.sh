@@ -60,26 +60,31 @@ lvsd_logs() {
 }
 
 # --- topology ------------------------------------------------------------------------------
-plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX
-    ip link add "$4" type veth peer name "$4x" && ip link set "$4x" netns "$1" &&
-        ip -n "$1" link set "$4x" name "$2" && ip link set "$4" master "$3" up &&
-        ip -n "$1" addr add "$5" dev "$2" && ip -n "$1" link set "$2" up
+# The links and addresses go to `ip -batch`, one run in the VM's namespace and one per
+# namespace: under emulation each process costs 0.1-0.5 s, and one `ip` per step was about
+# 100 of them.
+declare -A NS_BATCH=()
+ROOT_BATCH=""
+plug() {  # plug NS IFNAME BRIDGE HOSTSIDE ADDR/PREFIX: a veth pair, IFNAME made in NS
+    ROOT_BATCH+="link add $4 type veth peer name $2 netns $1"$'\n'"link set $4 master $3 up"$'\n'
+    NS_BATCH[$1]+="addr add $5 dev $2"$'\n'"link set $2 up"$'\n'
 }
 topology() {
-    local ns c i=0
-    for ns in $NAMESPACES; do ip netns add "$ns" && ip -n "$ns" link set lo up || return 1; done
-    for br in brpub brpriv brha; do ip link add "$br" type bridge && ip link set "$br" up || return 1; done
-    plug client eth0 brpub vc 192.0.2.100/24 || return 1
-    for c in $CLIENTS; do [ "$c" = 192.0.2.100 ] || ip -n client addr add "$c/24" dev eth0 || return 1; done
-    plug lb1 eth0 brpub v1p 192.0.2.1/24 && plug lb1 eth1 brpriv v1q 203.0.113.2/24 &&
-        plug lb1 eth2 brha v1h 198.51.100.11/24 || return 1
-    plug lb2 eth0 brpub v2p 192.0.2.2/24 && plug lb2 eth1 brpriv v2q 203.0.113.3/24 &&
-        plug lb2 eth2 brha v2h 198.51.100.12/24 || return 1
+    local ns c br
+    ROOT_BATCH="" NS_BATCH=()
+    for ns in $NAMESPACES; do ROOT_BATCH+="netns add $ns"$'\n'; NS_BATCH[$ns]="link set lo up"$'\n'; done
+    for br in brpub brpriv brha; do ROOT_BATCH+="link add $br type bridge"$'\n'"link set $br up"$'\n'; done
+    plug client eth0 brpub vc 192.0.2.100/24
+    for c in $CLIENTS; do [ "$c" = 192.0.2.100 ] || NS_BATCH[client]+="addr add $c/24 dev eth0"$'\n'; done
+    plug lb1 eth0 brpub v1p 192.0.2.1/24; plug lb1 eth1 brpriv v1q 203.0.113.2/24; plug lb1 eth2 brha v1h 198.51.100.11/24
+    plug lb2 eth0 brpub v2p 192.0.2.2/24; plug lb2 eth1 brpriv v2q 203.0.113.3/24; plug lb2 eth2 brha v2h 198.51.100.12/24
     for ns in rs1 rs2 rs3 rs4 rs5; do
-        plug "$ns" eth0 brpriv "vr${ns#rs}" "${RS_ADDR[$ns]}/24" &&
-            ip -n "$ns" route add default via 203.0.113.1 || return 1
+        plug "$ns" eth0 brpriv "vr${ns#rs}" "${RS_ADDR[$ns]}/24"
+        NS_BATCH[$ns]+="route add default via 203.0.113.1"$'\n'
     done
-    if [ "$CLUSTER_NFS" = 1 ]; then plug storage eth0 brpriv vst "$STORAGE_ADDR/24" || return 1; fi
+    if [ "$CLUSTER_NFS" = 1 ]; then plug storage eth0 brpriv vst "$STORAGE_ADDR/24"; fi
+    ip -batch - <<< "$ROOT_BATCH" || return 1
+    for ns in $NAMESPACES; do ip -n "$ns" -batch - <<< "${NS_BATCH[$ns]}" || return 1; done
     for ns in lb1 lb2; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 }
 
@@ -192,14 +197,15 @@ wait_state() {  # wait_state LB STATE TRIES(x0.1 s)
     echo "  $1 is '$(ha_state "$1")', wanted $2"; return 1
 }
 # status_lines LB: as tests/kernel/lvsd/status_lines.py prints them, from `lvsctl status --all`,
-# plus whether the real's check has a result yet:
-#   reconcile OPERATIONS FAILED; real SERVICE ADDR:PORT HEALTH ADMIN DESIRED CURRENT ACTIVE INACTIVE checked|unchecked
+# plus whether the real's check has a result yet, and the age of its last result if that passed:
+#   reconcile OPERATIONS FAILED; real SERVICE ADDR:PORT HEALTH ADMIN DESIRED CURRENT ACTIVE INACTIVE checked|unchecked OK_AGE_S|-
 status_lines() {
     ctl "$1" status --all 2>/dev/null | awk '
         /^last reconcile: / { for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^operations/) o = $i; if ($(i + 1) ~ /^failed/) f = $i }
                               print "reconcile", o, f; next }
         /^[^ ]/ && $2 ~ /^(tcp|udp|sctp)$/ && $3 ~ /:[0-9]+$/ { svc = $1; next }
-        /^  / && $1 ~ /:[0-9]+$/ && $5 ~ /\// { split($5, w, "/"); print "real", svc, $1, $3, $4, w[2], w[3], $6, $7, ($9 == "-" ? "unchecked" : "checked") }'
+        /^  / && $1 ~ /:[0-9]+$/ && $5 ~ /\// { split($5, w, "/"); print "real", svc, $1, $3, $4, w[2], w[3], $6, $7, ($9 == "-" ? "unchecked" : "checked"),
+                                                       ($9 == "ok" && $13 == "s" ? $12 : "-") }'
 }
 # reals_up LB N: N (service, real) pairs up and enabled with a non-zero kernel weight
 reals_up() { [ "$(status_lines "$1" | awk '$1 == "real" && $4 == "up" && $5 == "enabled" && $7 > 0' | wc -l)" -ge "$2" ]; }
@@ -216,8 +222,11 @@ wait_checked() {  # wait_checked LB N TRIES(x1 s): N (service, real) pairs with 
     done
     return 1
 }
-real_health() {  # real_health LB ADDR: up when every port of ADDR is up
-    status_lines "$1" | awk -v a="$2" '$1 == "real" && index($3, a ":") == 1 { n++; if ($4 == "up") u++ } END { print (n && n == u) ? "up" : "down" }'
+# real_up_since LB ADDR T: every port of ADDR is up and its last check passed after unix
+# time T (status gives a result's age in whole seconds: one second of margin).
+real_up_since() {
+    status_lines "$1" | awk -v a="$2" -v t="$3" -v now="$(now)" '$1 == "real" && index($3, a ":") == 1 {
+        n++; if ($4 == "up" && $11 != "-" && $11 + 1 <= now - t) u++ } END { exit !(n && n == u) }'
 }
 kernel_weight() {  # kernel_weight LB VIP:PORT REAL:PORT
     ip netns exec "$1" ipvsadm -Ln -t "$2" 2>/dev/null | awk -v r="$3" '$1 == "->" && $2 == r { print $4 }'
@@ -267,24 +276,34 @@ sessions_after() {
     awk -v t="$1" -v re="${2:-.}" 'match($0, /"ts": [0-9.]+/) && substr($0, RSTART + 6, RLENGTH - 6) + 0 > t && $0 ~ re { n++ }
         END { print n + 0 }' "$OUT/sessions.jsonl" 2>/dev/null || echo 0
 }
-# wait_sessions_after T N MAX_S [REGEX]: waits (progress line every 5 s) until N sessions
-# that started after T have ended, at most MAX_S seconds.
+# wait_sessions_after T N MAX_S [REGEX]: waits until N sessions that started after T have
+# ended, at most MAX_S seconds; looks every second (a session ends any time), with a
+# progress line every 5 s.
 wait_sessions_after() {
-    local end=$(( $(date +%s) + $3 )) n
+    local t0 t n next
+    printf -v t0 '%(%s)T' -1
+    next=$((t0 + 5))
     while :; do
         n=$(sessions_after "$1" "${4:-.}")
         [ "$n" -ge "$2" ] && return 0
-        [ "$(date +%s)" -ge "$end" ] && { echo "    only $n of $2 sessions after $1 in $3 s"; return 1; }
-        progress_sleep 5
+        printf -v t '%(%s)T' -1
+        [ "$t" -ge $((t0 + $3)) ] && { echo "    only $n of $2 sessions after $1 in $3 s"; return 1; }
+        if [ "$t" -ge "$next" ]; then progress_line; next=$((t + 5)); fi
+        sleep 1
     done
+}
+# progress_line: how many sessions so far, how many failed.
+progress_line() {
+    local n f
+    n=$(wc -l < "$OUT/sessions.jsonl" 2>/dev/null || echo 0)
+    f=$(grep -c '"ok": false' "$OUT/sessions.jsonl" 2>/dev/null)
+    echo "    ... $(date +%H:%M:%S) load: ${n:-0} sessions so far, ${f:-0} failed"
 }
 # progress_sleep S: waits S seconds under load, with a progress line every 5 s.
 progress_sleep() {
-    local end=$(( $(date +%s) + $1 )) n f left
+    local end=$(( $(date +%s) + $1 )) left
     while left=$(( end - $(date +%s) )); [ "$left" -gt 0 ]; do
         sleep $(( left < 5 ? left : 5 ))   # one reading of the clock: a busy VM can pass $end in between
-        n=$(wc -l < "$OUT/sessions.jsonl" 2>/dev/null || echo 0)
-        f=$(grep -c '"ok": false' "$OUT/sessions.jsonl" 2>/dev/null)
-        echo "    ... $(date +%H:%M:%S) load: ${n:-0} sessions so far, ${f:-0} failed"
+        progress_line
     done
 }

@@ -39,6 +39,7 @@ made=()
 cleanup() {
   local i
   for ((i = 1; i <= servers; i++)); do "$rs/realserver-ctl" stop --dir "$work/real$i" >/dev/null 2>&1; done
+  "$rs/postfix-ctl" stop --dir "$work/bad" >/dev/null 2>&1
   for ns in "${made[@]}"; do ip netns del "$ns" 2>/dev/null; done
   rm -rf "$work"
 }
@@ -93,5 +94,27 @@ for ((i = 1; i <= servers; i++)); do
   check "real $i: pop3s 995 over IPv6" --type pop3 --tls implicit --address "$v6" --port 995 "${tls[@]}"
   check "real $i: smtp STARTTLS over IPv6" --type smtp --tls starttls --address "$v6" --port 25 "${tls[@]}"
 done
+
+# Postfix again on its queue (postfix-ctl starts the master itself, setting up what
+# `postfix start` would): the restart a maintenance step does.
+pki=(--cert "$work/pki/real1.example.test.crt" --key "$work/pki/real1.example.test.key")
+"$rs/postfix-ctl" stop --dir "$work/real1/postfix" >/dev/null 2>&1
+if "$rs/postfix-ctl" start --dir "$work/real1/postfix" --netns "${tag}r1" --hostname real1.example.test \
+    --address 198.51.100.11 --address 2001:db8:100::11 "${pki[@]}" 2>"$work/restart.err"; then
+  check "real 1: smtp STARTTLS after a Postfix restart" --type smtp --tls starttls --address 198.51.100.11 --port 25 \
+    --ca "$work/pki/ca.crt" --server-name real1.example.test --verify
+else
+  echo "FAIL: real 1: Postfix starts again"; sed 's/^/    /' "$work/restart.err"; failed=$((failed + 1))
+fi
+# A start that cannot work fails and says why: an address the namespace does not have.
+# (The master's own fatal errors go to syslog, which a test namespace does not have.)
+out=$("$rs/postfix-ctl" start --dir "$work/bad" --netns "${tag}r1" --address 203.0.113.99 "${pki[@]}" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'no local interface found for 203.0.113.99' <<< "$out"; then
+  echo "PASS: a Postfix start on an address the namespace lacks fails with the reason"; passed=$((passed + 1))
+else
+  echo "FAIL: a Postfix start on an address the namespace lacks fails with the reason (exit $rc)"
+  echo "$out" | sed 's/^/    /'; failed=$((failed + 1))
+fi
 echo "realservers-smoke: $servers servers, $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

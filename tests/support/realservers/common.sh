@@ -11,10 +11,16 @@ rs_in_ns() {
 }
 
 # rs_listening NS ADDRESS PORT: true when something listens on ADDRESS:PORT (TCP) in NS.
+# One process (ss), the match in bash: under emulation each process costs 0.1-0.5 s.
 rs_listening() {
-  local ns=$1 addr=$2 port=$3 want
+  local ns=$1 addr=$2 port=$3 want line out
   case $addr in *:*) want="[$addr]:$port" ;; *) want="$addr:$port" ;; esac
-  rs_in_ns "$ns" ss -Hltn "sport = :$port" 2>/dev/null | awk '{print $4}' | grep -qxF "$want"
+  # Not a process substitution: the VM's /dev has no /dev/fd.
+  out=$(rs_in_ns "$ns" ss -Hltn "sport = :$port" 2>/dev/null) || return 1
+  while read -r _ _ _ line _; do
+    [ "$line" = "$want" ] && return 0
+  done <<< "$out"
+  return 1
 }
 
 # rs_wait_listening NS ADDRESS PORT [TRIES]: polls every 0.1 s, at most TRIES times (default 100).
@@ -46,8 +52,16 @@ rs_require_root() {
 # -w). The daemons' own users must reach their files: a folder under a home directory of
 # mode 0700 (/root, say) is closed to them, and they fail later with a bare EACCES.
 rs_require_reachable() {
-  local user=$1 path=$2 test=$3
-  id -u "$user" >/dev/null 2>&1 || rs_die "user $user does not exist (is its package installed?)"
-  setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups test "$test" "$path" ||
+  local user=$1 path=$2 test=$3 uid gid
+  rs_user_ids "$user" uid gid || rs_die "user $user does not exist (is its package installed?)"
+  setpriv --reuid="$uid" --regid="$gid" --init-groups test "$test" "$path" ||
     rs_die "user $user cannot reach $path (test $test): a parent folder is closed to other users (a home directory of mode 0700?); give a --dir those users can reach, e.g. under /tmp"
+}
+
+# rs_user_ids USER UIDVAR GIDVAR: USER's uid and primary gid into the two variables, from
+# one `getent passwd` (id -u and id -g would be two processes); false when USER is unknown.
+rs_user_ids() {
+  local entry
+  entry=$(getent passwd "$1") || return 1
+  IFS=: read -r _ _ "$2" "$3" _ <<< "$entry"
 }
