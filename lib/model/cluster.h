@@ -212,7 +212,7 @@ struct Sync {
   SyncSend send = SyncSend::each;
   // After becoming master, drop (not reset) what IPVS did not take for this long: the
   // peer's last sync messages are still on their way (the kernel flushes every 2 s).
-  std::uint32_t takeover_grace_ms = 3000;  // 0: off
+  std::uint32_t takeover_grace_ms = 4000;  // 0: off
   bool operator==(const Sync&) const = default;
 };
 

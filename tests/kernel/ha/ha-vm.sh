@@ -14,7 +14,7 @@
 #      restart of lvsd (phase 4) restart no sync daemon.
 #   1d. the takeover grace (ha.sync.takeover_grace_ms): a connection younger than lb1's
 #      batched sync flush, established on lb1, has a line echoed right after `ha failover`
-#      with lb2's grace at 3000 ms, and is reset with it at 0; the grace's nftables table
+#      with lb2's grace at 4000 ms, and is reset with it at 0; the grace's nftables table
 #      is gone after it.
 #   2. planned hand-over (`ha failover` on lb1, accepted because lb2 sends standby
 #      reports; lb2's `ha status --follow` shows its backup -> master event): the VIP answers from lb2, timed from the request to a client's first
@@ -176,7 +176,7 @@ check "a reload with an unchanged descriptor restarts no sync daemon" test "$(sy
 # lb1's master sync daemon batched (sends every 2 s on this quiet pair), so a connection
 # just established on lb1 is not yet known to lb2. After `ha failover` its next segment
 # reaches lb2: with ha.sync.takeover_grace_ms 0, IPVS does not take it (no SYN), the local
-# stack resets it; with the default 3000 lb2 drops it, the client retransmits, and by then
+# stack resets it; with the default 4000 lb2 drops it, the client retransmits, and by then
 # lb1's sync message has arrived: the line is echoed after a stall. Same run, both ways.
 young() {  # young OUT: a young connection across `ha failover` on lb1, then lb1 back
     ip netns exec client python3 "$HERE/young.py" "$WORK/lb1/control.sock" '{"command":"ha-failover"}' \
@@ -198,13 +198,13 @@ check "grace 0: the young connection is reset by lb2 after the hand-over" grep -
 check "grace 0: lb2 installed no grace rules" bash -c "! ip netns exec lb2 nft list table inet lvsd > /dev/null 2>&1"
 check "grace: lb1 takes the VIPs back" back_to_lb1
 sed -i 's/, "takeover_grace_ms": 0 }/ }/' "$WORK/lb2/cluster.json"
-check "grace: lb2 reloaded with the default grace (3000 ms)" ctl lb2 reload
+check "grace: lb2 reloaded with the default grace (4000 ms)" ctl lb2 reload
 sleep 3
 young grace.out
-check "grace 3000: the young connection's line is echoed after the hand-over" grep -q "^result echoed" "$WORK/grace.out"
-check "grace 3000: lb2 logged its grace" grep -q "ha: takeover grace: dropping what IPVS does not take for 3000 ms (1 services, 2 NAT reals)" "$WORK/lvsd-lb2.log"
-check "grace 3000: lb2's table inet lvsd is gone after the grace" grace_gone
-check "grace 3000: lb2 logged the end of the grace" grep -q "ha: takeover grace: rules removed (the takeover grace is over)" "$WORK/lvsd-lb2.log"
+check "grace 4000: the young connection's line is echoed after the hand-over" grep -q "^result echoed" "$WORK/grace.out"
+check "grace 4000: lb2 logged its grace" grep -q "ha: takeover grace: dropping what IPVS does not take for 4000 ms (1 services, 2 NAT reals)" "$WORK/lvsd-lb2.log"
+check "grace 4000: lb2's table inet lvsd is gone after the grace" grace_gone
+check "grace 4000: lb2 logged the end of the grace" grep -q "ha: takeover grace: rules removed (the takeover grace is over)" "$WORK/lvsd-lb2.log"
 grace_echo_ms=$(awk '/^result echoed/ { print $3 }' "$WORK/grace.out")
 check "grace: lb1 takes the VIPs back again" back_to_lb1
 sed -i 's/, "send": "batched" }/ }/' "$WORK/lb1/cluster.json"

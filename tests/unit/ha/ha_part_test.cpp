@@ -498,7 +498,7 @@ TEST_CASE("takeover grace: removed at start, installed after the VIPs on becomin
   CHECK(rig.grace.installed == lvs::ha::grace_rules(cluster()));
   CHECK(part->grace_active());
   CHECK(part->next_deadline().has_value());
-  run(*part, now, 2990ms);
+  run(*part, now, 3990ms);
   CHECK(rig.grace.calls.size() == 2);
   run(*part, now, 20ms);
   CHECK(rig.grace.calls == std::vector<std::string>{"remove", "install", "remove"});
