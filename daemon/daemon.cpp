@@ -4,6 +4,7 @@
 
 #include "control/events.h"
 #include "daemon/overlay_builder.h"
+#include "ha/takeover_grace.h"
 #include "daemon/table_lookup.h"
 #include "desired/desired_state.h"
 
@@ -244,6 +245,7 @@ ReloadOutcome Daemon::reload() {
     ha_->apply(std::move(*ha_next), deps_.clock.now());
     ++changes_;
   }
+  if (ha_) ha_->set_grace_rules(lvs::ha::grace_rules(*cluster_));
   deps_.log.notice("descriptor: reloaded (cluster " + cluster_->name + ", " +
                    std::to_string(cluster_->virtual_services.size()) + " services, " +
                    std::to_string(health_.check_count()) + " checks)");

@@ -102,7 +102,9 @@ lvs::Result<std::unique_ptr<HaPart>> HaPart::create(const lvs::model::Cluster& c
   auto io = deps.open_io({s.self.address, s.ha.interface, multicast});
   if (!io) return io.error();
   const int fd = (*io)->fd();
-  return std::unique_ptr<HaPart>(new HaPart(std::move(deps), std::move(s), std::move(*io), fd));
+  auto part = std::unique_ptr<HaPart>(new HaPart(std::move(deps), std::move(s), std::move(*io), fd));
+  part->grace_rules_ = lvs::ha::grace_rules(cluster);
+  return part;
 }
 
 HaPart::HaPart(HaPartDeps deps, lvs::ha::HaSettings settings, std::unique_ptr<lvs::ha::PacketIo> io, int fd)
@@ -128,6 +130,11 @@ void HaPart::persist(const lvs::ha::PersistentHa& state) {
 }
 
 lvs::Status HaPart::start(TimePoint now) {
+  now_ = now;
+  // A crashed lvsd's grace rules would drop traffic for good: gone before anything else.
+  if (deps_.grace)
+    if (auto s = deps_.grace->remove(); !s)
+      deps_.log.warning("ha: takeover grace: cannot remove rules left by an earlier lvsd: " + s.error().describe());
   lvs::ha::PersistentHa saved;
   if (!deps_.state_file.empty()) {
     auto loaded = lvs::ha::load_ha_state(deps_.state_file);
@@ -194,6 +201,7 @@ void HaPart::check_links(TimePoint now) {
 }
 
 void HaPart::table_fault(TimePoint now, bool failed, const std::string& why) {
+  now_ = now;
   const std::string next = failed ? "the IPVS table cannot be programmed: " + why : "";
   if (next == table_fault_) return;
   table_fault_ = next;
@@ -201,9 +209,14 @@ void HaPart::table_fault(TimePoint now, bool failed, const std::string& why) {
   node_->tracked(now, up, failed ? table_fault_ : "the IPVS table is programmed again");
 }
 
-void HaPart::readable(TimePoint now) { node_->readable(now); }
+void HaPart::readable(TimePoint now) {
+  now_ = now;
+  node_->readable(now);
+}
 
 void HaPart::timers(TimePoint now) {
+  now_ = now;
+  if (grace_end_ && now >= *grace_end_) grace_remove("the takeover grace is over");
   node_->timers(now);
   if (next_link_check_ && now >= *next_link_check_) {
     check_links(now);
@@ -265,6 +278,7 @@ lvs::Result<lvs::ha::HaSettings> HaPart::prepare(const lvs::model::Cluster& clus
 }
 
 void HaPart::apply(lvs::ha::HaSettings settings, TimePoint now) {
+  now_ = now;
   std::string added, removed;
   for (const auto& v : settings.ha.vips)
     if (std::find(settings_.ha.vips.begin(), settings_.ha.vips.end(), v) == settings_.ha.vips.end())
@@ -282,13 +296,56 @@ void HaPart::apply(lvs::ha::HaSettings settings, TimePoint now) {
                    (removed.empty() ? "" : ", VIPs removed:" + removed) + ")");
 }
 
-lvs::Status HaPart::hand_over(TimePoint now, bool force) { return node_->hand_over(now, force); }
+lvs::Status HaPart::hand_over(TimePoint now, bool force) {
+  now_ = now;
+  return node_->hand_over(now, force);
+}
 void HaPart::resume() { node_->resume(); }
-void HaPart::shutdown() { node_->shutdown(); }
+void HaPart::shutdown() {
+  node_->shutdown();
+  // Also when no grace runs: lvsd's table must not outlive it.
+  if (deps_.grace)
+    if (auto s = deps_.grace->remove(); !s)
+      deps_.log.warning("ha: takeover grace: cannot remove the rules at exit: " + s.error().describe());
+  grace_end_.reset();
+}
+
+std::chrono::milliseconds HaPart::grace_span() const {
+  if (!deps_.grace || !settings_.ha.sync) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(settings_.ha.sync->takeover_grace_ms);
+}
+
+static std::string grace_summary(const lvs::ha::GraceRules& r) {
+  return std::to_string(r.services.size()) + " services, " + std::to_string(r.nat_reals.size()) + " NAT reals";
+}
+
+void HaPart::grace_begin(TimePoint now) {
+  const auto span = grace_span();
+  if (span.count() == 0 || grace_rules_.empty()) return;
+  // Runs after the VIPs were taken (the state change is the machine's last action), so a
+  // slow or failing nft never delays them; a failure is logged and the takeover stands.
+  grace_end_ = now + span;
+  if (auto s = deps_.grace->install(grace_rules_); !s) {
+    deps_.log.warning("ha: takeover grace: cannot install the drop rules for " + grace_summary(grace_rules_) +
+                      " (connections not yet synced may be reset): " + s.error().describe());
+    return;
+  }
+  deps_.log.notice("ha: takeover grace: dropping what IPVS does not take for " + std::to_string(span.count()) +
+                 " ms (" + grace_summary(grace_rules_) + ")");
+}
+
+void HaPart::grace_remove(const std::string& why) {
+  if (!grace_end_) return;
+  grace_end_.reset();
+  if (auto s = deps_.grace->remove(); !s)
+    deps_.log.warning("ha: takeover grace: cannot remove the drop rules (" + why + "): " + s.error().describe());
+  else
+    deps_.log.notice("ha: takeover grace: rules removed (" + why + ")");
+}
 
 std::optional<TimePoint> HaPart::next_deadline() const {
   std::optional<TimePoint> next = node_->next_deadline();
-  for (const auto& t : {next_link_check_, next_sync_check_})
+  for (const auto& t : {next_link_check_, next_sync_check_, grace_end_})
     if (t && (!next || *t < *next)) next = t;
   return next;
 }
@@ -297,6 +354,8 @@ void HaPart::on_state(lvs::ha::State from, lvs::ha::State to, const std::string&
   ++transitions_[{from, to}];
   const std::string to_word(lvs::ha::to_string(to));
   deps_.log.notice("ha: " + std::string(lvs::ha::to_string(from)) + " -> " + to_word + " (" + why + ")");
+  if (to == lvs::ha::State::master) grace_begin(now_);
+  else if (from == lvs::ha::State::master) grace_remove("no longer master");
   if (observer_) observer_(from, to, why);
   if (settings_.ha.notify.empty()) return;
   auto argv = settings_.ha.notify;

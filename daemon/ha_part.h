@@ -19,6 +19,7 @@
 #include "control/ha.h"
 #include "daemon/log.h"
 #include "ha/ha_node.h"
+#include "ha/takeover_grace.h"
 #include "ipvs/backend.h"
 #include "model/cluster.h"
 
@@ -43,6 +44,8 @@ struct HaPartDeps {
   std::function<lvs::Result<std::string>(const std::string& path)> read_key_file;
   std::string state_file;  // ha.json (empty: not persisted, for tests)
   std::vector<lvs::net::IpAddress> local_addresses;  // for picking the node without --node
+  // The takeover grace's rules (nftables in lvsd); nullptr: none.
+  lvs::ha::GraceFilter* grace = nullptr;
 };
 
 struct HaPartStatus {
@@ -75,6 +78,10 @@ class HaPart {
   // priorities, advert interval, preempt, announcements, notify, sync, keys.
   lvs::Result<lvs::ha::HaSettings> prepare(const lvs::model::Cluster& cluster, lvs::ha::TimePoint now) const;
   void apply(lvs::ha::HaSettings settings, lvs::ha::TimePoint now);
+  // The services and reals the takeover grace covers (the daemon passes them on reload;
+  // rules already installed stay as they are until the grace ends).
+  void set_grace_rules(lvs::ha::GraceRules rules) { grace_rules_ = std::move(rules); }
+  bool grace_active() const { return grace_end_.has_value(); }
 
   std::optional<lvs::ha::TimePoint> next_deadline() const;
   int fd() const { return fd_; }
@@ -101,6 +108,9 @@ class HaPart {
   void on_state(lvs::ha::State from, lvs::ha::State to, const std::string& why);
   void persist(const lvs::ha::PersistentHa& state);
   std::vector<std::string> tracked_interfaces() const;
+  std::chrono::milliseconds grace_span() const;
+  void grace_begin(lvs::ha::TimePoint now);
+  void grace_remove(const std::string& why);
 
   HaPartDeps deps_;
   lvs::ha::HaSettings settings_;
@@ -113,6 +123,9 @@ class HaPart {
   std::optional<lvs::ha::TimePoint> next_sync_check_;
   std::map<std::pair<lvs::ha::State, lvs::ha::State>, std::uint64_t> transitions_;
   StateObserver observer_;
+  lvs::ha::GraceRules grace_rules_;
+  std::optional<lvs::ha::TimePoint> grace_end_;  // set while the grace rules are (meant to be) in
+  lvs::ha::TimePoint now_{};                      // the latest time we were called with
 };
 
 // The part's state as the control protocol reports it.

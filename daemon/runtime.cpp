@@ -17,6 +17,7 @@
 #include "daemon/event_loop.h"
 #include "daemon/fd_limit.h"
 #include "daemon/metrics_server.h"
+#include "daemon/nft_grace.h"
 #include "daemon/notify.h"
 #include "daemon/probe_netns.h"
 #include "ha/announce.h"
@@ -156,6 +157,7 @@ int run(const CliOptions& cli, Logger& log) {
   };
   std::unique_ptr<lvs::ha::AddressBackend> ha_addresses;
   lvs::ha::KernelAnnouncer ha_announcer;
+  std::unique_ptr<NftGrace> ha_grace;
   deps.make_ha = [&](const lvs::model::Cluster& c) -> lvs::Result<std::unique_ptr<HaPart>> {
     if (!c.ha) return std::unique_ptr<HaPart>{};
     lvs::Result<std::vector<lvs::net::IpAddress>> local = std::vector<lvs::net::IpAddress>{};
@@ -168,6 +170,9 @@ int run(const CliOptions& cli, Logger& log) {
       if (!rtnl) opened = rtnl.error();
       else ha_addresses = std::move(*rtnl);
       if (opened) opened = ha_announcer.open();
+      // The takeover grace is worth a takeover's reset connections, not a start refused.
+      if (auto g = NftGrace::open(); !g) log.warning("ha: takeover grace off: " + g.error().describe());
+      else ha_grace = std::move(*g);
     });
     if (!entered) return entered.error();
     if (!local) return local.error();
@@ -190,7 +195,8 @@ int run(const CliOptions& cli, Logger& log) {
                   log,
                   [](const std::string& path) { return lvs::read_file_capped(path, 64 * 1024, "the HMAC key file"); },
                   lvs::ha::ha_state_path(cli.state_dir, cli.netns),
-                  *local};
+                  *local,
+                  ha_grace.get()};
     return HaPart::create(c, cli.node, std::move(hd));
   };
   // Events go to the control socket's subscribers; the server is made after the daemon.

@@ -7,6 +7,8 @@ PKGS=(
   build-essential cmake pkg-config
   libnl-3-dev libnl-genl-3-dev libnl-route-3-dev nlohmann-json3-dev libvalijson-dev
   libcli11-dev catch2 libssl-dev libsystemd-dev
+  # lvsd's takeover grace (ha.sync.takeover_grace_ms) programs nftables; nft inspects it in tests.
+  libnftables-dev nftables
   clang libclang-rt-14-dev
   qemu-system-x86 busybox-static kmod cpio iproute2 ipvsadm
   # kernel_systemd_unit runs packaging/lvsd.service under systemd inside the VM.

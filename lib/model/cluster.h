@@ -210,6 +210,9 @@ struct Sync {
   std::string interface;
   std::uint32_t sync_id = 0;  // 0..255
   SyncSend send = SyncSend::each;
+  // After becoming master, drop (not reset) what IPVS did not take for this long: the
+  // peer's last sync messages are still on their way (the kernel flushes every 2 s).
+  std::uint32_t takeover_grace_ms = 4000;  // 0: off
   bool operator==(const Sync&) const = default;
 };
 

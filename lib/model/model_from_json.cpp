@@ -195,6 +195,7 @@ class Converter {
       static constexpr std::pair<const char*, SyncSend> sends[] = {{"each", SyncSend::each},
                                                                   {"batched", SyncSend::batched}};
       if (auto m = enumeration(*sync, "send", sends)) s.send = *m;
+      integer(*sync, "takeover_grace_ms", s.takeover_grace_ms);
       h.sync = s;
     }
     return h;

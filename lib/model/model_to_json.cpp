@@ -92,7 +92,8 @@ J ha_json(const Ha& h) {
   for (const auto& v : h.vips) vips.push_back(J{{"address", v.address.to_string()}, {"interface", v.interface}});
   j["vips"] = vips;
   if (h.sync)
-    j["sync"] = J{{"interface", h.sync->interface}, {"sync_id", h.sync->sync_id}, {"send", to_string(h.sync->send)}};
+    j["sync"] = J{{"interface", h.sync->interface}, {"sync_id", h.sync->sync_id}, {"send", to_string(h.sync->send)},
+                  {"takeover_grace_ms", h.sync->takeover_grace_ms}};
   j["garp_refresh_s"] = h.garp_refresh_s;
   if (!h.notify.empty()) j["notify"] = h.notify;
   return j;

@@ -12,6 +12,10 @@
 #      maxlen 1, its backup at 1472; a reload to "batched" restarts only that master daemon
 #      (kernel threads compared), which then reports 1472; an unchanged reload and a
 #      restart of lvsd (phase 4) restart no sync daemon.
+#   1d. the takeover grace (ha.sync.takeover_grace_ms): a connection younger than lb1's
+#      batched sync flush, established on lb1, has a line echoed right after `ha failover`
+#      with lb2's grace at 4000 ms, and is reset with it at 0; the grace's nftables table
+#      is gone after it.
 #   2. planned hand-over (`ha failover` on lb1, accepted because lb2 sends standby
 #      reports; lb2's `ha status --follow` shows its backup -> master event): the VIP answers from lb2, timed from the request to a client's first
 #      greeting; lb1 stays standby (held) and says so.
@@ -168,6 +172,45 @@ masters=$(sync_threads m) backups=$(sync_threads b)
 ctl lb1 reload > /dev/null
 check "a reload with an unchanged descriptor restarts no sync daemon" test "$(sync_threads m)$(sync_threads b)" = "$masters$backups"
 
+# === 1d. the takeover grace: a connection younger than the sync flush survives a hand-over ===
+# lb1's master sync daemon batched (sends every 2 s on this quiet pair), so a connection
+# just established on lb1 is not yet known to lb2. After `ha failover` its next segment
+# reaches lb2: with ha.sync.takeover_grace_ms 0, IPVS does not take it (no SYN), the local
+# stack resets it; with the default 4000 lb2 drops it, the client retransmits, and by then
+# lb1's sync message has arrived: the line is echoed after a stall. Same run, both ways.
+young() {  # young OUT: a young connection across `ha failover` on lb1, then lb1 back
+    ip netns exec client python3 "$HERE/young.py" "$WORK/lb1/control.sock" '{"command":"ha-failover"}' \
+        "$VIP" "$PORT" 8 > "$WORK/$1" 2>&1
+    cat "$WORK/$1"
+    wait_state lb2 master 50 || return 1
+}
+back_to_lb1() { ctl lb1 ha resume > /dev/null && wait_state lb1 master 50 && wait_state lb2 backup 50; }
+grace_gone() { local i; for i in $(seq 60); do ip netns exec lb2 nft list table inet lvsd > /dev/null 2>&1 || return 0; sleep 0.1; done; return 1; }
+sed -i 's/"sync": { "interface": "eth1", "sync_id": 51 }/"sync": { "interface": "eth1", "sync_id": 51, "send": "batched" }/' \
+    "$WORK/lb1/cluster.json"
+sed -i 's/"sync": { "interface": "eth1", "sync_id": 51 }/"sync": { "interface": "eth1", "sync_id": 51, "takeover_grace_ms": 0 }/' \
+    "$WORK/lb2/cluster.json"
+reload_both() { ctl lb1 reload > /dev/null && ctl lb2 reload > /dev/null; }
+check "grace: lb1 reloaded with batched sync, lb2 with takeover_grace_ms 0" reload_both
+sleep 3  # lb1's restarted master daemon has sent what it held: the pair is quiet
+young grace0.out
+check "grace 0: the young connection is reset by lb2 after the hand-over" grep -q "^result reset" "$WORK/grace0.out"
+check "grace 0: lb2 installed no grace rules" bash -c "! ip netns exec lb2 nft list table inet lvsd > /dev/null 2>&1"
+check "grace: lb1 takes the VIPs back" back_to_lb1
+sed -i 's/, "takeover_grace_ms": 0 }/ }/' "$WORK/lb2/cluster.json"
+check "grace: lb2 reloaded with the default grace (4000 ms)" ctl lb2 reload
+sleep 3
+young grace.out
+check "grace 4000: the young connection's line is echoed after the hand-over" grep -q "^result echoed" "$WORK/grace.out"
+check "grace 4000: lb2 logged its grace" grep -q "ha: takeover grace: dropping what IPVS does not take for 4000 ms (1 services, 2 NAT reals)" "$WORK/lvsd-lb2.log"
+check "grace 4000: lb2's table inet lvsd is gone after the grace" grace_gone
+check "grace 4000: lb2 logged the end of the grace" grep -q "ha: takeover grace: rules removed (the takeover grace is over)" "$WORK/lvsd-lb2.log"
+grace_echo_ms=$(awk '/^result echoed/ { print $3 }' "$WORK/grace.out")
+check "grace: lb1 takes the VIPs back again" back_to_lb1
+sed -i 's/, "send": "batched" }/ }/' "$WORK/lb1/cluster.json"
+check "grace: lb1 back to send each" ctl lb1 reload
+check "held connections echo after the grace checks" ping_held 3
+
 # === 2. planned hand-over =======================================================================
 probe_start failover
 "$LVSCTL" ha status --follow --json --socket "$WORK/lb2/control.sock" > "$WORK/events-lb2.out" 2>&1 &
@@ -185,7 +228,7 @@ check "lb1 is backup and holds no VIP" bash -c "$(declare -f has_vip holds_none)
 check "lb1 says it is held" bash -c "\"$LVSCTL\" ha status --socket \"$WORK/lb1/control.sock\" | grep -q 'held as standby'"
 sleep 1
 check "lb1 stays standby although its priority is higher" wait_state lb1 backup 1
-check "held connections echo after the hand-over" ping_held 3
+check "held connections echo after the hand-over" ping_held 4
 probe_stop failover
 
 # === 3. resume ====================================================================================
@@ -195,7 +238,7 @@ check "ha resume: lb1 takes the VIPs back" wait_state lb1 master 50
 check "lb2 steps down" wait_state lb2 backup 50
 check "lb2 holds no VIP after stepping down" wait_holds_none lb2
 sleep 1
-check "held connections echo after the way back" ping_held 4
+check "held connections echo after the way back" ping_held 5
 probe_stop resume
 
 # === 4. SIGTERM on the master, then its restart =======================================================
@@ -204,7 +247,7 @@ threads_before="$(sync_threads m)$(sync_threads b)"
 kill -TERM "${lvsd_pid[lb1]}"; wait "${lvsd_pid[lb1]}" 2>/dev/null
 check "SIGTERM: lb1 left no VIP" holds_none lb1
 check "lb2 took over" wait_state lb2 master 20
-check "held connections echo with lb1's lvsd stopped" ping_held 5
+check "held connections echo with lb1's lvsd stopped" ping_held 6
 ctl lb2 ha failover > /dev/null 2> "$WORK/refused.err"
 check "ha failover on lb2 with no standby left is refused (exit 2)" test "$?" = 2
 check "the refusal says why" grep -q "no hand-over: .* standby" "$WORK/refused.err"
@@ -217,7 +260,7 @@ check "lvsd's stop and start on lb1 restarted no sync daemon (same kernel thread
     test "$(sync_threads m)$(sync_threads b)" = "$threads_before"
 check "lb2 steps down again" wait_state lb2 backup 50
 sleep 1
-check "held connections echo after the restart" ping_held 6
+check "held connections echo after the restart" ping_held 7
 probe_stop restart
 
 # === 5. a dead link ===================================================================================
@@ -229,7 +272,7 @@ check "lb2 serves" wait_state lb2 master 30
 ip -n lb1 link set eth0 up
 check "link up: lb1 master again" wait_state lb1 master 100
 sleep 1
-check "held connections echo after the link came back" ping_held 7
+check "held connections echo after the link came back" ping_held 8
 probe_stop link
 
 # === 6. a crash ===========================================================================================
@@ -242,7 +285,7 @@ for i in $(seq 100); do ctl lb1 ha status > /dev/null 2>&1 && break; sleep 0.1; 
 check "lvsd on lb1 removed the stray VIPs at start" grep -q "removed VIP $VIP/24 left on eth0" "$WORK/lvsd-lb1.log"
 check "lb1 preempts back" wait_state lb1 master 100
 sleep 1
-check "held connections echo after the crash" ping_held 8
+check "held connections echo after the crash" ping_held 9
 probe_stop crash
 
 # === 7. split brain ==========================================================================================
@@ -279,7 +322,7 @@ check "healed: the client's ARP entry for the VIP is lb1's MAC within 3 s (lb1 a
 echo "figures: after the heal the client's ARP entry for the VIP is '$(client_arp)' (lb1 $(mac_of lb1 eth0), lb2 $(mac_of lb2 eth0))"
 check "healed: lb1 is still master" wait_state lb1 master 1
 check "healed: lb1 holds the VIPs" holds_vips lb1
-check "held connections echo after the split brain" ping_held 9
+check "held connections echo after the split brain" ping_held 10
 
 # === 8. both nodes restarted ====================================================================
 kill -TERM "${lvsd_pid[lb1]}" "${lvsd_pid[lb2]}"; wait "${lvsd_pid[lb1]}" "${lvsd_pid[lb2]}" 2>/dev/null
@@ -290,10 +333,11 @@ check "both restarted: lb1 is master again" wait_state lb1 master 100
 check "lb2 is backup" wait_state lb2 backup 50
 check "only lb1 holds the VIPs" bash -c "$(declare -f has_vip holds_vips holds_none); VIP=$VIP GW=$GW; holds_vips lb1 && holds_none lb2"
 sleep 1
-check "held connections echo after both restarted" ping_held 10
+check "held connections echo after both restarted" ping_held 11
 
 # === figures and the client's view ========================================================================
 echo "figures: planned hand-over, request to first greeting on the new master: ${handover_ms:-?} ms"
+echo "figures: takeover grace: a connection younger than the sync flush echoed ${grace_echo_ms:-?} ms after its send on the new master (it was reset with the grace off)"
 for phase in failover resume sigterm restart link crash; do
     echo "figures: new connections (one per 50 ms) during $phase: ${phase_result[$phase]:-none}"
 done

@@ -11,7 +11,7 @@ set -euo pipefail
 CACHE=${LVS_VM_CACHE:-/var/cache/lvs-vm}
 MIRROR=${LVS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
-INCLUDE=systemd,ipvsadm,keepalived,man-db,bash-completion,kmod,iproute2,libnl-3-200,libnl-genl-3-200,libnl-route-3-200,libssl3,libsystemd0,libstdc++6,libgcc-s1
+INCLUDE=systemd,ipvsadm,keepalived,man-db,bash-completion,kmod,iproute2,libnl-3-200,libnl-genl-3-200,libnl-route-3-200,libssl3,libsystemd0,libstdc++6,libgcc-s1,libnftables1
 die() { echo "debian-root: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap)"
 command -v debootstrap > /dev/null || die "debootstrap is missing (scripts/setup-deps.sh installs it)"

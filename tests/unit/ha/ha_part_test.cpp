@@ -51,6 +51,39 @@ struct MemoryLog final : lvsd::Logger {
   std::vector<std::string> lines;
 };
 
+// Records every call; `fail` makes them fail as an nft error would.
+struct FakeGrace final : lvs::ha::GraceFilter {
+  explicit FakeGrace(lvs::ha::FakeAddresses& a) : addresses(a) {}
+  lvs::Status install(const lvs::ha::GraceRules& rules) override {
+    calls.push_back("install");
+    installed = rules;
+    vips_at_install = addresses.configured.size();
+    if (fail) return lvs::make_error(EPERM, "nftables: cannot install table inet lvsd: Operation not permitted");
+    return lvs::ok();
+  }
+  lvs::Status remove() override {
+    calls.push_back("remove");
+    if (fail) return lvs::make_error(EPERM, "nftables: cannot remove table inet lvsd: Operation not permitted");
+    return lvs::ok();
+  }
+  lvs::ha::FakeAddresses& addresses;
+  std::vector<std::string> calls;
+  lvs::ha::GraceRules installed;
+  std::size_t vips_at_install = 0;
+  bool fail = false;
+};
+
+lvs::model::VirtualService tcp_service(const char* address, std::uint16_t port, lvs::model::ForwardMethod method,
+                                       std::vector<lvs::model::Real> reals) {
+  lvs::model::VirtualService s;
+  s.name = std::string(address) + "/" + std::to_string(port);
+  s.address = ip(address);
+  s.port = port;
+  s.forwarding.method = method;
+  s.reals = std::move(reals);
+  return s;
+}
+
 lvs::model::Cluster cluster() {
   lvs::model::Cluster c;
   c.name = "mail";
@@ -62,6 +95,9 @@ lvs::model::Cluster cluster() {
   ha.sync = lvs::model::Sync{"eth1", 51};
   ha.notify = {"/usr/local/sbin/notify", "--cluster", "mail"};
   c.ha = ha;
+  using lvs::model::ForwardMethod;
+  c.virtual_services = {tcp_service("192.0.2.10", 25, ForwardMethod::masq, {{ip("203.0.113.11"), 25}, {ip("203.0.113.12"), 2525}}),
+                        tcp_service("192.0.2.10", 143, ForwardMethod::masq, {{ip("203.0.113.11"), 143}})};
   return c;
 }
 
@@ -75,6 +111,7 @@ struct Rig {
   NullIo* io = nullptr;
   lvs::testing::TempDir dir;
   std::string key_text = std::string(64, 'e');
+  FakeGrace grace{addresses};
 
   Rig() { ipvs.add_interface("eth1", 1500); }
 
@@ -95,7 +132,8 @@ struct Rig {
             log,
             [this](const std::string&) -> lvs::Result<std::string> { return key_text; },
             dir.file("ha.json"),
-            std::move(local)};
+            std::move(local),
+            &grace};
   }
 };
 
@@ -412,4 +450,105 @@ TEST_CASE("ha part: a master refuses a reload with new VIPs while its standby re
   // The key file is read again on every reload (key rotation); a broken one is refused.
   rig.key_text = "not hex";
   CHECK_FALSE(part->prepare(grown, now).ok());
+}
+
+namespace {
+
+// Runs in 10 ms steps until the fake saw `count` calls (bounded: 10 s).
+void run_until_calls(lvsd::HaPart& part, TimePoint& now, const FakeGrace& grace, std::size_t count) {
+  for (int i = 0; i < 1000 && grace.calls.size() < count; ++i) {
+    now += 10ms;
+    part.timers(now);
+  }
+  REQUIRE(grace.calls.size() >= count);
+}
+
+}  // namespace
+
+TEST_CASE("takeover grace: rules cover the TCP services on a VIP and the reals of the NAT ones only") {
+  auto c = cluster();
+  using lvs::model::ForwardMethod;
+  c.virtual_services.push_back(tcp_service("198.51.100.50", 25, ForwardMethod::masq, {{ip("203.0.113.13"), 25}}));
+  c.virtual_services.push_back(tcp_service("192.0.2.10", 80, ForwardMethod::droute, {{ip("203.0.113.14"), 80}}));
+  auto udp = tcp_service("192.0.2.10", 53, ForwardMethod::masq, {{ip("203.0.113.15"), 53}});
+  udp.protocol = lvs::model::Protocol::udp;
+  c.virtual_services.push_back(udp);
+  const auto r = lvs::ha::grace_rules(c);
+  using E = lvs::ha::GraceEndpoint;
+  CHECK(r.services == std::vector<E>{{ip("192.0.2.10"), 25}, {ip("192.0.2.10"), 80}, {ip("192.0.2.10"), 143}});
+  CHECK(r.nat_reals == std::vector<E>{{ip("203.0.113.11"), 25}, {ip("203.0.113.11"), 143}, {ip("203.0.113.12"), 2525}});
+  const auto script = lvs::ha::grace_script(r);
+  CHECK(script.find("ip daddr 192.0.2.10 tcp dport 143 tcp flags & syn == 0 drop") != std::string::npos);
+  CHECK(script.find("ip saddr 203.0.113.12 tcp sport 2525 drop") != std::string::npos);
+  CHECK(script.find("hook input priority 200") != std::string::npos);
+  CHECK(script.find("hook forward priority 200") != std::string::npos);
+  CHECK(script.rfind("add table inet lvsd\ndelete table inet lvsd\n", 0) == 0);  // replaces a leftover
+}
+
+TEST_CASE("takeover grace: removed at start, installed after the VIPs on becoming master, removed at its end") {
+  Rig rig;
+  auto part = make(rig);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  CHECK(rig.grace.calls == std::vector<std::string>{"remove"});  // a crashed lvsd's leftover
+  run_until_calls(*part, now, rig.grace, 2);
+  REQUIRE(part->state() == State::master);
+  CHECK(rig.grace.calls.back() == "install");
+  CHECK(rig.grace.vips_at_install == 1);
+  CHECK(rig.grace.installed == lvs::ha::grace_rules(cluster()));
+  CHECK(part->grace_active());
+  CHECK(part->next_deadline().has_value());
+  run(*part, now, 3990ms);
+  CHECK(rig.grace.calls.size() == 2);
+  run(*part, now, 20ms);
+  CHECK(rig.grace.calls == std::vector<std::string>{"remove", "install", "remove"});
+  CHECK_FALSE(part->grace_active());
+  CHECK(part->state() == State::master);
+  part->shutdown();  // and at exit, whatever the state
+  CHECK(rig.grace.calls.back() == "remove");
+}
+
+TEST_CASE("takeover grace: leaving master ends it at once; exit removes the table") {
+  Rig rig;
+  auto part = make(rig);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  run_until_calls(*part, now, rig.grace, 2);
+  REQUIRE(part->hand_over(now, true).ok());
+  CHECK(part->state() == State::backup);
+  CHECK(rig.grace.calls == std::vector<std::string>{"remove", "install", "remove"});
+  CHECK_FALSE(part->grace_active());
+  part->shutdown();
+  CHECK(rig.grace.calls.size() == 4);
+  CHECK(rig.grace.calls.back() == "remove");
+}
+
+TEST_CASE("takeover grace: 0 is off: nothing installed, a leftover still removed") {
+  Rig rig;
+  auto c = cluster();
+  c.ha->sync->takeover_grace_ms = 0;
+  auto part = make(rig, c);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  run(*part, now, 5s);
+  REQUIRE(part->state() == State::master);
+  CHECK(rig.grace.calls == std::vector<std::string>{"remove"});
+  CHECK_FALSE(part->grace_active());
+}
+
+TEST_CASE("takeover grace: an nft failure is logged with what it was about and the takeover goes on") {
+  Rig rig;
+  rig.grace.fail = true;
+  auto part = make(rig);
+  TimePoint now{};
+  REQUIRE(part->start(now).ok());
+  CHECK(rig.log.has("takeover grace: cannot remove rules left by an earlier lvsd"));
+  run_until_calls(*part, now, rig.grace, 2);
+  CHECK(part->state() == State::master);
+  CHECK(rig.addresses.configured.size() == 1);
+  CHECK(rig.log.has("takeover grace: cannot install the drop rules for 2 services, 3 NAT reals"));
+  CHECK(rig.log.has("Operation not permitted"));
+  run(*part, now, 3100ms);
+  CHECK(rig.log.has("takeover grace: cannot remove the drop rules (the takeover grace is over)"));
+  CHECK(part->state() == State::master);
 }
