@@ -548,7 +548,7 @@ TEST_CASE("takeover grace: an nft failure is logged with what it was about and t
   CHECK(rig.addresses.configured.size() == 1);
   CHECK(rig.log.has("takeover grace: cannot install the drop rules for 2 services, 3 NAT reals"));
   CHECK(rig.log.has("Operation not permitted"));
-  run(*part, now, 3100ms);
+  run(*part, now, 4100ms);
   CHECK(rig.log.has("takeover grace: cannot remove the drop rules (the takeover grace is over)"));
   CHECK(part->state() == State::master);
 }
