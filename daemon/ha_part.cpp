@@ -135,6 +135,7 @@ lvs::Status HaPart::start(TimePoint now) {
   if (deps_.grace)
     if (auto s = deps_.grace->remove(); !s)
       deps_.log.warning("ha: takeover grace: cannot remove rules left by an earlier lvsd: " + s.error().describe());
+  grace_arm();
   lvs::ha::PersistentHa saved;
   if (!deps_.state_file.empty()) {
     auto loaded = lvs::ha::load_ha_state(deps_.state_file);
@@ -308,6 +309,12 @@ void HaPart::shutdown() {
     if (auto s = deps_.grace->remove(); !s)
       deps_.log.warning("ha: takeover grace: cannot remove the rules at exit: " + s.error().describe());
   grace_end_.reset();
+  armed_ = false;
+}
+
+void HaPart::set_grace_rules(lvs::ha::GraceRules rules) {
+  grace_rules_ = std::move(rules);
+  if (!grace_end_ && state() != lvs::ha::State::master) grace_arm();  // armed: the new services
 }
 
 std::chrono::milliseconds HaPart::grace_span() const {
@@ -319,17 +326,41 @@ static std::string grace_summary(const lvs::ha::GraceRules& r) {
   return std::to_string(r.services.size()) + " services, " + std::to_string(r.nat_reals.size()) + " NAT reals";
 }
 
+// The rules are in while this node is not master ("armed"): harmless there (it holds no
+// VIP and is not the reals' gateway), and in place the instant the VIPs arrive, since the
+// first retransmission can follow the announcement within milliseconds.
+void HaPart::grace_arm() {
+  if (!deps_.grace) return;
+  if (grace_span().count() == 0 || grace_rules_.empty()) {
+    if (armed_)
+      if (auto s = deps_.grace->remove(); !s)
+        deps_.log.warning("ha: takeover grace: cannot remove the rules (grace off): " + s.error().describe());
+    armed_ = false;
+    return;
+  }
+  if (auto s = deps_.grace->install(grace_rules_); !s) {
+    armed_ = false;
+    deps_.log.warning("ha: takeover grace: cannot put in the drop rules for " + grace_summary(grace_rules_) +
+                      " (connections not yet synced may be reset at a takeover): " + s.error().describe());
+    return;
+  }
+  if (!armed_) deps_.log.info("ha: takeover grace: armed for the next takeover (" + grace_summary(grace_rules_) + ")");
+  armed_ = true;
+}
+
 void HaPart::grace_begin(TimePoint now) {
   const auto span = grace_span();
   if (span.count() == 0 || grace_rules_.empty()) return;
-  // Runs after the VIPs were taken (the state change is the machine's last action), so a
-  // slow or failing nft never delays them; a failure is logged and the takeover stands.
   grace_end_ = now + span;
-  if (auto s = deps_.grace->install(grace_rules_); !s) {
-    deps_.log.warning("ha: takeover grace: cannot install the drop rules for " + grace_summary(grace_rules_) +
-                      " (connections not yet synced may be reset): " + s.error().describe());
-    return;
-  }
+  // Not armed (a failed install, or the grace just turned on): put them in now, after the
+  // VIPs (the state change is the machine's last action); a failure leaves the takeover.
+  if (!armed_)
+    if (auto s = deps_.grace->install(grace_rules_); !s) {
+      deps_.log.warning("ha: takeover grace: cannot install the drop rules for " + grace_summary(grace_rules_) +
+                        " (connections not yet synced may be reset): " + s.error().describe());
+      return;
+    }
+  armed_ = false;
   deps_.log.notice("ha: takeover grace: dropping what IPVS does not take for " + std::to_string(span.count()) +
                  " ms (" + grace_summary(grace_rules_) + ")");
 }
@@ -354,8 +385,12 @@ void HaPart::on_state(lvs::ha::State from, lvs::ha::State to, const std::string&
   ++transitions_[{from, to}];
   const std::string to_word(lvs::ha::to_string(to));
   deps_.log.notice("ha: " + std::string(lvs::ha::to_string(from)) + " -> " + to_word + " (" + why + ")");
-  if (to == lvs::ha::State::master) grace_begin(now_);
-  else if (from == lvs::ha::State::master) grace_remove("no longer master");
+  if (to == lvs::ha::State::master) {
+    grace_begin(now_);
+  } else if (from == lvs::ha::State::master) {
+    grace_end_.reset();
+    grace_arm();  // in again, for the next takeover
+  }
   if (observer_) observer_(from, to, why);
   if (settings_.ha.notify.empty()) return;
   auto argv = settings_.ha.notify;

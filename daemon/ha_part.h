@@ -79,8 +79,8 @@ class HaPart {
   lvs::Result<lvs::ha::HaSettings> prepare(const lvs::model::Cluster& cluster, lvs::ha::TimePoint now) const;
   void apply(lvs::ha::HaSettings settings, lvs::ha::TimePoint now);
   // The services and reals the takeover grace covers (the daemon passes them on reload;
-  // rules already installed stay as they are until the grace ends).
-  void set_grace_rules(lvs::ha::GraceRules rules) { grace_rules_ = std::move(rules); }
+  // armed rules are put in again with them; a running grace keeps its rules to its end).
+  void set_grace_rules(lvs::ha::GraceRules rules);
   bool grace_active() const { return grace_end_.has_value(); }
 
   std::optional<lvs::ha::TimePoint> next_deadline() const;
@@ -109,6 +109,7 @@ class HaPart {
   void persist(const lvs::ha::PersistentHa& state);
   std::vector<std::string> tracked_interfaces() const;
   std::chrono::milliseconds grace_span() const;
+  void grace_arm();
   void grace_begin(lvs::ha::TimePoint now);
   void grace_remove(const std::string& why);
 
@@ -124,6 +125,7 @@ class HaPart {
   std::map<std::pair<lvs::ha::State, lvs::ha::State>, std::uint64_t> transitions_;
   StateObserver observer_;
   lvs::ha::GraceRules grace_rules_;
+  bool armed_ = false;                           // rules in while not master
   std::optional<lvs::ha::TimePoint> grace_end_;  // set while the grace rules are (meant to be) in
   lvs::ha::TimePoint now_{};                      // the latest time we were called with
 };

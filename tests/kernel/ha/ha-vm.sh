@@ -199,6 +199,7 @@ check "grace 0: lb2 installed no grace rules" bash -c "! ip netns exec lb2 nft l
 check "grace: lb1 takes the VIPs back" back_to_lb1
 sed -i 's/, "takeover_grace_ms": 0 }/ }/' "$WORK/lb2/cluster.json"
 check "grace: lb2 reloaded with the default grace (4000 ms)" ctl lb2 reload
+check "grace 4000: lb2, the standby, has its rules in already (armed)" ip netns exec lb2 nft list table inet lvsd
 sleep 3
 young grace.out
 check "grace 4000: the young connection's line is echoed after the hand-over" grep -q "^result echoed" "$WORK/grace.out"

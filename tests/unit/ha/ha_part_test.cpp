@@ -454,13 +454,13 @@ TEST_CASE("ha part: a master refuses a reload with new VIPs while its standby re
 
 namespace {
 
-// Runs in 10 ms steps until the fake saw `count` calls (bounded: 10 s).
-void run_until_calls(lvsd::HaPart& part, TimePoint& now, const FakeGrace& grace, std::size_t count) {
-  for (int i = 0; i < 1000 && grace.calls.size() < count; ++i) {
+// Runs in 10 ms steps until the node is master (bounded: 10 s).
+void run_until_master(lvsd::HaPart& part, TimePoint& now) {
+  for (int i = 0; i < 1000 && part.state() != State::master; ++i) {
     now += 10ms;
     part.timers(now);
   }
-  REQUIRE(grace.calls.size() >= count);
+  REQUIRE(part.state() == State::master);
 }
 
 }  // namespace
@@ -485,18 +485,22 @@ TEST_CASE("takeover grace: rules cover the TCP services on a VIP and the reals o
   CHECK(script.rfind("add table inet lvsd\ndelete table inet lvsd\n", 0) == 0);  // replaces a leftover
 }
 
-TEST_CASE("takeover grace: removed at start, installed after the VIPs on becoming master, removed at its end") {
+TEST_CASE("takeover grace: armed at start while holding no VIP, so in place when the VIPs come; removed at its end") {
   Rig rig;
   auto part = make(rig);
   TimePoint now{};
   REQUIRE(part->start(now).ok());
-  CHECK(rig.grace.calls == std::vector<std::string>{"remove"});  // a crashed lvsd's leftover
-  run_until_calls(*part, now, rig.grace, 2);
-  REQUIRE(part->state() == State::master);
-  CHECK(rig.grace.calls.back() == "install");
-  CHECK(rig.grace.vips_at_install == 1);
+  // Put in over a crashed lvsd's leftover, while no VIP is held: the first retransmission
+  // can follow the takeover's announcement within milliseconds.
+  CHECK(rig.grace.calls == std::vector<std::string>{"remove", "install"});
+  CHECK(rig.grace.vips_at_install == 0);
   CHECK(rig.grace.installed == lvs::ha::grace_rules(cluster()));
+  CHECK(rig.log.has("takeover grace: armed for the next takeover (2 services, 3 NAT reals)"));
+  CHECK_FALSE(part->grace_active());
+  run_until_master(*part, now);
+  CHECK(rig.grace.calls.size() == 2);  // already in: nothing to do in the takeover itself
   CHECK(part->grace_active());
+  CHECK(rig.log.has("takeover grace: dropping what IPVS does not take for 4000 ms"));
   CHECK(part->next_deadline().has_value());
   run(*part, now, 3990ms);
   CHECK(rig.grace.calls.size() == 2);
@@ -508,18 +512,24 @@ TEST_CASE("takeover grace: removed at start, installed after the VIPs on becomin
   CHECK(rig.grace.calls.back() == "remove");
 }
 
-TEST_CASE("takeover grace: leaving master ends it at once; exit removes the table") {
+TEST_CASE("takeover grace: leaving master arms it again, a reload re-arms it with the new services, exit removes it") {
   Rig rig;
   auto part = make(rig);
   TimePoint now{};
   REQUIRE(part->start(now).ok());
-  run_until_calls(*part, now, rig.grace, 2);
+  run_until_master(*part, now);
   REQUIRE(part->hand_over(now, true).ok());
   CHECK(part->state() == State::backup);
-  CHECK(rig.grace.calls == std::vector<std::string>{"remove", "install", "remove"});
+  CHECK(rig.grace.calls == std::vector<std::string>{"remove", "install", "install"});
   CHECK_FALSE(part->grace_active());
-  part->shutdown();
+  auto grown = cluster();
+  using lvs::model::ForwardMethod;
+  grown.virtual_services.push_back(tcp_service("192.0.2.10", 80, ForwardMethod::droute, {{ip("203.0.113.14"), 80}}));
+  part->set_grace_rules(lvs::ha::grace_rules(grown));
   CHECK(rig.grace.calls.size() == 4);
+  CHECK(rig.grace.installed == lvs::ha::grace_rules(grown));
+  part->shutdown();
+  CHECK(rig.grace.calls.size() == 5);
   CHECK(rig.grace.calls.back() == "remove");
 }
 
@@ -543,8 +553,8 @@ TEST_CASE("takeover grace: an nft failure is logged with what it was about and t
   TimePoint now{};
   REQUIRE(part->start(now).ok());
   CHECK(rig.log.has("takeover grace: cannot remove rules left by an earlier lvsd"));
-  run_until_calls(*part, now, rig.grace, 2);
-  CHECK(part->state() == State::master);
+  CHECK(rig.log.has("takeover grace: cannot put in the drop rules for 2 services, 3 NAT reals"));
+  run_until_master(*part, now);  // tried again on the takeover, after the VIPs
   CHECK(rig.addresses.configured.size() == 1);
   CHECK(rig.log.has("takeover grace: cannot install the drop rules for 2 services, 3 NAT reals"));
   CHECK(rig.log.has("Operation not permitted"));
