@@ -17,12 +17,7 @@ LVSD="${1:?usage: ha-bench.sh LVSD LVSCTL [TRIALS]}"
 LVSCTL="${2:?usage: ha-bench.sh LVSD LVSCTL [TRIALS]}"
 TRIALS="${3:-5}"
 HERE="$(cd "$(dirname "$0")/../../kernel/ha" && pwd)"
-SRC="$(cd "$HERE/../../.." && pwd)"
 WORK=/tmp/ha-bench
-VIP=192.0.2.10
-GW=203.0.113.254
-PORT=7000
-NAMESPACES="client lb1 lb2 real1 real2"
 
 . "$HERE/pair.sh"
 command -v keepalived > /dev/null || fatal "keepalived is not installed"

@@ -35,12 +35,7 @@ LAG_SAMPLES="${LVS_STALL_LAG_SAMPLES:-5}"
 KA_VARIANTS="${LVS_STALL_KEEPALIVED:-inst both}"
 BENCH="$(cd "$(dirname "$0")" && pwd)"
 HERE="$(cd "$BENCH/../../kernel/ha" && pwd)"
-SRC="$(cd "$HERE/../../.." && pwd)"
 WORK=/tmp/ha-stall-bench
-VIP=192.0.2.10
-GW=203.0.113.254
-PORT=7000
-NAMESPACES="client lb1 lb2 real1 real2"
 
 . "$HERE/pair.sh"
 command -v keepalived > /dev/null || fatal "keepalived is not installed"

@@ -26,12 +26,7 @@ LOAD="${4:-10}"
 IDLE_SAMPLES="${LVS_SYNCLEN_IDLE_SAMPLES:-2}"
 BENCH="$(cd "$(dirname "$0")" && pwd)"
 HERE="$(cd "$BENCH/../../kernel/ha" && pwd)"
-SRC="$(cd "$HERE/../../.." && pwd)"
 WORK=/tmp/ha-synclen-bench
-VIP=192.0.2.10
-GW=203.0.113.254
-PORT=7000
-NAMESPACES="client lb1 lb2 real1 real2"
 
 . "$HERE/pair.sh"
 write_descriptor '{ "type": "none" }'

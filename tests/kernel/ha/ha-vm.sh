@@ -46,12 +46,7 @@ set -u
 LVSD="${1:?usage: ha-vm.sh LVSD LVSCTL}"
 LVSCTL="${2:?usage: ha-vm.sh LVSD LVSCTL}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-SRC="$(cd "$HERE/../../.." && pwd)"
 WORK=/tmp/ha-kernel-test
-VIP=192.0.2.10
-GW=203.0.113.254
-PORT=7000
-NAMESPACES="client lb1 lb2 real1 real2"
 
 . "$HERE/pair.sh"
 

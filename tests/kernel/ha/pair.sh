@@ -1,6 +1,11 @@
-# Sourced by the HA kernel tests: the two-balancer topology, two echo reals, and the
-# helpers to start lvsd on a balancer and read its HA state. The caller sets LVSD, LVSCTL,
-# HERE, SRC, WORK, VIP, GW, PORT and NAMESPACES first; `extra_pids` are killed at exit.
+# Sourced by the HA kernel tests and benchmarks: the two-balancer topology, two echo
+# reals, and the helpers to start lvsd on a balancer and read its HA state. The caller
+# sets LVSD, LVSCTL, HERE (this folder) and WORK first; `extra_pids` are killed at exit.
+SRC="$(cd "$HERE/../../.." && pwd)"
+VIP=192.0.2.10
+GW=203.0.113.254
+PORT=7000
+NAMESPACES="client lb1 lb2 real1 real2"
 LVSD_TESTS="$SRC/tests/kernel/lvsd"
 extra_pids=""
 
