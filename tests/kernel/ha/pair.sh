@@ -176,6 +176,15 @@ wait_event() {
     for i in $(seq "$3"); do grep -q '"event":"ha".*"to":"'"$2"'"' "$WORK/events-$1.out" && return 0; sleep 0.1; done
     return 1
 }
+# check_stepped_down NAME WHO WHY HEARD: WHO's ha event into backup (events-NAME.out) says
+# it stepped down because of WHY, on the first advert after its count HEARD, and held no VIP
+# by then (the counters and VIP count are lvsd's own record, not wall time).
+check_stepped_down() {
+    check "$2 stepped down because of: $3" [ "$(event_field "$1" backup why)" = "$3" ]
+    check "$2 stepped down on the first advert it heard (received $4 -> $(event_field "$1" backup adverts_received))" \
+        [ "$(event_field "$1" backup adverts_received)" = "$(($4 + 1))" ]
+    check "$2 dropped its VIPs in that same turn (its event says it holds 0)" [ "$(event_field "$1" backup vips)" = 0 ]
+}
 # event_field NAME TO FIELD: FIELD of the first ha event into TO in events-NAME.out; the
 # field "ns" is when events.py read it (wall-clock ns).
 event_field() {
