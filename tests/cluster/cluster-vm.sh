@@ -10,9 +10,11 @@
 #   1 distribution   sessions per real per port: rr on 25/110/995, IMAP on the first real
 #   2 drain-rs1      drain --wait, stop Postfix and Dovecot, start them, enable: 0 failed
 #   3 add-rs5        a fifth real by descriptor edit and reload: it serves, 0 failed
-#   4 restart-lvsd   lvsd restarted on the active balancer: 0 IPVS writes, 0 failed
+#   4 restart-lvsd   lvsd restarted on the active balancer (two planned hand-overs):
+#                    0 IPVS writes, 0 failed
 #   5 kill-lb1       the active balancer dies: takeover time, held sessions survive,
-#                    0 failed after the takeover (sessions caught in it are counted)
+#                    0 failed but sessions begun in the 2.5 s before the death
+#                    (their last sync message may have died with lb1: counted)
 #   6 imap-balanced  reload to mail-cluster-imap-balanced.json: persistence holds
 #   7 integrity      every accepted message is in the Maildir tree exactly once; the real
 #                    servers' logs hold no warning or error
@@ -154,9 +156,9 @@ check "the restarted lvsd made 0 IPVS writes (log: $writes, status: ${ops:-?} op
 # Sessions begun after the hand-back, so the check below is never over the switches alone.
 wait_sessions_after "$t_sw2b" 3 60
 step_end "{\"ipvs_writes\": $writes}"
-# The two hand-overs (lb1 -> lb2 at the stop, back at the start) can lose a connection
-# younger than IPVS's sync batch (2 s): counted apart, every other session must succeed.
-step_check "restart-lvsd: no session failed but those in flight during a hand-over (counted)" \
+# Two planned hand-overs (lb1 -> lb2 at the stop, back at the start): every session
+# survives, those in flight during one too (they are counted in the output).
+step_check "restart-lvsd: no session failed, those in flight during the hand-overs included" \
     restart-lvsd switches "$t_sw1" "$t_sw1b" "$t_sw2" "$t_sw2b" -- no-failures
 
 # === 5. the active balancer dies ====================================================================
@@ -169,6 +171,7 @@ check "$held_n IMAP sessions held open through 192.0.2.10" grep -q '^ready' "$WO
 cat "$WORK/held.out"
 sleep 3   # let the sync daemon send them to lb2
 cat > "$WORK/kill-lb1.sh" <<EOF
+date +%s.%N > "$WORK/t_kill"
 kill -KILL ${lvsd_pid[lb1]}
 for l in eth0 eth1 eth2; do ip -n lb1 link set \$l down; done
 EOF
@@ -178,17 +181,18 @@ cat "$WORK/takeover.out"
 takeover_ms=$(awk '/^takeover_ms/ { print $2 }' "$WORK/takeover.out")
 check "a new client reaches a real through lb2 after lb1 died" [ -n "$takeover_ms" ]
 check "lb2 is master" wait_state lb2 master 50
-t_taken=$(now)
 kill -USR1 "$held_pid"
 for i in $(seq 300); do grep -q '^noop 1 ' "$WORK/held.out" && break; sleep 0.2; done
 check "the $held_n held IMAP sessions survived the takeover (NOOP answered)" grep -q "^noop 1 ok $held_n/$held_n\$" "$WORK/held.out"
 kill -TERM "$held_pid"; wait "$held_pid" 2>/dev/null; held_pid=""
 progress_sleep 12
 step_end "{\"takeover_ms\": ${takeover_ms:-null}, \"held_survived\": \"$(awk '/^noop 1/ { print $4 }' "$WORK/held.out")\"}"
-python3 "$CLUSTER_DIR/report.py" check "$OUT" kill-lb1 no-failures > "$WORK/kill.out"
-say "sessions of the whole step (including those caught by the takeover): $(head -n 1 "$WORK/kill.out")"
-grep '^  session' "$WORK/kill.out"
-step_check "kill-lb1: no session started after the takeover failed" kill-lb1 after "$t_taken" no-failures
+# lb1's last sync message may not have left when it died: a session begun in the 2.5 s
+# before is counted apart (shown); every other one, before, during or after the takeover,
+# must succeed.
+t_kill=$(cat "$WORK/t_kill" 2>/dev/null || echo "$t_kill")
+step_check "kill-lb1: no session failed but those begun in the 2.5 s before lb1 died (counted)" \
+    kill-lb1 unsynced "$t_kill" -- no-failures
 
 # === 6. IMAP load-balanced with persistence ===========================================================
 step_begin imap-balanced "reload to mail-cluster-imap-balanced.json (IMAP rr, persistence 1800 s)"
@@ -198,8 +202,11 @@ check "lvsctl reload to the IMAP-balanced descriptor exits 0 (on lb2, now active
 # lvsctl reload returns once the kernel has the new schedulers and persistence: a session
 # that began before then may have one connection placed by fo and the next by rr.
 t_reloaded=$(now)
-# More IMAP for this step: a second load of IMAP sessions only, from the same clients.
-python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p["targets"] = [t for t in p["targets"] if t["port"] in (143, 993)]; print(json.dumps(p))' \
+# More IMAP for this step, from the same clients: IMAPS sessions, and IMAP sessions on 143
+# left open for 15 s (a desktop client idling while a phone at the same address polls), so
+# one client's mailbox sessions overlap on different ports and the check below can tell
+# whether they share a real.
+python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p["targets"] = [dict(t, hold_s=15) if t["port"] == 143 else t for t in p["targets"] if t["port"] in (143, 993)]; print(json.dumps(p))' \
     "$WORK/plan.json" > "$WORK/plan-imap.json"
 ip netns exec client python3 "$LOADGEN" --plan "$WORK/plan-imap.json" --out "$OUT/sessions.jsonl" --rate 0.5 --seed 2 \
     > "$WORK/load-imap.out" 2>&1 &
@@ -211,7 +218,7 @@ wait_sessions_after "$t_reloaded" 24 90 '"port": (143|993)'
 kill -TERM "$imap_load_pid"; wait "$imap_load_pid" 2>/dev/null
 step_end
 step_check "imap-balanced: no session failed" imap-balanced no-failures
-step_check "imap-balanced: one IMAP session's connections on one real, sessions spread, no mailbox on two reals at once" imap-balanced after "$t_reloaded" persistence
+step_check "imap-balanced: one IMAP session's connections on one real, sessions spread, no client's mailbox on two reals at once" imap-balanced after "$t_reloaded" persistence
 
 # === 7. mail integrity =================================================================================
 step_begin integrity "stop the load; every accepted message delivered exactly once"

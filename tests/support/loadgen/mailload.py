@@ -18,7 +18,9 @@ login_greeting), latency, and for SMTP the id of an accepted message.
 Each line is written when its session ends (flushed), so a caller can read the file
 while the load runs. SIGTERM (or SIGINT) stops starting sessions; the ones running
 finish and are written, then it exits. A target may carry its own "user", "password"
-and "rcpt" (one mailbox per user group, say). "close": "reset" in the plan ends every
+and "rcpt" (one mailbox per user group, say), and an IMAP target "hold_s": the session
+stays logged in that long after its FETCH (a NOOP every 2 s), like a client left open;
+that time is recorded as "held_ms", not in the latency. "close": "reset" in the plan ends every
 connection with a TCP reset after the protocol's own goodbye (QUIT/LOGOUT and its
 answer), so a balancer forgets it at once instead of keeping it in TIME_WAIT.
 
@@ -177,6 +179,13 @@ def imap_one(plan, vip, port, client, greeted=None):
             raise RuntimeError("SELECT %s %r" % (typ, data))
         if int(data[0] or 0) > 0:
             m.fetch("1", "(BODY.PEEK[HEADER])")
+        # "hold_s": stay logged in like a client left open, with a NOOP every 2 s.
+        end = time.monotonic() + float(plan.get("hold_s", 0))
+        while time.monotonic() < end:
+            time.sleep(min(2.0, max(0.0, end - time.monotonic())))
+            typ, data = m.noop()
+            if typ != "OK":
+                raise RuntimeError("NOOP %s %r" % (typ, data))
         if plan.get("close") == "reset":
             m.state = "LOGOUT"  # as logout() does: the BYE is the expected answer
             m._simple_command("LOGOUT")
@@ -232,7 +241,7 @@ def run_session(plan, target, client, t0):
     rec = {"t": round(now - t0, 3), "ts": round(now, 3), "proto": proto, "port": port,
            "vip": target["vip"], "client": client, "ok": False, "real": "unknown"}
     session_plan = dict(plan)
-    for key in ("user", "password", "rcpt"):
+    for key in ("user", "password", "rcpt", "hold_s"):
         if key in target:
             session_plan[key] = target[key]
     if "user" in target:
@@ -243,7 +252,11 @@ def run_session(plan, target, client, t0):
         rec["ok"] = True
     except Exception as e:  # noqa: BLE001
         rec["error"] = "%s: %s" % (type(e).__name__, e)
-    rec["latency_ms"] = round((time.monotonic() - start) * 1000, 1)
+    # A held IMAP session's time logged in is not latency: kept apart as held_ms.
+    held_ms = float(session_plan.get("hold_s", 0)) * 1000 if proto == "imap" else 0
+    rec["latency_ms"] = round(max(0.0, (time.monotonic() - start) * 1000 - held_ms), 1)
+    if held_ms:
+        rec["held_ms"] = held_ms
     return rec
 
 
