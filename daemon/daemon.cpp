@@ -132,6 +132,13 @@ std::optional<StartFailure> Daemon::start() {
     load_failed(result, {slots.error().describe()});
     return StartFailure::invalid_descriptor;
   }
+  // Before the first reconcile (the fwmark services would get nothing without their
+  // marks) and before HA takes any VIP.
+  if (auto marked = sync_marks(lvs::desired::mark_rules(*cluster_)); !marked) {
+    deps_.log.error("marks: " + marked.error().describe());
+    cluster_.reset();
+    return StartFailure::environment;
+  }
   loaded(result);
   if (!options_.node.empty() && !cluster_->nodes.empty()) {
     auto node = model::find_local_node(*cluster_, options_.node, {});
@@ -229,6 +236,18 @@ ReloadOutcome Daemon::reload() {
     out.errors = {why};
     return out;
   }
+  // Before the reconcile: marks without their fwmark service yet are harmless (IPVS
+  // falls back to the address:port service), a fwmark service without marks gets nothing.
+  // nft's transaction is atomic: a failure leaves the old marks, and the old descriptor runs.
+  if (auto marked = sync_marks(lvs::desired::mark_rules(cluster)); !marked) {
+    const std::string why = "marks: " + marked.error().describe();
+    load_failed(result, {why});
+    deps_.log.error("descriptor: not reloaded, still running the one loaded before");
+    ReloadOutcome out;
+    out.error = "cannot install the firewall marks, still running the previous descriptor";
+    out.errors = {why};
+    return out;
+  }
   cluster_ = std::move(cluster);
   bind_checks(*slots);
   set_slots(std::move(*slots));
@@ -268,6 +287,30 @@ void Daemon::apply_kernel_settings() {
   }
   const auto& st = cluster_->ipvs;
   table_.apply_timeouts(ipvs::Timeouts{st.tcp_timeout_s, st.tcp_fin_timeout_s, st.udp_timeout_s});
+}
+
+lvs::Status Daemon::sync_marks(const lvs::desired::MarkRules& rules) {
+  if (!deps_.marks || marks_ == rules) return lvs::ok();
+  if (rules.empty()) {
+    auto removed = deps_.marks->remove();
+    // Nothing was installed by this lvsd: a table an earlier one left cannot be removed
+    // (e.g. no nftables here), which does not stop a descriptor that marks nothing.
+    if (!removed && !(marks_ && !marks_->empty())) {
+      deps_.log.warning("marks: " + removed.error().describe());
+      return lvs::ok();
+    }
+    if (!removed) return removed;
+    if (marks_ && !marks_->empty()) deps_.log.notice(std::string("marks: table ") + lvs::desired::kMarkTable + " removed");
+    marks_ = rules;
+    return lvs::ok();
+  }
+  if (auto installed = deps_.marks->install(rules); !installed) return installed;
+  std::size_t ports = 0;
+  for (const auto& r : rules.rules) ports += r.ports.size();
+  deps_.log.notice(std::string("marks: table ") + lvs::desired::kMarkTable + " holds " +
+                   std::to_string(rules.rules.size()) + " marked service(s), " + std::to_string(ports) + " port(s)");
+  marks_ = rules;
+  return lvs::ok();
 }
 
 bool Daemon::slot_healthy(const model::VirtualService& vs, const model::Real& r) const {

@@ -26,6 +26,7 @@
 #include "daemon/metrics_counters.h"
 #include "daemon/sysctl.h"
 #include "daemon/table_keeper.h"
+#include "desired/marks.h"
 #include "health/registry.h"
 #include "ipvs/backend.h"
 #include "ipvs/ownership.h"
@@ -66,6 +67,9 @@ struct DaemonDeps {
   // Writes one event (HA state change, health edge, drain/enable) to the control
   // socket's subscribers. Empty: events go nowhere.
   std::function<void(const nlohmann::json&)> publish = {};
+  // Sets the firewall marks of marked fwmark services (nftables in lvsd). Null: lvsd
+  // marks nothing (unit tests of other parts).
+  lvs::desired::MarkFilter* marks = nullptr;
 };
 
 // Why start() failed, as the process exit status says it.
@@ -193,6 +197,10 @@ class Daemon {
   const lvs::health::Tracker* tracker_of(const lvs::health::CheckKey& identity) const;
   const Slot* slot_for(const std::string& service, const lvs::ipvs::DestKey& real) const;
   void apply_kernel_settings();
+  // Installs (or removes) the marks unless they are the ones installed last. An error
+  // stops the start or refuses the reload; failing to remove a table this lvsd never
+  // installed is only logged.
+  lvs::Status sync_marks(const lvs::desired::MarkRules& rules);
   // Marks services (indices) for the next reconcile.
   void mark_dirty(std::size_t service);
   void mark_all_dirty();
@@ -229,6 +237,8 @@ class Daemon {
   std::multimap<std::string, std::size_t, std::less<>> services_by_name_;  // name -> cluster_->virtual_services
   std::vector<std::size_t> first_slot_;  // service i's slots are [first_slot_[i], first_slot_[i + 1])
   std::vector<SysctlSetting> sysctls_;
+  // The marks last installed (empty rules: removed); nullopt before the first success.
+  std::optional<lvs::desired::MarkRules> marks_;
 
   bool dirty_ = false;
   // What dirty_ is about: these services only (a health edge, a drain), or everything

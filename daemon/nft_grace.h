@@ -1,12 +1,11 @@
 #pragma once
-// The takeover grace through nftables (libnftables): lvsd's own table `inet lvsd`,
+// The takeover grace through nftables (lib/nft's runner): lvsd's own table `inet lvsd`,
 // replaced or removed as a whole in one transaction each time.
 #include <memory>
 
 #include "common/result.h"
 #include "ha/takeover_grace.h"
-
-struct nft_ctx;
+#include "nft/nft_runner.h"
 
 namespace lvsd {
 
@@ -18,12 +17,8 @@ class NftGrace final : public lvs::ha::GraceFilter {
   lvs::Status remove() override;
 
  private:
-  struct Free {
-    void operator()(nft_ctx* ctx) const;
-  };
-  explicit NftGrace(std::unique_ptr<nft_ctx, Free> ctx) : ctx_(std::move(ctx)) {}
-  lvs::Status run(const std::string& script, const std::string& what);
-  std::unique_ptr<nft_ctx, Free> ctx_;
+  explicit NftGrace(lvs::nft::NftRunner runner) : runner_(std::move(runner)) {}
+  lvs::nft::NftRunner runner_;
 };
 
 }  // namespace lvsd

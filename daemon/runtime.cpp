@@ -28,6 +28,7 @@
 #include "ipvs/ownership.h"
 #include "health/tls_context.h"
 #include "ipvs/netlink_ipvs.h"
+#include "nft/nft_marks.h"
 
 namespace lvsd {
 
@@ -155,6 +156,23 @@ int run(const CliOptions& cli, Logger& log) {
     }
     return probe_netns->run(fn);
   };
+  // The firewall marks of marked fwmark services: the nftables socket is made in the
+  // namespace, like IPVS's.
+  std::unique_ptr<lvs::nft::NftMarks> marks;
+  {
+    lvs::Status opened = lvs::ok();
+    auto entered = in_netns([&] {
+      auto m = lvs::nft::NftMarks::open();
+      if (!m) opened = m.error();
+      else marks = std::move(*m);
+    });
+    if (!entered) opened = entered;
+    if (!opened) {
+      log.error("marks: " + opened.error().describe());
+      return kExitStartFailed;
+    }
+    deps.marks = marks.get();
+  }
   std::unique_ptr<lvs::ha::AddressBackend> ha_addresses;
   lvs::ha::KernelAnnouncer ha_announcer;
   std::unique_ptr<NftGrace> ha_grace;
@@ -340,7 +358,7 @@ int run(const CliOptions& cli, Logger& log) {
   notifier.stopping();
   // A master says goodbye (priority 0) so the peer takes over at once; no VIP stays.
   daemon.shutdown();
-  log.notice("lvsd: exiting; the IPVS table stays as it is");
+  log.notice("lvsd: exiting; the IPVS table and the firewall marks stay as they are");
   return kExitStopped;
 }
 

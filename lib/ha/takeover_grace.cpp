@@ -19,14 +19,18 @@ GraceRules grace_rules(const model::Cluster& cluster) {
   if (!cluster.ha) return r;
   const auto services = cluster.virtual_services.empty() ? model::expand(cluster) : cluster.virtual_services;
   for (const auto& s : services) {
-    if (s.is_fwmark() || s.protocol != model::Protocol::tcp) continue;
+    // A marked fwmark service has its address and ports; one the operator marks has none.
+    if (!s.has_address() || s.protocol != model::Protocol::tcp) continue;
     const bool on_vip = std::any_of(cluster.ha->vips.begin(), cluster.ha->vips.end(),
                                     [&](const model::Vip& v) { return v.address.address == s.address; });
     if (!on_vip) continue;
-    r.services.push_back({s.address, s.port});
+    const std::vector<std::uint16_t> ports = s.is_marked() ? s.mark_ports : std::vector<std::uint16_t>{s.port};
+    for (auto port : ports) r.services.push_back({s.address, port});
     if (s.forwarding.method != model::ForwardMethod::masq) continue;
+    // A real without a port answers from the port the client asked for.
     for (const auto* list : {&s.reals, &s.sorry_reals})
-      for (const auto& real : *list) r.nat_reals.push_back({real.address, real.port ? real.port : s.port});
+      for (const auto& real : *list)
+        for (auto port : ports) r.nat_reals.push_back({real.address, real.port ? real.port : port});
   }
   sort_unique(r.services);
   sort_unique(r.nat_reals);

@@ -31,8 +31,9 @@ struct GraceRules {
   bool operator==(const GraceRules&) const = default;
 };
 
-// The TCP services whose address is one of the ha VIPs, and the reals behind the NAT
-// ones (sorry servers included), sorted and without duplicates.
+// The TCP services whose address is one of the ha VIPs (a marked fwmark service: each of
+// its ports), and the reals behind the NAT ones (sorry servers included), sorted and
+// without duplicates.
 GraceRules grace_rules(const model::Cluster& cluster);
 
 // nft script that replaces lvsd's table with these rules, in one transaction.

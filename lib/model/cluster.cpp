@@ -90,13 +90,24 @@ std::vector<VirtualService> expand(const Cluster& cluster) {
     if (s.fwmark) ports.push_back(0);
     else if (s.port) ports.push_back(*s.port);
     else { ports = s.ports; many = true; }
+    // A marked service: fwmark with an address and its ports (lvsd sets the mark).
+    std::vector<std::uint16_t> mark_ports;
+    if (s.fwmark && s.address) {
+      if (s.port) mark_ports.push_back(*s.port);
+      else mark_ports = s.ports;
+    }
 
     for (std::uint16_t port : ports) {
       VirtualService v;
       v.name = many ? s.name + "/" + std::to_string(port) : s.name;
       v.source_pointer = "/services/" + std::to_string(i);
       v.fwmark = s.fwmark.value_or(0);
-      if (s.fwmark) {
+      if (s.fwmark && !mark_ports.empty()) {
+        v.address = *s.address;
+        v.family = v.address.family;
+        v.protocol = s.protocol;
+        v.mark_ports = mark_ports;
+      } else if (s.fwmark) {
         v.family = s.family.value_or(Family::inet);
       } else {
         v.address = s.address.value_or(IpAddress{});
@@ -118,7 +129,9 @@ std::vector<VirtualService> expand(const Cluster& cluster) {
       v.sorry_server = s.sorry_server;
       if (sorry) v.sorry_reals = resolve_reals(sorry->reals, port);
       v.on_failure = s.on_failure;
-      HealthCheck check = default_check_for_port(port);
+      // A marked service is checked on its first port unless check.port says otherwise.
+      HealthCheck check = default_check_for_port(mark_ports.empty() ? port : mark_ports.front());
+      if (!mark_ports.empty()) check.port = mark_ports.front();
       if (pool && pool->check) check = apply_check(check, *pool->check);
       if (s.check) check = apply_check(check, *s.check);
       v.check = check;

@@ -109,7 +109,7 @@ struct Pool {
 // A real server of one virtual service, port resolved.
 struct Real {
   IpAddress address;
-  std::uint16_t port = 0;  // the service's port when not written; 0 for fwmark services
+  std::uint16_t port = 0;  // the service's port when not written; 0 for fwmark services (marked too)
   std::uint32_t weight = 1;
   std::uint32_t upper_threshold = 0;
   std::uint32_t lower_threshold = 0;
@@ -126,15 +126,19 @@ struct Forwarding {
   bool operator==(const Forwarding&) const = default;
 };
 
-// A service as written. Exactly one of port / ports / fwmark; exactly one of pool / reals.
+// A service as written; exactly one of pool / reals. Its traffic is chosen by
+//  - address + port, or address + ports (one kernel service per port), or
+//  - fwmark alone (the operator marks the traffic), or
+//  - fwmark + address + port/ports: lvsd marks address:protocol:port(s) itself and the
+//    kernel gets one fwmark service, so persistence covers all those ports.
 struct ServiceSpec {
   std::string name;
-  std::optional<IpAddress> address;     // absent for fwmark services
+  std::optional<IpAddress> address;     // absent for fwmark services the operator marks
   Protocol protocol = Protocol::tcp;
   std::optional<std::uint16_t> port;
   std::vector<std::uint16_t> ports;     // expanded to one service per port, "name/port"
   std::optional<std::uint32_t> fwmark;
-  std::optional<Family> family;         // fwmark services only; default inet
+  std::optional<Family> family;         // fwmark services without address only; default inet
   std::string scheduler = "wlc";
   std::vector<std::string> scheduler_flags;  // "flag-1".."flag-3", "sh-fallback", "sh-port", "mh-fallback", "mh-port"
   std::uint32_t persistence_s = 0;      // 0: no persistence
@@ -156,10 +160,12 @@ struct VirtualService {
   std::string name;            // "research-mail/25" when expanded from `ports`
   std::string source_pointer;  // "/services/3": where it was written
   Family family = Family::inet;
-  Protocol protocol = Protocol::tcp;  // meaningless when fwmark != 0
-  IpAddress address;                  // meaningless when fwmark != 0
+  Protocol protocol = Protocol::tcp;  // meaningless when fwmark != 0, unless marked
+  IpAddress address;                  // meaningless when fwmark != 0, unless marked
   std::uint16_t port = 0;             // meaningless when fwmark != 0
   std::uint32_t fwmark = 0;           // non-zero: a firewall-mark service
+  // Non-empty: lvsd marks address:protocol:these ports with `fwmark` (a marked service).
+  std::vector<std::uint16_t> mark_ports;
   std::string scheduler = "wlc";
   std::vector<std::string> scheduler_flags;
   std::uint32_t persistence_s = 0;
@@ -176,6 +182,9 @@ struct VirtualService {
   HealthCheck check;
 
   bool is_fwmark() const { return fwmark != 0; }
+  bool is_marked() const { return fwmark != 0 && !mark_ports.empty(); }
+  // `address` means something: a plain service or a marked one.
+  bool has_address() const { return fwmark == 0 || !mark_ports.empty(); }
   // Bits 0..2 for flag-1..flag-3 (sh-fallback/mh-fallback = flag-1, sh-port/mh-port = flag-2).
   std::uint32_t scheduler_flag_bits() const;
   bool operator==(const VirtualService&) const = default;

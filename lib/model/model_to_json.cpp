@@ -46,7 +46,7 @@ J service_json(const ServiceSpec& s) {
   J j;
   j["name"] = s.name;
   if (s.address) j["address"] = s.address->to_string();
-  if (!s.fwmark) j["protocol"] = to_string(s.protocol);
+  if (!s.fwmark || s.address) j["protocol"] = to_string(s.protocol);
   if (s.port) j["port"] = *s.port;
   if (!s.ports.empty()) j["ports"] = s.ports;
   if (s.fwmark) j["fwmark"] = *s.fwmark;

@@ -193,12 +193,20 @@ class Checker {
 
   void service_shape(const ServiceSpec& s, std::size_t i) {
     std::string ptr = svc(i);
-    int forms = (s.port ? 1 : 0) + (!s.ports.empty() ? 1 : 0) + (s.fwmark ? 1 : 0);
-    if (forms == 0) error(ptr, "needs one of \"port\", \"ports\" or \"fwmark\"");
-    if (forms > 1) error(ptr, "give only one of \"port\", \"ports\" and \"fwmark\"");
-    if (s.fwmark && s.address) error(ptr + "/address", "a fwmark service has no address (the mark selects the traffic)");
+    const bool has_port = s.port || !s.ports.empty();
+    if (!has_port && !s.fwmark) error(ptr, "needs one of \"port\", \"ports\" or \"fwmark\"");
+    if (s.port && !s.ports.empty()) error(ptr, "give only one of \"port\" and \"ports\"");
+    if (s.fwmark && s.address && !has_port)
+      error(ptr, "a fwmark service with an \"address\" needs \"port\" or \"ports\": the ports lvsd marks with " +
+                     std::to_string(*s.fwmark) + " (without an address, the operator marks the traffic)");
+    if (s.fwmark && !s.address && has_port)
+      error(ptr + (s.port ? "/port" : "/ports"),
+            "\"port\"/\"ports\" with \"fwmark\" need the \"address\" whose ports lvsd marks");
     if (!s.fwmark && !s.address) error(ptr, "missing required field \"address\" (the VIP)");
     if (s.family && !s.fwmark) error(ptr + "/family", "\"family\" is only for fwmark services; the VIP gives the family");
+    if (s.family && s.fwmark && s.address)
+      error(ptr + "/family", "\"family\" is only for fwmark services without an address; the address gives the family");
+    if (s.fwmark && s.address && has_port) marked_reals(s, i);
     bool inline_reals = !s.reals.empty();
     if (s.pool.empty() && !inline_reals) error(ptr, "needs a \"pool\" or inline \"reals\"");
     if (!s.pool.empty() && inline_reals) error(ptr + "/reals", "give either \"pool\" or \"reals\", not both");
@@ -244,6 +252,26 @@ class Checker {
       warning(ptr + "/one_packet", "one_packet scheduling ignores persistence");
   }
 
+  // A marked service keeps the client's destination port (one of several): a port per
+  // real would send all of them to that one port.
+  void marked_reals(const ServiceSpec& s, std::size_t i) {
+    auto check_list = [&](const std::vector<RealSpec>& rs, const std::string& ptr, const char* what) {
+      for (std::size_t j = 0; j < rs.size(); ++j)
+        if (rs[j].port)
+          error(ptr + "/" + std::to_string(j) + "/port",
+                std::string(what) + " " + rs[j].address.to_string() + " has a port, but service " + s.name +
+                    " is marked (fwmark " + std::to_string(*s.fwmark) +
+                    "): its reals keep the client's port; drop \"port\" here");
+    };
+    if (!s.pool.empty()) {
+      if (auto it = c_.pools.find(s.pool); it != c_.pools.end()) check_list(it->second.reals, pool_ptr(s.pool) + "/reals", "real");
+    } else {
+      check_list(s.reals, svc(i) + "/reals", "real");
+    }
+    if (auto it = c_.pools.find(s.sorry_server); !s.sorry_server.empty() && it != c_.pools.end())
+      check_list(it->second.reals, pool_ptr(s.sorry_server) + "/reals", "sorry server");
+  }
+
   std::string known_pools() const {
     if (c_.pools.empty()) return " (no pools are defined)";
     std::string out = " (defined: ";
@@ -267,14 +295,58 @@ class Checker {
     return v.source_pointer + "/port";
   }
 
+  // Port, ports, fwmark and address fit together (service_shape reports the others).
+  static bool well_formed(const ServiceSpec& s) {
+    const bool has_port = s.port || !s.ports.empty();
+    if (s.port && !s.ports.empty()) return false;
+    if (s.fwmark) return has_port == s.address.has_value();
+    return has_port && s.address;
+  }
+
+  // "service mail/143 (/services/0/ports/0)" or "marked service imap (fwmark 10, /services/1/ports/0)"
+  std::string who(const VirtualService& v, const std::string& ptr) const {
+    if (v.is_marked()) return "marked service " + v.name + " (fwmark " + std::to_string(v.fwmark) + ", " + ptr + ")";
+    return "service " + v.name + " (" + ptr + ")";
+  }
+
+  // A marked address:protocol:port is served by one service only: the mark would take
+  // its traffic away from the plain service, and two marks cannot both be set.
+  void marked_overlaps() {
+    using Key = std::tuple<int, int, IpAddress, int>;
+    std::map<Key, std::pair<const VirtualService*, std::string>> seen;
+    for (const auto& v : c_.virtual_services) {
+      const ServiceSpec& s = c_.services[std::stoul(v.source_pointer.substr(10))];
+      if (!well_formed(s) || !v.has_address()) continue;
+      std::vector<std::pair<std::uint16_t, std::string>> ports;
+      if (!v.is_marked()) {
+        ports.push_back({v.port, vs_pointer(v)});
+      } else if (s.port) {
+        ports.push_back({*s.port, v.source_pointer + "/port"});
+      } else {
+        for (std::size_t k = 0; k < v.mark_ports.size(); ++k)
+          ports.push_back({v.mark_ports[k], v.source_pointer + "/ports/" + std::to_string(k)});
+      }
+      for (const auto& [port, ptr] : ports) {
+        Key k{static_cast<int>(v.family), static_cast<int>(v.protocol), v.address, port};
+        auto [it, fresh] = seen.emplace(k, std::pair{&v, ptr});
+        if (fresh || it->second.first->source_pointer == v.source_pointer) continue;
+        // Two plain services on one endpoint are service_keys()'s finding.
+        if (!v.is_marked() && !it->second.first->is_marked()) continue;
+        error(ptr, std::string(to_string(v.protocol)) + " " + endpoint(v.address, port) + " is taken by " +
+                       who(v, ptr) + " and by " + who(*it->second.first, it->second.second) +
+                       ": a packet can go to one service only");
+      }
+    }
+  }
+
   void service_keys() {
+    marked_overlaps();
     using Key = std::tuple<int, int, IpAddress, int, std::uint32_t>;
     std::map<Key, const VirtualService*> keys;
     std::map<std::string, const VirtualService*> names;
     for (const auto& v : c_.virtual_services) {
       const ServiceSpec& s = c_.services[std::stoul(v.source_pointer.substr(10))];
-      int forms = (s.port ? 1 : 0) + (!s.ports.empty() ? 1 : 0) + (s.fwmark ? 1 : 0);
-      if (forms != 1 || (!s.fwmark && !s.address)) continue;  // already reported
+      if (!well_formed(s)) continue;  // already reported
       Key k = v.is_fwmark() ? Key{static_cast<int>(v.family), 0, IpAddress{}, 0, v.fwmark}
                             : Key{static_cast<int>(v.family), static_cast<int>(v.protocol), v.address, v.port, 0};
       auto [it, fresh] = keys.emplace(k, &v);
@@ -311,7 +383,7 @@ class Checker {
     for (const auto& v : c_.virtual_services) {
       std::size_t i = std::stoul(v.source_pointer.substr(10));
       const ServiceSpec& s = c_.services[i];
-      bool keyed = s.fwmark || s.address;
+      bool keyed = well_formed(s);
       // Mixing families is only possible when the real is reached through a tunnel.
       if (keyed && v.forwarding.method != ForwardMethod::tunnel)
         for (std::size_t j = 0; j < v.reals.size(); ++j)
@@ -345,7 +417,7 @@ class Checker {
              "quorum " + std::to_string(v.quorum) + " is more than the " + std::to_string(v.reals.size()) +
                  " reals: the service can never be healthy");
       resolved_check(v, s.name, svc(i));
-      if (c_.ha && !v.is_fwmark() && keyed) {
+      if (c_.ha && v.has_address() && keyed) {
         bool covered = std::any_of(c_.ha->vips.begin(), c_.ha->vips.end(),
                                    [&](const Vip& vip) { return vip.address.address == v.address; });
         if (!covered)

@@ -14,9 +14,15 @@ Summary summarize(const Cluster& c) {
   };
   std::set<IpAddress> reals;
   for (const auto& v : c.virtual_services) {
-    if (!v.is_fwmark()) add_vip(v.address.to_string());
+    if (v.has_address()) add_vip(v.address.to_string());
     else add_vip("fwmark " + std::to_string(v.fwmark));
     ++s.services_per_scheduler[v.scheduler];
+    if (v.is_marked()) {
+      std::string ports;
+      for (auto p : v.mark_ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+      s.marks.push_back("fwmark " + std::to_string(v.fwmark) + ": " + to_string(v.protocol) + " " +
+                        v.address.to_string() + (v.mark_ports.size() > 1 ? " ports " : " port ") + ports);
+    }
     for (const auto& r : v.reals) reals.insert(r.address);
   }
   if (c.ha)
@@ -59,6 +65,8 @@ std::string to_text(const Summary& s) {
   out += "\n  pools:     " + std::to_string(s.pools);
   out += "\n  reals:     " + std::to_string(s.reals);
   out += "\n  HA:        " + s.ha + "\n";
+  // Only when there are some, so descriptors without marked services read as before.
+  for (std::size_t i = 0; i < s.marks.size(); ++i) out += std::string(i ? "             " : "  marks:     ") + s.marks[i] + "\n";
   return out;
 }
 
@@ -71,6 +79,7 @@ nlohmann::ordered_json to_json(const Summary& s) {
   j["pools"] = s.pools;
   j["reals"] = s.reals;
   j["ha"] = s.ha;
+  if (!s.marks.empty()) j["marks"] = s.marks;
   return j;
 }
 

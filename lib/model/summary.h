@@ -18,6 +18,8 @@ struct Summary {
   std::size_t pools = 0;
   std::size_t reals = 0;                           // distinct real server addresses
   std::string ha;                                  // "none" or a one-line description
+  // Marks lvsd sets: "fwmark 10: tcp 192.0.2.10 ports 143, 993" (empty: none).
+  std::vector<std::string> marks;
   bool operator==(const Summary&) const = default;
 };
 

@@ -120,6 +120,7 @@ std::optional<StartFailure> Harness::start() {
       {},
       make_ha,
       [this](const nlohmann::json& event) { events.push_back(event); },
+      marks,
   };
   daemon = std::make_unique<Daemon>(o, deps);
   return daemon->start();

@@ -76,6 +76,8 @@ struct Harness {
   // Handed to the daemon as DaemonDeps::make_ha (empty: no HA, as most tests want).
   std::function<lvs::Result<std::unique_ptr<HaPart>>(const lvs::model::Cluster&)> make_ha;
   std::vector<nlohmann::json> events;  // what the daemon published for subscribers
+  // Handed to the daemon as DaemonDeps::marks (null: no marks, as most tests want).
+  lvs::desired::MarkFilter* marks = nullptr;
 };
 
 }  // namespace lvsd::test

@@ -485,6 +485,28 @@ TEST_CASE("takeover grace: rules cover the TCP services on a VIP and the reals o
   CHECK(script.rfind("add table inet lvsd\ndelete table inet lvsd\n", 0) == 0);  // replaces a leftover
 }
 
+TEST_CASE("takeover grace: a marked fwmark service on a VIP is covered on each of its ports; an operator-marked one is not") {
+  auto c = cluster();
+  using lvs::model::ForwardMethod;
+  // fwmark 10 marked by lvsd on 192.0.2.10:{110, 995}; reals without a port keep the client's.
+  auto marked = tcp_service("192.0.2.10", 0, ForwardMethod::masq, {{ip("203.0.113.21"), 0}});
+  marked.fwmark = 10;
+  marked.mark_ports = {110, 995};
+  c.virtual_services.push_back(marked);
+  // fwmark 7 the operator marks: its address means nothing, nothing to cover.
+  auto plain_mark = tcp_service("192.0.2.10", 0, ForwardMethod::masq, {{ip("203.0.113.22"), 0}});
+  plain_mark.fwmark = 7;
+  c.virtual_services.push_back(plain_mark);
+  const auto r = lvs::ha::grace_rules(c);
+  using E = lvs::ha::GraceEndpoint;
+  CHECK(r.services == std::vector<E>{{ip("192.0.2.10"), 25}, {ip("192.0.2.10"), 110}, {ip("192.0.2.10"), 143},
+                                     {ip("192.0.2.10"), 995}});
+  CHECK(r.nat_reals == std::vector<E>{{ip("203.0.113.11"), 25}, {ip("203.0.113.11"), 143}, {ip("203.0.113.12"), 2525},
+                                      {ip("203.0.113.21"), 110}, {ip("203.0.113.21"), 995}});
+  CHECK(lvs::ha::grace_script(r).find("ip daddr 192.0.2.10 tcp dport 995 tcp flags & syn == 0 drop") !=
+        std::string::npos);
+}
+
 TEST_CASE("takeover grace: armed at start while holding no VIP, so in place when the VIPs come; removed at its end") {
   Rig rig;
   auto part = make(rig);

@@ -236,12 +236,43 @@ mutate("sem-hmac-without-key-file.json", "error", "/ha/authentication", "hmac-sh
 mutate("sem-key-file-without-hmac.json", "error", "/ha/authentication/key_file",
        "key_file is only used with type hmac-sha256",
        setp(["ha", "authentication"], {"type": "none", "key_file": "/etc/lvs/vrrp.key"}))
-mutate("sem-port-and-ports.json", "error", "/services/0", 'only one of "port", "ports" and "fwmark"',
+mutate("sem-port-and-ports.json", "error", "/services/0", 'give only one of "port" and "ports"',
        setp(["services", 0, "ports"], [110]))
 mutate("sem-no-port.json", "error", "/services/0", 'needs one of "port", "ports" or "fwmark"',
        delp(["services", 0, "port"]))
-mutate("sem-fwmark-with-address.json", "error", "/services/0/address", "a fwmark service has no address",
+mutate("sem-fwmark-with-address.json", "error", "/services/0",
+       'a fwmark service with an "address" needs "port" or "ports": the ports lvsd marks with 3',
        both(delp(["services", 0, "port"]), setp(["services", 0, "fwmark"], 3), setp(["services", 0, "check"], {"port": 25})))
+# Marked fwmark services (fwmark + address + port/ports: lvsd sets the mark).
+mutate("sem-fwmark-port-without-address.json", "error", "/services/0/ports",
+       '"port"/"ports" with "fwmark" need the "address" whose ports lvsd marks',
+       both(delp(["services", 0, "port"]), delp(["services", 0, "address"]), setp(["services", 0, "fwmark"], 3),
+            setp(["services", 0, "ports"], [143, 993])))
+mutate("sem-marked-with-family.json", "error", "/services/0/family",
+       '"family" is only for fwmark services without an address',
+       both(setp(["services", 0, "fwmark"], 3), setp(["services", 0, "family"], "inet")))
+mutate("sem-marked-port-also-plain.json", "error", "/services/1/ports/1",
+       "tcp 192.0.2.10:25 is taken by marked service mail2 (fwmark 9, /services/1/ports/1) and by service mail "
+       "(/services/0/port)",
+       lambda d: second_service(d, port=None) or d["services"][1].pop("port") and None or
+       d["services"][1].update({"ports": [110, 25], "fwmark": 9}))
+mutate("sem-marked-port-marked-twice.json", "error", "/services/1/port",
+       "tcp 192.0.2.10:110 is taken by marked service mail2 (fwmark 9, /services/1/port) and by marked service mail "
+       "(fwmark 8, /services/0/ports/1)",
+       both(delp(["services", 0, "port"]), setp(["services", 0, "ports"], [143, 110]), setp(["services", 0, "fwmark"], 8),
+            lambda d: second_service(d, fwmark=9)))
+mutate("sem-marked-same-mark.json", "error", "/services/1/fwmark", "fwmark 8 (inet) is already defined by /services/0",
+       both(setp(["services", 0, "fwmark"], 8), lambda d: second_service(d, fwmark=8)))
+mutate("sem-marked-real-port.json", "error", "/pools/p/reals/1/port",
+       'real 203.0.113.12 has a port, but service mail is marked (fwmark 3): its reals keep the client\'s port',
+       both(setp(["services", 0, "fwmark"], 3), setp(["pools", "p", "reals", 1, "port"], 2525)))
+mutate("sem-marked-sorry-port.json", "error", "/pools/sorry/reals/0/port",
+       "sorry server 203.0.113.19 has a port, but service mail is marked (fwmark 3)",
+       both(setp(["services", 0, "fwmark"], 3), setp(["services", 0, "sorry_server"], "sorry"),
+            setp(["pools", "sorry"], {"reals": [{"address": "203.0.113.19", "port": 8025}]})))
+mutate("sem-marked-vip-not-in-ha.json", "warning", "/services/0/address",
+       "VIP 192.0.2.20 is not in ha.vips, so it does not move on failover",
+       both(setp(["services", 0, "fwmark"], 3), setp(["services", 0, "address"], "192.0.2.20")))
 mutate("sem-fwmark-without-check-port.json", "error", "/services/0/check/port", "a fwmark service has no port",
        both(delp(["services", 0, "port"]), delp(["services", 0, "address"]), setp(["services", 0, "fwmark"], 3)))
 mutate("sem-missing-address.json", "error", "/services/0", 'missing required field "address"',
