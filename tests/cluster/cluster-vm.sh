@@ -15,7 +15,8 @@
 #   5 kill-lb1       the active balancer dies: takeover time, held sessions survive,
 #                    0 failed but sessions begun in the 2.5 s before the death
 #                    (their last sync message may have died with lb1: counted)
-#   6 imap-balanced  reload to mail-cluster-imap-balanced.json: persistence holds
+#   6 imap-balanced  reload to mail-cluster-imap-balanced.json (POP3 and IMAP of a VIP one
+#                    fwmark service): persistence holds, no client on two reals at once
 #   7 integrity      every accepted message is in the Maildir tree exactly once; the real
 #                    servers' logs hold no warning or error
 # Figures go to OUT (default /run/lvs-vm/export: vm-run --export brings them out):
@@ -195,10 +196,14 @@ step_check "kill-lb1: no session failed but those begun in the 2.5 s before lb1 
     kill-lb1 unsynced "$t_kill" -- no-failures
 
 # === 6. IMAP load-balanced with persistence ===========================================================
-step_begin imap-balanced "reload to mail-cluster-imap-balanced.json (IMAP rr, persistence 1800 s)"
+step_begin imap-balanced "reload to mail-cluster-imap-balanced.json (POP3 and IMAP one marked service per VIP: rr, persistence 1800 s)"
 write_descriptor "$SRC/schemas/examples/mail-cluster-imap-balanced.json" 203.0.113.13 || fail "descriptor"
 ctl lb2 reload > /dev/null 2>&1
 check "lvsctl reload to the IMAP-balanced descriptor exits 0 (on lb2, now active)" [ $? -eq 0 ]
+# The kernel has one persistent fwmark service per VIP, and lvsd's nftables table marks
+# the VIP's mailbox ports for it.
+check "lb2's kernel has the fwmark services 10 and 20 (rr, persistent 1800 s) and lvsd's rules that mark 110, 143, 993, 995" \
+    marked_services lb2
 # lvsctl reload returns once the kernel has the new schedulers and persistence: a session
 # that began before then may have one connection placed by fo and the next by rr.
 t_reloaded=$(now)

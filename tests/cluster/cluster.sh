@@ -228,6 +228,18 @@ real_up_since() {
     status_lines "$1" | awk -v a="$2" -v t="$3" -v now="$(now)" '$1 == "real" && index($3, a ":") == 1 {
         n++; if ($4 == "up" && $11 != "-" && $11 + 1 <= now - t) u++ } END { exit !(n && n == u) }'
 }
+# marked_services LB: the IMAP-balanced descriptor's two fwmark services in LB's kernel and
+# its mark rules in lvsd's nftables table.
+marked_services() {
+    local svc rules
+    svc=$(ip netns exec "$1" ipvsadm -Ln) || return 1
+    rules=$(ip netns exec "$1" nft list table inet lvsd_mark 2>&1) || { echo "$rules"; return 1; }
+    echo "$svc" | grep -Eq '^FWM +10 rr persistent 1800' && echo "$svc" | grep -Eq '^FWM +20 rr persistent 1800' &&
+        echo "$rules" | grep -Eq 'ip daddr 192[.]0[.]2[.]10 tcp dport [{] 110, 143, 993, 995 [}] meta mark set 0x0*a$' &&
+        echo "$rules" | grep -Eq 'ip daddr 192[.]0[.]2[.]20 tcp dport [{] 110, 143, 993, 995 [}] meta mark set 0x0*14$' &&
+        return 0
+    echo "$svc"; echo "$rules"; return 1
+}
 kernel_weight() {  # kernel_weight LB VIP:PORT REAL:PORT
     ip netns exec "$1" ipvsadm -Ln -t "$2" 2>/dev/null | awk -v r="$3" '$1 == "->" && $2 == r { print $4 }'
 }

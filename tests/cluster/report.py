@@ -129,9 +129,14 @@ def check_persistence(sel):
         print("  client %s user %s: mailbox open on %s (port %d) and %s (port %d) at once" % (
             key[0], key[1], a["real"], a["port"], b["real"], b["port"]))
     overlapping = sum(1 for ss in by.values() for i, a in enumerate(ss) for b in ss[i + 1:] if b["ts"] < end(a))
+    cross = sum(1 for ss in by.values() for i, a in enumerate(ss) for b in ss[i + 1:]
+                if b["ts"] < end(a) and a["port"] != b["port"])
+    if not cross:
+        print("  no client had mailbox sessions on two ports at once: nothing to judge")
+        ok = False
     print("  %d IMAP sessions, %d with connections on two reals; %d POP3/IMAP sessions, %d pairs of one"
-          " client's sessions at once, %d of them on two reals" % (
-              len(imap), len(split), len(mailbox), overlapping, len(clashes)))
+          " client's sessions at once (%d on two ports), %d of them on two reals" % (
+              len(imap), len(split), len(mailbox), overlapping, cross, len(clashes)))
     return ok and not clashes and bool(imap)
 
 

@@ -103,13 +103,20 @@ TEST_CASE("reference deployment: health checks default by port") {
   CHECK(find_vs(c, "research-imap/993").check.tls == TlsMode::implicit);
 }
 
-TEST_CASE("imap-balanced example: IMAP and IMAPS use rr with persistence of at least 900 s") {
+TEST_CASE("imap-balanced example: POP3 and IMAP of a VIP are one marked rr service with persistence of at least 900 s") {
   Cluster c = load_example("mail-cluster-imap-balanced.json");
-  for (const char* name : {"research-imap/143", "research-imap/993", "education-imap/143", "education-imap/993"}) {
+  for (const char* name : {"research-mailbox", "education-mailbox"}) {
     const auto& v = find_vs(c, name);
+    CHECK(v.is_marked());
+    CHECK(v.mark_ports == std::vector<std::uint16_t>{143, 993, 110, 995});
     CHECK(v.scheduler == "rr");
     CHECK(v.persistence_s >= 900);
+    CHECK(v.check.type == CheckType::imap);  // the first port's check
+    for (const auto& r : v.reals) CHECK(r.port == 0);
   }
+  CHECK(find_vs(c, "research-mailbox").fwmark != find_vs(c, "education-mailbox").fwmark);
+  CHECK(find_vs(c, "research-smtp").port == 25);
+  CHECK(find_vs(c, "research-smtp").persistence_s == 0);
 }
 
 TEST_CASE("ipv6 example: services, reals and VIPs are IPv6") {
