@@ -521,8 +521,11 @@ check "client .100's connections to $MP1 and $MP2 all reach one real (persistenc
 check "client .101's connections to $MP1 and $MP2 all reach one real" one_real "$WORK/visit101.out"
 check "the two clients were scheduled apart (rr: the second client's first connection goes to the other real)" \
     [ "$(awk 'NR == 1 { print $2 }' "$WORK/visit100.out")" != "$(awk 'NR == 1 { print $2 }' "$WORK/visit101.out")" ]
-check "IPVS holds a persistence template per client" \
-    [ "$(ip netns exec director ipvsadm -Lnc | grep -c ' NONE ')" -ge 2 ]
+# A persistence template is protocol IP, state NONE or ASSURED (once a connection completed).
+ip netns exec director ipvsadm -Lnc | grep '^IP ' > "$WORK/templates.out"
+cat "$WORK/templates.out"
+check "IPVS holds a persistence template per client (fwmark 10 = 0.0.0.10)" \
+    [ "$(grep -Ec '^IP .* 192\.0\.2\.10[01]:0 +0\.0\.0\.10:0 ' "$WORK/templates.out")" -eq 2 ]
 before="$(table)"
 kill -TERM "$lvsd_pid"
 wait "$lvsd_pid" 2> /dev/null
