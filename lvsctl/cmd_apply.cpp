@@ -18,8 +18,16 @@ std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
+// "1 marked service (2 ports) in table inet lvsd_mark"
+std::string marks_summary(const lvs::desired::MarkRules& marks) {
+  std::size_t ports = 0;
+  for (const auto& r : marks.rules) ports += r.ports.size();
+  return plural(marks.rules.size(), "marked service") + " (" + plural(ports, "port") + ") in table " +
+         lvs::desired::kMarkTable;
+}
+
 std::string json_report(const ReconcileOutcome& run, bool dry_run, std::size_t writes,
-                        const std::string& ownership_file) {
+                        const std::string& ownership_file, const lvs::desired::MarkRules& marks) {
   using nlohmann::json;
   json ops = json::array();
   auto add = [&](const Operation& op, bool applied, const lvs::Error* error, bool read_back) {
@@ -43,13 +51,25 @@ std::string json_report(const ReconcileOutcome& run, bool dry_run, std::size_t w
            {"writes", writes},
            {"left_alone", std::move(left)},
            {"ownership_file", ownership_file}};
+  if (!marks.empty()) {
+    json rules = json::array();
+    for (const auto& r : marks.rules) {
+      rules.push_back(json{{"fwmark", r.mark},
+                           {"protocol", lvs::model::to_string(r.protocol)},
+                           {"address", r.address.to_string()},
+                           {"ports", r.ports}});
+    }
+    doc["marks"] = json{{"table", lvs::desired::kMarkTable}, {"set", !dry_run}, {"rules", std::move(rules)}};
+  }
   return doc.dump(2) + "\n";
 }
 
 // The text report: what the kernel confirmed on stdout, failures on stderr.
-void text_report(const ReconcileOutcome& run, bool dry_run, std::size_t writes, CommandOutput& r) {
+void text_report(const ReconcileOutcome& run, bool dry_run, std::size_t writes, const lvs::desired::MarkRules& marks,
+                 CommandOutput& r) {
   if (dry_run) {
     r.out = plan_lines(run.plan, run.observed);
+    if (!marks.empty()) r.out += "marks: would set " + marks_summary(marks) + "\n";
     r.out += "dry run: " + plural(run.plan.operations.size(), "operation") + " planned, 0 writes\n";
     return;
   }
@@ -57,6 +77,7 @@ void text_report(const ReconcileOutcome& run, bool dry_run, std::size_t writes, 
   for (const auto& o : run.outcomes)
     if (o.applied) done.operations.push_back(o.operation);
   r.out = plan_lines(done, run.observed);
+  if (!marks.empty()) r.out += "marks: " + marks_summary(marks) + "\n";
   r.out += "applied " + std::to_string(run.applied()) + " of " + std::to_string(run.plan.operations.size()) +
            " operations, " + plural(writes, "write") + "\n";
   for (const auto& o : run.outcomes) {
@@ -93,6 +114,19 @@ CommandOutput apply_descriptor(const ApplyArgs& a, const TableAccess& table) {
                         backend.error());
     return r;
   }
+  // The marks before the table, as lvsd does: marks without their fwmark service yet
+  // are harmless (IPVS falls back to the address:port service); a fwmark service
+  // without its marks gets no traffic. One nft transaction: a failure changes nothing.
+  if (!a.dry_run && table.marks) {
+    auto filter = table.marks();
+    lvs::Status set = filter ? (in->marks.empty() ? (*filter)->remove() : (*filter)->install(in->marks))
+                             : lvs::Status(filter.error());
+    // Nothing to mark: a host without nftables has no table left to remove either.
+    if (!set && !in->marks.empty()) {
+      r.err += error_line("cannot set the firewall marks; nothing changed", set.error());
+      return r;
+    }
+  }
   ReconcileOptions options;
   options.diff.prune = a.request.prune;
   options.dry_run = a.dry_run;
@@ -110,8 +144,8 @@ CommandOutput apply_descriptor(const ApplyArgs& a, const TableAccess& table) {
     r.err += error_line("cannot read the table back to settle operations without a reply", *run->read_back_error);
   if (run->save_error)
     r.err += error_line("the kernel was changed but the ownership record could not be saved", *run->save_error);
-  if (a.json) r.out = json_report(*run, a.dry_run, writes, file);
-  else text_report(*run, a.dry_run, writes, r);
+  if (a.json) r.out = json_report(*run, a.dry_run, writes, file, in->marks);
+  else text_report(*run, a.dry_run, writes, in->marks, r);
   r.exit_code = run->ok() ? kExitOk : kExitError;
   return r;
 }

@@ -8,7 +8,9 @@
 #include "commands.h"
 #include "table_format.h"
 #include "desired/desired_state.h"
+#include "ipvs/netns.h"
 #include "model/loader.h"
+#include "nft/nft_marks.h"
 
 namespace lvsctl {
 
@@ -21,6 +23,7 @@ std::optional<PlanInputs> load_plan_inputs(const PlanRequest& request, std::stri
   }
   PlanInputs in;
   in.desired = lvs::desired::desired_from_model(*loaded.cluster);
+  in.marks = lvs::desired::mark_rules(*loaded.cluster);
   in.ownership_file = lvs::ipvs::ownership_path(request.state_dir, request.netns);
   auto owned = lvs::ipvs::load_ownership(in.ownership_file);
   if (!owned) {
@@ -43,6 +46,22 @@ TableAccess kernel_table(const std::string& netns) {
     return static_cast<lvs::ipvs::IpvsBackend*>(held->get());
   };
   t.writes_sent = [held]() -> std::size_t { return *held ? (*held)->writes_sent() : 0; };
+  auto marks = std::make_shared<std::unique_ptr<lvs::nft::NftMarks>>();
+  t.marks = [marks, netns]() -> lvs::Result<lvs::desired::MarkFilter*> {
+    if (!*marks) {
+      lvs::Status opened = lvs::ok();
+      auto open = [&]() -> lvs::Status {
+        auto m = lvs::nft::NftMarks::open();
+        if (!m) return m.error();
+        *marks = std::move(*m);
+        return lvs::ok();
+      };
+      // The context's netlink socket is made inside the namespace and stays bound there.
+      opened = netns.empty() ? open() : lvs::ipvs::run_in_netns(netns, open);
+      if (!opened) return opened.error();
+    }
+    return static_cast<lvs::desired::MarkFilter*>(marks->get());
+  };
   return t;
 }
 

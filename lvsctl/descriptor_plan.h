@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "desired/marks.h"
 #include "ipvs/backend.h"
 #include "ipvs/ownership.h"
 #include "ipvs/reconcile.h"
@@ -25,6 +26,7 @@ struct PlanInputs {
   lvs::ipvs::DesiredState desired;
   lvs::ipvs::Ownership owned;
   std::string ownership_file;
+  lvs::desired::MarkRules marks;  // of the marked fwmark services (the same lvsd sets)
 };
 
 // Loads and validates the descriptor and reads the ownership record. The descriptor's
@@ -38,8 +40,10 @@ std::optional<PlanInputs> load_plan_inputs(const PlanRequest& request, std::stri
 struct TableAccess {
   std::function<lvs::Result<lvs::ipvs::IpvsBackend*>()> open;
   std::function<std::size_t()> writes_sent;  // write requests sent so far
+  // The firewall marks (nftables in the same namespace). Empty: the command sets none.
+  std::function<lvs::Result<lvs::desired::MarkFilter*>()> marks = {};
 };
-// NetlinkIpvs in the caller's network namespace or in `netns`.
+// NetlinkIpvs and NftMarks in the caller's network namespace or in `netns`.
 TableAccess kernel_table(const std::string& netns);
 
 // What a command prints and its exit code; main writes it out.

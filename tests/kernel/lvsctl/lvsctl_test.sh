@@ -4,7 +4,8 @@
 # lvsctl apply/diff/list on a real IPVS table, checked against ipvsadm: the reference
 # descriptor is applied and shows in `ipvsadm -Ln`; re-applying writes nothing; one
 # weight edit is one write; foreign services survive unless --prune; a service removed
-# from the descriptor is deleted; an invalid descriptor changes nothing; --netns works.
+# from the descriptor is deleted; an invalid descriptor changes nothing; --netns works,
+# also for a service lvsctl marks (fwmark with address and ports: nftables + one fwmark service).
 # Then the operator's ipvsadm views, byte for byte against ipvsadm on one table with real
 # TCP connections through NAT (namespaces client, director, real1, real2): list
 # --thresholds, --persistent-conn, -c (the connection table), timeouts, zero.
@@ -241,6 +242,36 @@ else
 fi
 run ns4 list --netns no-such-namespace
 check "list --netns of a missing namespace exits 2" [ "$rc" -eq 2 ]
+
+# A service lvsctl marks itself (fwmark with address and ports): the marks go into the
+# namespace's nftables (table inet lvsd_mark), IPVS gets one fwmark service; applied
+# again nothing is written; applied without it, both go.
+python3 - "$WORK/mail.json" "$WORK/marked.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["services"].append({"name": "imap-marked", "address": "192.0.2.40", "ports": [143, 993], "fwmark": 20,
+                      "scheduler": "rr", "persistence_s": 1800,
+                      "reals": [{"address": "203.0.113.41"}, {"address": "203.0.113.42"}]})
+json.dump(d, open(sys.argv[2], "w"), indent=2)
+PY
+nft_marks() { ip netns exec "$NS" nft -a list table inet lvsd_mark 2> /dev/null; }
+run mark1 apply "$WORK/marked.json" --netns "$NS" --state-dir "$STATE"
+check "apply --netns of a marked service exits 0 with 3 writes" out_has mark1 '^applied 3 of 3 operations, 3 writes$'
+check "apply reports the marks" out_has mark1 '^marks: 1 marked service \(2 ports\) in table inet lvsd_mark$'
+nft_marks > "$WORK/marks.nft"
+cat "$WORK/marks.nft"
+check "nft: the namespace's table inet lvsd_mark marks 192.0.2.40 tcp {143, 993} with 20" \
+    grep -q 'ip daddr 192.0.2.40 tcp dport { 143, 993 } meta mark set 0x00000014' "$WORK/marks.nft"
+check "nft: the root namespace has no mark table" bash -c "! nft list table inet lvsd_mark > /dev/null 2>&1"
+check "IPVS in the namespace has fwmark service 20, persistent 1800" \
+    grep -Eq '^FWM +20 rr persistent 1800' <<< "$(ip netns exec "$NS" ipvsadm -Ln -f 20 2> /dev/null)"
+run mark2 apply "$WORK/marked.json" --netns "$NS" --state-dir "$STATE"
+check "apply again: 0 writes" out_has mark2 '^applied 0 of 0 operations, 0 writes$'
+check "apply again leaves the mark table as it was (same handles)" [ "$(nft_marks)" = "$(cat "$WORK/marks.nft")" ]
+run mark3 apply "$WORK/mail.json" --netns "$NS" --state-dir "$STATE"
+check "apply without the marked service exits 0 with 3 writes" out_has mark3 '^applied 3 of 3 operations, 3 writes$'
+check "the mark table is gone" [ -z "$(nft_marks)" ]
+check "the fwmark service is gone" bash -c "! ip netns exec $NS ipvsadm -Ln -f 20 > /dev/null 2>&1"
 
 # --- the ipvsadm views, on a table carrying real connections ---------------------------------
 # client 192.0.2.100 --kpub-- director 192.0.2.10 | 203.0.113.1 --kpriv-- real1 .11, real2 .12

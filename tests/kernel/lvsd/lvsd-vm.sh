@@ -18,6 +18,12 @@
 #      restart still echoes.
 #   5. a reload with an invalid descriptor: lvsd keeps running, the table is unchanged,
 #      status shows the load error; the good descriptor reloads again.
+#   6. a reload adds a service lvsd marks (fwmark 10 on VIP tcp {7001, 7002}, rr with
+#      persistence, two reals): nft shows the rule in table inet lvsd_mark, IPVS has one
+#      fwmark service; connections from one client address to both ports all reach one
+#      real, those from a second address another one; SIGTERM leaves the table and the
+#      service, a restart rewrites neither (same nft handles, 0 IPVS operations); a reload
+#      without the marked service removes the table and the fwmark service.
 #   Metrics (--metrics 127.0.0.1:9687, scraped with curl, read with prometheus_client's
 #   parser): after 2, health, weights as ipvsadm shows them, check failures by reason,
 #   404/405, a silent client does not hold up a scrape; after 5, connection counts as
@@ -57,14 +63,14 @@ fatal() { fail "$*"; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-lvsd_pid="" real1_pid="" real2_pid="" holder_pids=""
+lvsd_pid="" real1_pid="" real2_pid="" holder_pids="" mark_pids=""
 
 cleanup() {
     local rc=$?
-    for pid in $holder_pids $lvsd_pid $real1_pid $real2_pid; do
+    for pid in $holder_pids $lvsd_pid $real1_pid $real2_pid $mark_pids; do
         kill "$pid" 2>/dev/null
     done
-    for pid in $holder_pids $lvsd_pid $real1_pid $real2_pid; do
+    for pid in $holder_pids $lvsd_pid $real1_pid $real2_pid $mark_pids; do
         wait "$pid" 2>/dev/null
     done
     if [ "$failures" -ne 0 ] || [ "$rc" -ne 0 ]; then
@@ -438,6 +444,109 @@ check "metrics: the refused reload counted as an error" \
     [ "$(metric metrics2 'lvsd_descriptor_loads_total{result="error"}')" = 1 ]
 check "metrics: the start and the good reload counted as ok" \
     [ "$(metric metrics2 'lvsd_descriptor_loads_total{result="ok"}')" = 2 ]
+
+# === 6. a service lvsd marks: one fwmark service over two ports, persistence across both ====
+t6=$(now)
+MP1=7001 MP2=7002
+for i in 1 2; do
+    for p in $MP1 $MP2; do
+        ip netns exec "real$i" python3 "$HERE/echo_real.py" "real$i" "203.0.113.1$i" "$p" >> "$WORK/mark$i.log" 2>&1 &
+        mark_pids="$mark_pids $!"
+    done
+done
+for i in 1 2; do
+    for p in $MP1 $MP2; do
+        wait_listening "real$i" "203.0.113.1$i" "$p" || fatal "real$i's echo server on $p did not listen"
+    done
+done
+python3 - "$WORK/good.json" "$WORK/marked.json" "$VIP" "$R1" "$R2" "$MP1" "$MP2" <<'PY'
+import json, sys
+good, out, vip, r1, r2, p1, p2 = sys.argv[1:]
+d = json.load(open(good))
+d["services"].append({
+    "name": "marked", "address": vip, "protocol": "tcp", "ports": [int(p1), int(p2)], "fwmark": 10,
+    "scheduler": "rr", "persistence_s": 600, "forwarding": {"method": "masq"},
+    "reals": [{"address": r1}, {"address": r2}],
+    "check": {"type": "tcp", "interval_ms": 1000, "timeout_ms": 800, "rise": 1, "fall": 2}})
+json.dump(d, open(out, "w"), indent=2)
+PY
+cp "$WORK/marked.json" "$CONFIG"
+"$LVSCTL" reload --socket "$SOCK" > "$WORK/reload3.out" 2>&1
+rc=$?
+cat "$WORK/reload3.out"
+check "reload adding the marked service exits 0" [ "$rc" -eq 0 ]
+marks() { ip netns exec director nft -a list table inet lvsd_mark 2> /dev/null; }
+marks > "$WORK/marks1.txt"
+cat "$WORK/marks1.txt"
+check "nft: table inet lvsd_mark marks VIP tcp {$MP1, $MP2} with 10 in prerouting" \
+    grep -q "ip daddr $VIP tcp dport { $MP1, $MP2 } meta mark set 0x0000000a" "$WORK/marks1.txt"
+fwm() { ip netns exec director ipvsadm -Ln -f 10 2> /dev/null; }
+fwm_weight() {  # fwm_weight ADDR: the real's weight in fwmark service 10
+    fwm | awk -v r="$1:0" '$1 == "->" && $2 == r { print $4 }'
+}
+wait_fwm_weight() {  # wait_fwm_weight ADDR WEIGHT TRIES
+    local i
+    for i in $(seq "$3"); do [ "$(fwm_weight "$1")" = "$2" ] && return 0; sleep 1; done
+    return 1
+}
+fwm
+check "IPVS has fwmark service 10, rr, persistent 600" grep -Eq '^FWM +10 rr persistent 600' <<< "$(fwm)"
+check "IPVS has no address:port service for the marked ports" \
+    bash -c "! ip netns exec director ipvsadm -Ln -t $VIP:$MP1 > /dev/null 2>&1"
+check "real1 reaches weight 1 in the fwmark service (its check on $MP1)" wait_fwm_weight "$R1" 1 20
+check "real2 reaches weight 1 in the fwmark service" wait_fwm_weight "$R2" 1 20
+ip -n client addr add 192.0.2.101/24 dev eth0
+visit() {  # visit SRC: 3 connections to each marked port, alternating; one real name a line
+    ip netns exec client python3 - "$1" "$VIP" "$MP1" "$MP2" <<'PY'
+import socket, sys
+src, vip, p1, p2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+for port in (p1, p2) * 3:
+    try:
+        s = socket.create_connection((vip, port), timeout=10, source_address=(src, 0))
+        print(port, s.makefile("rb").readline().decode().strip() or "error: no greeting", flush=True)
+        s.close()
+    except OSError as e:
+        print(port, f"error: {e}", flush=True)
+PY
+}
+visit 192.0.2.100 > "$WORK/visit100.out" 2>&1
+visit 192.0.2.101 > "$WORK/visit101.out" 2>&1
+echo "client .100: $(tr '\n' ' ' < "$WORK/visit100.out")"
+echo "client .101: $(tr '\n' ' ' < "$WORK/visit101.out")"
+one_real() {  # one_real FILE: all 6 lines name the same real, which is printed
+    [ "$(grep -Ec "^($MP1|$MP2) real[12]\$" "$1")" -eq 6 ] && [ "$(awk '{ print $2 }' "$1" | sort -u | wc -l)" -eq 1 ] &&
+        [ "$(grep -c "^$MP1 " "$1")" -eq 3 ] && [ "$(grep -c "^$MP2 " "$1")" -eq 3 ]
+}
+check "client .100's connections to $MP1 and $MP2 all reach one real (persistence across the ports)" one_real "$WORK/visit100.out"
+check "client .101's connections to $MP1 and $MP2 all reach one real" one_real "$WORK/visit101.out"
+check "the two clients were scheduled apart (rr: the second client's first connection goes to the other real)" \
+    [ "$(awk 'NR == 1 { print $2 }' "$WORK/visit100.out")" != "$(awk 'NR == 1 { print $2 }' "$WORK/visit101.out")" ]
+# A persistence template is protocol IP, state NONE or ASSURED (once a connection completed).
+ip netns exec director ipvsadm -Lnc | grep '^IP ' > "$WORK/templates.out"
+cat "$WORK/templates.out"
+check "IPVS holds a persistence template per client (fwmark 10 = 0.0.0.10)" \
+    [ "$(grep -Ec '^IP .* 192\.0\.2\.10[01]:0 +0\.0\.0\.10:0 ' "$WORK/templates.out")" -eq 2 ]
+before="$(table)"
+kill -TERM "$lvsd_pid"
+wait "$lvsd_pid" 2> /dev/null
+check "lvsd exits 0 after SIGTERM with the marked service" [ $? -eq 0 ]
+lvsd_pid=""
+check "the mark table stays in place while lvsd is stopped" [ "$(marks)" = "$(cat "$WORK/marks1.txt")" ]
+check "the fwmark service stays while lvsd is stopped" [ "$(table)" = "$before" ]
+start_lvsd lvsd3.log
+wait_status || fatal "lvsd restarted with the marked service did not answer status (log follows)"
+check "the restarted lvsd's first reconcile has 0 operations" grep -q '^reconcile 0 0$' <<< "$(status)"
+check "the restart did not rewrite the mark table (same rules, same handles)" [ "$(marks)" = "$(cat "$WORK/marks1.txt")" ]
+visit 192.0.2.100 > "$WORK/visit100b.out" 2>&1
+was="$(awk 'NR == 1 { print $2 }' "$WORK/visit100.out")"
+now_on="$(awk '{ print $2 }' "$WORK/visit100b.out" | sort -u | tr '\n' ' ')"
+check "client .100 still reaches $was on both ports after the restart (got: $now_on)" [ "$now_on" = "$was " ]
+cp "$WORK/good.json" "$CONFIG"
+"$LVSCTL" reload --socket "$SOCK" > "$WORK/reload4.out" 2>&1
+check "reload without the marked service exits 0" [ $? -eq 0 ]
+check "the mark table is removed" bash -c "! ip netns exec director nft list table inet lvsd_mark > /dev/null 2>&1"
+check "the fwmark service is removed" bash -c "! ip netns exec director ipvsadm -Ln -f 10 > /dev/null 2>&1"
+echo "step 6 (marked service) took $(elapsed "$t6") s"
 
 echo "total $(elapsed "$t0") s from the first lvsd start"
 if [ "$failures" -ne 0 ]; then

@@ -153,3 +153,114 @@ TEST_CASE("lvsctl apply: an invalid descriptor changes nothing and exits 2") {
   CHECK(out.err.find("nothing changed") != std::string::npos);
   CHECK(s.fake.writes() == 0);
 }
+
+namespace {
+
+class FakeMarks final : public lvs::desired::MarkFilter {
+ public:
+  explicit FakeMarks(const ipvs::FakeIpvs& ipvs) : ipvs_(ipvs) {}
+  lvs::Status install(const lvs::desired::MarkRules& rules) override {
+    calls.push_back("install");
+    ipvs_writes_at_call.push_back(ipvs_.writes());
+    if (fail) return lvs::make_error(EPERM, "nftables: cannot install table inet lvsd_mark");
+    installed = rules;
+    return lvs::ok();
+  }
+  lvs::Status remove() override {
+    calls.push_back("remove");
+    if (fail) return lvs::make_error(EPERM, "nftables: cannot remove table inet lvsd_mark");
+    installed.reset();
+    return lvs::ok();
+  }
+  std::vector<std::string> calls;
+  std::vector<std::size_t> ipvs_writes_at_call;
+  std::optional<lvs::desired::MarkRules> installed;
+  bool fail = false;
+
+ private:
+  const ipvs::FakeIpvs& ipvs_;
+};
+
+// IMAP on 192.0.2.10:{143, 993}, marked with 10 by lvsctl, persistent.
+const char* kMarked = R"({ "cluster": "t", "nodes": [{ "name": "lb1", "address": "198.51.100.11", "priority": 100 }],
+  "services": [{ "name": "imap", "address": "192.0.2.10", "ports": [143, 993], "fwmark": 10, "scheduler": "rr",
+                 "persistence_s": 1800, "reals": [{ "address": "203.0.113.81" }, { "address": "203.0.113.82" }] }]})";
+
+struct MarkSetup : Setup {
+  FakeMarks marks{fake};
+  MarkSetup() { lvs::testing::write_file(args.request.file, kMarked); }
+  TableAccess table() {
+    TableAccess t = Setup::table();
+    t.marks = [this]() -> lvs::Result<lvs::desired::MarkFilter*> { return &marks; };
+    return t;
+  }
+  lvsctl::CommandOutput apply() { return lvsctl::apply_descriptor(args, table()); }
+};
+
+}  // namespace
+
+TEST_CASE("lvsctl apply: a marked service gets its marks before the table, and one fwmark service") {
+  MarkSetup s;
+  auto out = s.apply();
+  INFO(out.err);
+  CHECK(out.exit_code == lvsctl::kExitOk);
+  CHECK(s.marks.calls == std::vector<std::string>{"install"});
+  CHECK(s.marks.ipvs_writes_at_call == std::vector<std::size_t>{0});
+  REQUIRE(s.marks.installed);
+  REQUIRE(s.marks.installed->rules.size() == 1);
+  CHECK(s.marks.installed->rules[0].mark == 10);
+  CHECK(s.marks.installed->rules[0].ports == std::vector<std::uint16_t>{143, 993});
+  CHECK(out.out.find("marks: 1 marked service (2 ports) in table inet lvsd_mark\n") != std::string::npos);
+  CHECK(out.out.find("add service fwmark 10 (inet)") != std::string::npos);
+  auto table = s.fake.read_table();
+  REQUIRE(table);
+  REQUIRE(table->services.size() == 1);
+  CHECK(table->services[0].service.key.fwmark == 10);
+  CHECK(table->services[0].service.timeout_s == 1800);
+
+  // diff claims no difference for it once applied.
+  auto diff = lvsctl::diff_descriptor(s.args.request, s.table());
+  CHECK(diff.exit_code == lvsctl::kExitOk);
+  CHECK(diff.out.empty());
+
+  auto json = nlohmann::json::parse([&] {
+    s.args.json = true;
+    return s.apply().out;
+  }());
+  CHECK(json["marks"]["table"] == "inet lvsd_mark");
+  CHECK(json["marks"]["rules"][0]["ports"] == nlohmann::json::array({143, 993}));
+  CHECK(json["marks"]["rules"][0]["fwmark"] == 10);
+}
+
+TEST_CASE("lvsctl apply: marks that cannot be set change nothing and exit 2; --dry-run sets none") {
+  MarkSetup s;
+  s.args.dry_run = true;
+  auto dry = s.apply();
+  CHECK(dry.exit_code == lvsctl::kExitOk);
+  CHECK(s.marks.calls.empty());
+  CHECK(dry.out.find("marks: would set 1 marked service (2 ports) in table inet lvsd_mark\n") != std::string::npos);
+
+  s.args.dry_run = false;
+  s.marks.fail = true;
+  auto failed = s.apply();
+  CHECK(failed.exit_code == lvsctl::kExitError);
+  CHECK(failed.err.find("lvsctl: cannot set the firewall marks; nothing changed: nftables: cannot install table "
+                        "inet lvsd_mark: Operation not permitted (errno 1)") != std::string::npos);
+  CHECK(s.fake.writes() == 0);
+}
+
+TEST_CASE("lvsctl apply: without marked services a table left behind is removed; failing that is no error") {
+  MarkSetup s;
+  REQUIRE(s.apply().exit_code == lvsctl::kExitOk);
+  s.write(true);  // smtp and pop, nothing marked
+  auto plain = s.apply();
+  CHECK(plain.exit_code == lvsctl::kExitOk);
+  CHECK(s.marks.calls == std::vector<std::string>{"install", "remove"});
+  CHECK_FALSE(s.marks.installed);
+  CHECK(plain.out.find("marks") == std::string::npos);
+
+  s.marks.fail = true;
+  auto again = s.apply();
+  CHECK(again.exit_code == lvsctl::kExitOk);
+  CHECK(again.err.empty());
+}

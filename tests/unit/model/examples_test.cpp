@@ -149,6 +149,16 @@ TEST_CASE("variations example: fwmark, droute, gue tunnel, scheduler flags and a
   CHECK(mark.fwmark == 42);
   CHECK(mark.check.port == 80);
   CHECK(mark.persistence_prefix == 24);
+  // lvsd marks 192.0.2.32 tcp {143, 993} with 43: one fwmark service, reals without a port,
+  // the first port's imap check.
+  const auto& imap = find_vs(c, "imap-marked");
+  CHECK(imap.is_marked());
+  CHECK(imap.fwmark == 43);
+  CHECK(imap.address == *IpAddress::parse("192.0.2.32"));
+  CHECK(imap.mark_ports == std::vector<std::uint16_t>{143, 993});
+  CHECK(imap.reals.at(0).port == 0);
+  CHECK(imap.check.type == CheckType::imap);
+  CHECK(imap.check.port == 143);
   CHECK(find_vs(c, "dns").protocol == Protocol::udp);
   CHECK(find_vs(c, "dns").one_packet);
   REQUIRE(c.ha->sync);
