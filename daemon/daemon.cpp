@@ -209,6 +209,15 @@ ReloadOutcome Daemon::reload() {
     out.errors = descriptor_.errors;
     return out;
   };
+  // Valid, but the host could not take it (what): the old descriptor keeps running.
+  auto keep_old = [&](const std::string& why, const std::string& what) {
+    load_failed(result, {why});
+    deps_.log.error("descriptor: not reloaded, still running the one loaded before");
+    ReloadOutcome out;
+    out.error = what + ", still running the previous descriptor";
+    out.errors = {why};
+    return out;
+  };
   if (!result.ok()) return refuse({});
   // The HA part applies what it can live (VIPs, priorities, timers); its socket's router
   // (VRID, interface, peers, authentication type, the node set) needs a restart.
@@ -228,26 +237,13 @@ ReloadOutcome Daemon::reload() {
   if (auto read = table_.read(); !read) {
     // Without the table, checks of serving reals cannot start up and the plan would be
     // guessed: keep running what runs and say so.
-    const std::string why = "cannot read the IPVS table: " + read.error().describe();
-    load_failed(result, {why});
-    deps_.log.error("descriptor: not reloaded, still running the one loaded before");
-    ReloadOutcome out;
-    out.error = "cannot read the IPVS table, still running the previous descriptor";
-    out.errors = {why};
-    return out;
+    return keep_old("cannot read the IPVS table: " + read.error().describe(), "cannot read the IPVS table");
   }
   // Before the reconcile: marks without their fwmark service yet are harmless (IPVS
   // falls back to the address:port service), a fwmark service without marks gets nothing.
   // nft's transaction is atomic: a failure leaves the old marks, and the old descriptor runs.
-  if (auto marked = sync_marks(lvs::desired::mark_rules(cluster)); !marked) {
-    const std::string why = "marks: " + marked.error().describe();
-    load_failed(result, {why});
-    deps_.log.error("descriptor: not reloaded, still running the one loaded before");
-    ReloadOutcome out;
-    out.error = "cannot install the firewall marks, still running the previous descriptor";
-    out.errors = {why};
-    return out;
-  }
+  if (auto marked = sync_marks(lvs::desired::mark_rules(cluster)); !marked)
+    return keep_old("marks: " + marked.error().describe(), "cannot install the firewall marks");
   cluster_ = std::move(cluster);
   bind_checks(*slots);
   set_slots(std::move(*slots));
