@@ -34,7 +34,8 @@ Daemon::Daemon(DaemonOptions options, DaemonDeps deps)
               }),
       table_(deps_.backend, deps_.clock, deps_.wall_clock, deps_.log,
              ipvs::ownership_path(options_.state_dir, options_.netns), options_.retry_interval),
-      drains_(admin_state_path(options_.state_dir, options_.netns), deps_.log) {
+      drains_(admin_state_path(options_.state_dir, options_.netns), deps_.log),
+      retirements_(deps_.log) {
   descriptor_.path = options_.config_path;
   health_.observe_results([this](const health::CheckKey& k, const health::ProbeResult& r) { counters_.record(k, r); });
 }
@@ -179,6 +180,9 @@ std::optional<StartFailure> Daemon::start() {
   }
   apply_kernel_settings();
   next_full_read_ = deps_.clock.now() + options_.counts_interval;
+  // Owned services not in the descriptor (a restart while they retired, or a descriptor
+  // edited while lvsd was stopped) retire the same way.
+  follow_retirements();
   mark_all_dirty();
   reconcile_now();
   return std::nullopt;
@@ -253,6 +257,7 @@ ReloadOutcome Daemon::reload() {
     ++changes_;
   if (deps_.on_reload) deps_.on_reload();
   apply_kernel_settings();
+  follow_retirements();
   mark_all_dirty();
   reconcile_now();
   // After the table: a new VIP answers only once its service is programmed.
@@ -326,6 +331,13 @@ void Daemon::mark_all_dirty() {
   dirty_all_ = true;
 }
 
+void Daemon::follow_retirements() {
+  std::set<ipvs::ServiceKey> wanted;
+  for (const auto& vs : cluster_->virtual_services) wanted.insert(ipvs::normalized(lvs::desired::service_key(vs)));
+  if (retirements_.follow(table_.observed(), table_.owned(), wanted, deps_.wall_clock(), options_.retire_deadline_s))
+    ++changes_;
+}
+
 // A health edge or a drain plans only the services it changed, from the table as kept
 // (no read); start, reload, a retry and the periodic refresh plan the whole table.
 void Daemon::reconcile_now() {
@@ -336,7 +348,9 @@ void Daemon::reconcile_now() {
   dirty_ = dirty_all_ = false;
   auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
   if (whole) {
-    table_.reconcile(lvs::desired::desired_from_model(*cluster_, build_overlay(*cluster_, healthy, drains_.state())));
+    auto desired = lvs::desired::desired_from_model(*cluster_, build_overlay(*cluster_, healthy, drains_.state()));
+    retirements_.add_to(desired);
+    table_.reconcile(desired);
   } else {
     model::Cluster part;  // just those services: build_overlay and desired_from_model read no more
     part.name = cluster_->name;
@@ -371,7 +385,8 @@ bool Daemon::refresh_table() {
 // to push it back, steady health edges would keep the periodic read from ever coming.
 void Daemon::after_table_read(bool read) {
   const auto now = deps_.clock.now();
-  const auto next = now + (drains_.any_draining() ? options_.counts_interval_draining : options_.counts_interval);
+  const bool following = drains_.any_draining() || !retirements_.empty();
+  const auto next = now + (following ? options_.counts_interval_draining : options_.counts_interval);
   if (read || next < next_counts_) next_counts_ = next;
   if (!cluster_) return;
   const bool changed = drains_.update(deps_.wall_clock(), [this](const DrainEntry& d) -> std::optional<std::uint64_t> {
@@ -383,6 +398,17 @@ void Daemon::after_table_read(bool read) {
     return st ? std::uint64_t{st->active_conns} + st->inactive_conns + st->persistent_conns : 0;
   });
   if (changed) ++changes_;
+  const bool retired = retirements_.update(deps_.wall_clock(), [this](const Retiring& r) -> std::optional<std::uint64_t> {
+    const auto* st = table_.find(r.service.service.key);
+    if (!st) return 0;  // gone already
+    for (const auto& d : st->destinations)
+      if (d.dest.weight != 0) return std::nullopt;  // the weights 0 have not reached the kernel yet
+    return connections_of(*st);
+  });
+  if (retired) {
+    ++changes_;
+    mark_all_dirty();  // the whole reconcile deletes what is no longer desired
+  }
 }
 
 // ------------------------------------------------------------------ loop
@@ -398,9 +424,9 @@ void Daemon::poll() {
   if (dirty_ || (retry && now >= *retry)) {
     reconcile_now();
   } else if (now >= next_counts_) {
-    if (now < next_full_read_ && drains_.any_draining()) {
-      // A drain's counts every few seconds: its services' reals only.
-      std::set<ipvs::ServiceKey> keys;
+    if (now < next_full_read_ && (drains_.any_draining() || !retirements_.empty())) {
+      // A drain's (or a retiring service's) counts every few seconds: its services' reals only.
+      std::set<ipvs::ServiceKey> keys = retirements_.keys();
       for (const auto& d : drains_.state().drains)
         if (const Slot* s = slot_for(d.service, d.real); s && !d.drained_at)
           keys.insert(lvs::desired::service_key(cluster_->virtual_services[s->service]));

@@ -1,0 +1,116 @@
+// Retirement: a service a reload removes is kept with every real at weight 0 while it has
+// connections, and deleted once they end or its deadline passes.
+#include <catch2/catch.hpp>
+
+#include "harness.h"
+
+using namespace std::chrono_literals;
+using lvsd::test::Harness;
+using lvsd::test::kA;
+using lvsd::test::kB;
+using lvsd::test::descriptor;
+using lvsd::test::write_file;
+
+namespace {
+
+constexpr const char* kOld = "192.0.2.11:25";
+const std::string kWithOld = descriptor("", R"(,
+    { "name": "smtp2", "address": "192.0.2.11", "port": 25, "scheduler": "rr", "pool": "mail" })");
+
+lvs::ipvs::ServiceKey old_key() {
+  lvs::ipvs::ServiceKey k;
+  k.address = *lvs::net::IpAddress::parse("192.0.2.11");
+  k.port = 25;
+  return k;
+}
+
+void set_conns(Harness& h, const char* real, std::uint32_t active, std::uint32_t inactive, std::uint32_t persistent = 0) {
+  const std::string r = real;
+  const auto colon = r.rfind(':');
+  lvs::ipvs::DestKey d{*lvs::net::IpAddress::parse(r.substr(0, colon)), 25};
+  REQUIRE(h.ipvs.set_counters(old_key(), d, {}, active, inactive, persistent));
+}
+
+// Both services up, then a reload that drops smtp2 while `a` connections run on its real A.
+void reload_dropping_old(Harness& h, std::uint32_t a) {
+  write_file(h.config, kWithOld);
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  REQUIRE(h.weight(kOld, kA) == 1u);
+  set_conns(h, kA, a, 0);
+  write_file(h.config, descriptor());
+  REQUIRE(h.daemon->reload().ok);
+}
+
+}  // namespace
+
+TEST_CASE("retire: a reload removing a service with connections keeps it, every real at weight 0") {
+  Harness h;
+  reload_dropping_old(h, 2);
+  CHECK(h.weight(kOld, kA) == 0u);
+  CHECK(h.weight(kOld, kB) == 0u);
+  REQUIRE(h.daemon->retirements().list().size() == 1);
+  CHECK(h.daemon->retirements().list()[0].connections == 2);
+  CHECK(h.log.contains("retiring tcp 192.0.2.11:25: gone from the descriptor, 2 connection(s) left"));
+  h.run_for(10000ms);  // counts read every 2 s: still 2
+  CHECK(h.has_real(kOld, kA));
+}
+
+TEST_CASE("retire: the service is deleted once its connections end (persistence templates aside)") {
+  Harness h;
+  reload_dropping_old(h, 1);
+  set_conns(h, kA, 0, 0, 3);
+  h.run_for(3000ms);
+  CHECK_FALSE(h.has_real(kOld, kA));
+  auto table = h.ipvs.read_table();
+  REQUIRE(table);
+  CHECK(table->services.size() == 1);
+  CHECK(h.daemon->retirements().empty());
+  CHECK(h.log.contains("retired tcp 192.0.2.11:25: no connections left"));
+}
+
+TEST_CASE("retire: the deadline deletes the service with the connections it still has, and says so") {
+  Harness h;
+  reload_dropping_old(h, 4);
+  h.wall += 299;
+  h.run_for(3000ms);
+  CHECK(h.has_real(kOld, kA));
+  h.wall += 1;
+  h.run_for(3000ms);
+  CHECK_FALSE(h.has_real(kOld, kA));
+  CHECK(h.log.contains("retired tcp 192.0.2.11:25: deadline of 300 s passed with 4 connection(s) left"));
+}
+
+TEST_CASE("retire: a reload bringing the service back restores its weights and deletes nothing") {
+  Harness h;
+  reload_dropping_old(h, 2);
+  REQUIRE(h.weight(kOld, kA) == 0u);
+  h.ipvs.reset_writes();
+  write_file(h.config, kWithOld);
+  REQUIRE(h.daemon->reload().ok);
+  CHECK(h.weight(kOld, kA) == 1u);
+  CHECK(h.weight(kOld, kB) == 1u);
+  CHECK(h.ipvs.writes() == 2);  // two weights, no delete and no add
+  CHECK(h.daemon->retirements().empty());
+  set_conns(h, kA, 0, 0);
+  h.run_for(3000ms);
+  CHECK(h.weight(kOld, kA) == 1u);
+}
+
+TEST_CASE("retire: a removed service without connections is deleted by the reload itself") {
+  Harness h;
+  reload_dropping_old(h, 0);
+  CHECK_FALSE(h.has_real(kOld, kA));
+  CHECK(h.daemon->retirements().empty());
+}
+
+TEST_CASE("retire: a restart while a service retires retires it again, and deletes it when idle") {
+  Harness h;
+  reload_dropping_old(h, 2);
+  REQUIRE_FALSE(h.start());  // a new lvsd on the descriptor without smtp2
+  CHECK(h.weight(kOld, kA) == 0u);
+  CHECK(h.daemon->retirements().list().size() == 1);
+  set_conns(h, kA, 0, 0);
+  h.run_for(3000ms);
+  CHECK_FALSE(h.has_real(kOld, kA));
+}
