@@ -23,7 +23,9 @@
 #      fwmark service; connections from one client address to both ports all reach one
 #      real, those from a second address another one; SIGTERM leaves the table and the
 #      service, a restart rewrites neither (same nft handles, 0 IPVS operations); a reload
-#      without the marked service removes the table and the fwmark service.
+#      without the marked service removes the table, and the fwmark service retires: a
+#      connection held through it still echoes, its reals are at weight 0, status lists
+#      it, and it is deleted once the connection closes.
 #   Metrics (--metrics 127.0.0.1:9687, scraped with curl, read with prometheus_client's
 #   parser): after 2, health, weights as ipvsadm shows them, check failures by reason,
 #   404/405, a silent client does not hold up a scrape; after 5, connection counts as
@@ -555,6 +557,7 @@ check "reload without the marked service exits 0" [ $? -eq 0 ]
 check "the mark table is removed" bash -c "! ip netns exec director nft list table inet lvsd_mark > /dev/null 2>&1"
 fwm
 check "the connection held through the removed fwmark service still echoes after the reload" ping_held retiring 2 1
+cat "$WORK/retiring.out"
 check "the fwmark service is kept while its connection runs, every real at weight 0" \
     [ "$(fwm | awk '$1 == "->" { print $4 }' | sort -u | tr '\n' ' ')" = "0 " ]
 check "status shows the fwmark service retiring" grep -Eq '^retiring fwmark 10 ' <<< "$(status)"

@@ -52,6 +52,11 @@ TEST_CASE("retire: a reload removing a service with connections keeps it, every 
   REQUIRE(h.daemon->retirements().list().size() == 1);
   CHECK(h.daemon->retirements().list()[0].connections == 2);
   CHECK(h.log.contains("retiring tcp 192.0.2.11:25: gone from the descriptor, 2 connection(s) left"));
+  const nlohmann::json st = h.daemon->status();
+  REQUIRE(st["retiring"].size() == 1);
+  CHECK(st["retiring"][0]["key"] == "tcp 192.0.2.11:25");
+  CHECK(st["retiring"][0]["connections"] == 2);
+  CHECK(st["retiring"][0]["deadline_s"] == 300);
   h.run_for(10000ms);  // counts read every 2 s: still 2
   CHECK(h.has_real(kOld, kA));
 }
