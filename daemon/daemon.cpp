@@ -95,8 +95,9 @@ void Daemon::bind_checks(const std::vector<Slot>& slots) {
     const auto& vs = cluster_->virtual_services[s.service];
     bool serving = false;
     if (!health_.bound(*s.check)) {
-      const auto* d = table_.find(lvs::desired::service_key(vs), s.real);
-      serving = d && d->dest.weight > 0;
+      const auto key = lvs::desired::service_key(vs);
+      const auto* d = table_.find(key, s.real);
+      serving = d && (d->dest.weight > 0 || retirements_.was_serving(key, s.real));
     }
     bindings.push_back(CheckBinding{*s.check, vs.name, serving});
   }
@@ -332,8 +333,12 @@ void Daemon::mark_all_dirty() {
 }
 
 void Daemon::follow_retirements() {
-  std::set<ipvs::ServiceKey> wanted;
-  for (const auto& vs : cluster_->virtual_services) wanted.insert(ipvs::normalized(lvs::desired::service_key(vs)));
+  WantedServices wanted;
+  for (const auto& vs : cluster_->virtual_services) {
+    auto& reals = wanted[ipvs::normalized(lvs::desired::service_key(vs))];
+    for (const auto* list : {&vs.reals, &vs.sorry_reals})
+      for (const auto& r : *list) reals.insert(ipvs::key_of(lvs::desired::to_destination(vs, r)));
+  }
   if (retirements_.follow(table_.observed(), table_.owned(), wanted, deps_.wall_clock(), options_.retire_deadline_s))
     ++changes_;
 }
@@ -349,7 +354,8 @@ void Daemon::reconcile_now() {
   auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
   if (whole) {
     auto desired = lvs::desired::desired_from_model(*cluster_, build_overlay(*cluster_, healthy, drains_.state()));
-    retirements_.add_to(desired);
+    retirements_.add_services_to(desired);
+    retirements_.add_reals_to(desired);
     table_.reconcile(desired);
   } else {
     model::Cluster part;  // just those services: build_overlay and desired_from_model read no more
@@ -360,7 +366,9 @@ void Daemon::reconcile_now() {
       part.virtual_services.push_back(cluster_->virtual_services[i]);
       keys.insert(lvs::desired::service_key(cluster_->virtual_services[i]));
     }
-    table_.reconcile(lvs::desired::desired_from_model(part, build_overlay(part, healthy, drains_.state())), &keys);
+    auto desired = lvs::desired::desired_from_model(part, build_overlay(part, healthy, drains_.state()));
+    retirements_.add_reals_to(desired);
+    table_.reconcile(desired, &keys);
     // A drain is judged by counts read after its weight 0 reached the kernel.
     std::set<ipvs::ServiceKey> draining;
     for (const auto& vs : part.virtual_services)
@@ -404,6 +412,11 @@ void Daemon::after_table_read(bool read) {
     for (const auto& d : st->destinations)
       if (d.dest.weight != 0) return std::nullopt;  // the weights 0 have not reached the kernel yet
     return connections_of(*st);
+  }, [this](const RetiringReal& r) -> std::optional<std::uint64_t> {
+    const auto* d = table_.find(r.service, ipvs::key_of(r.dest));
+    if (!d) return 0;  // gone already
+    if (d->dest.weight != 0) return std::nullopt;
+    return std::uint64_t{d->active_conns} + d->inactive_conns;
   });
   if (retired) {
     ++changes_;

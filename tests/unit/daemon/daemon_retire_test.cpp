@@ -119,3 +119,70 @@ TEST_CASE("retire: a restart while a service retires retires it again, and delet
   h.run_for(3000ms);
   CHECK_FALSE(h.has_real(kOld, kA));
 }
+
+namespace {
+
+lvs::ipvs::ServiceKey smtp_key() {
+  lvs::ipvs::ServiceKey k;
+  k.address = *lvs::net::IpAddress::parse("192.0.2.10");
+  k.port = 25;
+  return k;
+}
+
+std::string without_b() {
+  std::string d = descriptor();
+  const std::string b = R"(, { "address": "203.0.113.82" })";
+  d.erase(d.find(b), b.size());
+  return d;
+}
+
+void set_b_conns(Harness& h, std::uint32_t active, std::uint32_t inactive) {
+  REQUIRE(h.ipvs.set_counters(smtp_key(), {*lvs::net::IpAddress::parse("203.0.113.82"), 25}, {}, active, inactive, 0));
+}
+
+// smtp up with A and B, then a reload that drops B while it has 3 connections.
+void reload_dropping_b(Harness& h) {
+  REQUIRE_FALSE(h.start());
+  h.run_for(2000ms);
+  REQUIRE(h.weight(lvsd::test::kVip, kB) == 1u);
+  set_b_conns(h, 3, 0);
+  write_file(h.config, without_b());
+  REQUIRE(h.daemon->reload().ok);
+}
+
+}  // namespace
+
+TEST_CASE("retire: a real a reload removes stays at weight 0 while it has connections, and goes when they end") {
+  Harness h;
+  reload_dropping_b(h);
+  CHECK(h.weight(lvsd::test::kVip, kB) == 0u);
+  CHECK(h.weight(lvsd::test::kVip, kA) == 1u);
+  REQUIRE(h.daemon->retirements().reals().size() == 1);
+  CHECK(h.log.contains("retiring real 203.0.113.82:25 of tcp 192.0.2.10:25: gone from the descriptor, 3 connection(s)"));
+  // A health edge on the service plans it alone: the retiring real stays.
+  h.set_up(kA, false);
+  h.run_for(3000ms);
+  CHECK(h.weight(lvsd::test::kVip, kA) == 0u);
+  CHECK(h.weight(lvsd::test::kVip, kB) == 0u);
+  set_b_conns(h, 0, 0);
+  h.run_for(3000ms);
+  CHECK_FALSE(h.has_real(lvsd::test::kVip, kB));
+  CHECK(h.daemon->retirements().empty());
+  CHECK(h.log.contains("retired real 203.0.113.82:25 of tcp 192.0.2.10:25: no connections left, removing it"));
+}
+
+TEST_CASE("retire: a real back in the descriptor is normal again; its deadline removes it otherwise") {
+  Harness h;
+  reload_dropping_b(h);
+  write_file(h.config, descriptor());
+  REQUIRE(h.daemon->reload().ok);
+  CHECK(h.weight(lvsd::test::kVip, kB) == 1u);
+  CHECK(h.daemon->retirements().empty());
+  write_file(h.config, without_b());
+  REQUIRE(h.daemon->reload().ok);
+  REQUIRE(h.weight(lvsd::test::kVip, kB) == 0u);
+  h.wall += 300;
+  h.run_for(3000ms);
+  CHECK_FALSE(h.has_real(lvsd::test::kVip, kB));
+  CHECK(h.log.contains("retired real 203.0.113.82:25 of tcp 192.0.2.10:25: deadline of 300 s passed with 3 connection(s) left"));
+}
