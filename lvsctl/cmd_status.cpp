@@ -63,7 +63,8 @@ std::string status_text(const lvs::control::StatusReport& st) {
          std::to_string(rc.failed) + " failed\n";
   for (const auto& e : rc.errors) out += "  error: " + e + "\n";
   for (const auto& r : st.retiring)
-    out += "retiring (gone from the descriptor, every real at weight 0): " + r.key + ", " +
+    out += "retiring (gone from the descriptor, every real at weight 0): " +
+           (r.real.empty() ? r.key : "real " + r.real + " of " + r.key) + ", " +
            std::to_string(r.connections) + " connection(s) left, since " + when(r.since) + ", deleted after " +
            std::to_string(r.deadline_s) + " s at the latest\n";
   if (st.ha) out += ha_text(*st.ha);

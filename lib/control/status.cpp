@@ -125,7 +125,7 @@ void to_json(json& j, const StatusReport& s) {
   json retiring = json::array();
   for (const auto& r : s.retiring)
     retiring.push_back(
-        {{"key", r.key}, {"since", r.since}, {"deadline_s", r.deadline_s}, {"connections", r.connections}});
+        {{"key", r.key}, {"real", r.real}, {"since", r.since}, {"deadline_s", r.deadline_s}, {"connections", r.connections}});
   j["retiring"] = std::move(retiring);
   if (s.ha) j["ha"] = *s.ha;
 }
@@ -197,6 +197,7 @@ Result<StatusReport> status_from_json(const json& j) {
     for (const auto& r : j.value("retiring", json::array())) {
       RetiringInfo one;
       get(r, "key", one.key);
+      get(r, "real", one.real);
       get(r, "since", one.since);
       get(r, "deadline_s", one.deadline_s);
       get(r, "connections", one.connections);

@@ -158,6 +158,10 @@ TEST_CASE("retire: a real a reload removes stays at weight 0 while it has connec
   CHECK(h.weight(lvsd::test::kVip, kB) == 0u);
   CHECK(h.weight(lvsd::test::kVip, kA) == 1u);
   REQUIRE(h.daemon->retirements().reals().size() == 1);
+  const nlohmann::json st = h.daemon->status();
+  REQUIRE(st["retiring"].size() == 1);
+  CHECK(st["retiring"][0]["real"] == "203.0.113.82:25");
+  CHECK(st["retiring"][0]["connections"] == 3);
   CHECK(h.log.contains("retiring real 203.0.113.82:25 of tcp 192.0.2.10:25: gone from the descriptor, 3 connection(s)"));
   // A health edge on the service plans it alone: the retiring real stays.
   h.set_up(kA, false);
