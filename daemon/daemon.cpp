@@ -34,7 +34,8 @@ Daemon::Daemon(DaemonOptions options, DaemonDeps deps)
               }),
       table_(deps_.backend, deps_.clock, deps_.wall_clock, deps_.log,
              ipvs::ownership_path(options_.state_dir, options_.netns), options_.retry_interval),
-      drains_(admin_state_path(options_.state_dir, options_.netns), deps_.log) {
+      drains_(admin_state_path(options_.state_dir, options_.netns), deps_.log),
+      retirements_(deps_.log) {
   descriptor_.path = options_.config_path;
   health_.observe_results([this](const health::CheckKey& k, const health::ProbeResult& r) { counters_.record(k, r); });
 }
@@ -94,8 +95,9 @@ void Daemon::bind_checks(const std::vector<Slot>& slots) {
     const auto& vs = cluster_->virtual_services[s.service];
     bool serving = false;
     if (!health_.bound(*s.check)) {
-      const auto* d = table_.find(lvs::desired::service_key(vs), s.real);
-      serving = d && d->dest.weight > 0;
+      const auto key = lvs::desired::service_key(vs);
+      const auto* d = table_.find(key, s.real);
+      serving = d && (d->dest.weight > 0 || retirements_.was_serving(key, s.real));
     }
     bindings.push_back(CheckBinding{*s.check, vs.name, serving});
   }
@@ -179,6 +181,9 @@ std::optional<StartFailure> Daemon::start() {
   }
   apply_kernel_settings();
   next_full_read_ = deps_.clock.now() + options_.counts_interval;
+  // Owned services not in the descriptor (a restart while they retired, or a descriptor
+  // edited while lvsd was stopped) retire the same way.
+  follow_retirements();
   mark_all_dirty();
   reconcile_now();
   return std::nullopt;
@@ -209,6 +214,15 @@ ReloadOutcome Daemon::reload() {
     out.errors = descriptor_.errors;
     return out;
   };
+  // Valid, but the host could not take it (what): the old descriptor keeps running.
+  auto keep_old = [&](const std::string& why, const std::string& what) {
+    load_failed(result, {why});
+    deps_.log.error("descriptor: not reloaded, still running the one loaded before");
+    ReloadOutcome out;
+    out.error = what + ", still running the previous descriptor";
+    out.errors = {why};
+    return out;
+  };
   if (!result.ok()) return refuse({});
   // The HA part applies what it can live (VIPs, priorities, timers); its socket's router
   // (VRID, interface, peers, authentication type, the node set) needs a restart.
@@ -228,26 +242,13 @@ ReloadOutcome Daemon::reload() {
   if (auto read = table_.read(); !read) {
     // Without the table, checks of serving reals cannot start up and the plan would be
     // guessed: keep running what runs and say so.
-    const std::string why = "cannot read the IPVS table: " + read.error().describe();
-    load_failed(result, {why});
-    deps_.log.error("descriptor: not reloaded, still running the one loaded before");
-    ReloadOutcome out;
-    out.error = "cannot read the IPVS table, still running the previous descriptor";
-    out.errors = {why};
-    return out;
+    return keep_old("cannot read the IPVS table: " + read.error().describe(), "cannot read the IPVS table");
   }
   // Before the reconcile: marks without their fwmark service yet are harmless (IPVS
   // falls back to the address:port service), a fwmark service without marks gets nothing.
   // nft's transaction is atomic: a failure leaves the old marks, and the old descriptor runs.
-  if (auto marked = sync_marks(lvs::desired::mark_rules(cluster)); !marked) {
-    const std::string why = "marks: " + marked.error().describe();
-    load_failed(result, {why});
-    deps_.log.error("descriptor: not reloaded, still running the one loaded before");
-    ReloadOutcome out;
-    out.error = "cannot install the firewall marks, still running the previous descriptor";
-    out.errors = {why};
-    return out;
-  }
+  if (auto marked = sync_marks(lvs::desired::mark_rules(cluster)); !marked)
+    return keep_old("marks: " + marked.error().describe(), "cannot install the firewall marks");
   cluster_ = std::move(cluster);
   bind_checks(*slots);
   set_slots(std::move(*slots));
@@ -257,6 +258,7 @@ ReloadOutcome Daemon::reload() {
     ++changes_;
   if (deps_.on_reload) deps_.on_reload();
   apply_kernel_settings();
+  follow_retirements();
   mark_all_dirty();
   reconcile_now();
   // After the table: a new VIP answers only once its service is programmed.
@@ -330,6 +332,17 @@ void Daemon::mark_all_dirty() {
   dirty_all_ = true;
 }
 
+void Daemon::follow_retirements() {
+  WantedServices wanted;
+  for (const auto& vs : cluster_->virtual_services) {
+    auto& reals = wanted[ipvs::normalized(lvs::desired::service_key(vs))];
+    for (const auto* list : {&vs.reals, &vs.sorry_reals})
+      for (const auto& r : *list) reals.insert(ipvs::key_of(lvs::desired::to_destination(vs, r)));
+  }
+  if (retirements_.follow(table_.observed(), table_.owned(), wanted, deps_.wall_clock(), options_.retire_deadline_s))
+    ++changes_;
+}
+
 // A health edge or a drain plans only the services it changed, from the table as kept
 // (no read); start, reload, a retry and the periodic refresh plan the whole table.
 void Daemon::reconcile_now() {
@@ -340,7 +353,10 @@ void Daemon::reconcile_now() {
   dirty_ = dirty_all_ = false;
   auto healthy = [this](const model::VirtualService& vs, const model::Real& r) { return slot_healthy(vs, r); };
   if (whole) {
-    table_.reconcile(lvs::desired::desired_from_model(*cluster_, build_overlay(*cluster_, healthy, drains_.state())));
+    auto desired = lvs::desired::desired_from_model(*cluster_, build_overlay(*cluster_, healthy, drains_.state()));
+    retirements_.add_services_to(desired);
+    retirements_.add_reals_to(desired);
+    table_.reconcile(desired);
   } else {
     model::Cluster part;  // just those services: build_overlay and desired_from_model read no more
     part.name = cluster_->name;
@@ -350,7 +366,9 @@ void Daemon::reconcile_now() {
       part.virtual_services.push_back(cluster_->virtual_services[i]);
       keys.insert(lvs::desired::service_key(cluster_->virtual_services[i]));
     }
-    table_.reconcile(lvs::desired::desired_from_model(part, build_overlay(part, healthy, drains_.state())), &keys);
+    auto desired = lvs::desired::desired_from_model(part, build_overlay(part, healthy, drains_.state()));
+    retirements_.add_reals_to(desired);
+    table_.reconcile(desired, &keys);
     // A drain is judged by counts read after its weight 0 reached the kernel.
     std::set<ipvs::ServiceKey> draining;
     for (const auto& vs : part.virtual_services)
@@ -375,7 +393,8 @@ bool Daemon::refresh_table() {
 // to push it back, steady health edges would keep the periodic read from ever coming.
 void Daemon::after_table_read(bool read) {
   const auto now = deps_.clock.now();
-  const auto next = now + (drains_.any_draining() ? options_.counts_interval_draining : options_.counts_interval);
+  const bool following = drains_.any_draining() || !retirements_.empty();
+  const auto next = now + (following ? options_.counts_interval_draining : options_.counts_interval);
   if (read || next < next_counts_) next_counts_ = next;
   if (!cluster_) return;
   const bool changed = drains_.update(deps_.wall_clock(), [this](const DrainEntry& d) -> std::optional<std::uint64_t> {
@@ -387,6 +406,22 @@ void Daemon::after_table_read(bool read) {
     return st ? std::uint64_t{st->active_conns} + st->inactive_conns + st->persistent_conns : 0;
   });
   if (changed) ++changes_;
+  const bool retired = retirements_.update(deps_.wall_clock(), [this](const Retiring& r) -> std::optional<std::uint64_t> {
+    const auto* st = table_.find(r.service.service.key);
+    if (!st) return 0;  // gone already
+    for (const auto& d : st->destinations)
+      if (d.dest.weight != 0) return std::nullopt;  // the weights 0 have not reached the kernel yet
+    return connections_of(*st);
+  }, [this](const RetiringReal& r) -> std::optional<std::uint64_t> {
+    const auto* d = table_.find(r.service, ipvs::key_of(r.dest));
+    if (!d) return 0;  // gone already
+    if (d->dest.weight != 0) return std::nullopt;
+    return std::uint64_t{d->active_conns} + d->inactive_conns;
+  });
+  if (retired) {
+    ++changes_;
+    mark_all_dirty();  // the whole reconcile deletes what is no longer desired
+  }
 }
 
 // ------------------------------------------------------------------ loop
@@ -402,9 +437,9 @@ void Daemon::poll() {
   if (dirty_ || (retry && now >= *retry)) {
     reconcile_now();
   } else if (now >= next_counts_) {
-    if (now < next_full_read_ && drains_.any_draining()) {
-      // A drain's counts every few seconds: its services' reals only.
-      std::set<ipvs::ServiceKey> keys;
+    if (now < next_full_read_ && (drains_.any_draining() || !retirements_.empty())) {
+      // A drain's (or a retiring service's) counts every few seconds: its services' reals only.
+      std::set<ipvs::ServiceKey> keys = retirements_.keys();
       for (const auto& d : drains_.state().drains)
         if (const Slot* s = slot_for(d.service, d.real); s && !d.drained_at)
           keys.insert(lvs::desired::service_key(cluster_->virtual_services[s->service]));

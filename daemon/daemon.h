@@ -24,6 +24,7 @@
 #include "daemon/health_wiring.h"
 #include "daemon/log.h"
 #include "daemon/metrics_counters.h"
+#include "daemon/retirements.h"
 #include "daemon/sysctl.h"
 #include "daemon/table_keeper.h"
 #include "desired/marks.h"
@@ -46,6 +47,9 @@ struct DaemonOptions {
   std::chrono::milliseconds counts_interval_draining{2000};  // while something drains
   std::chrono::milliseconds counts_fresh_for{1000};          // status reads older ones again
   std::chrono::milliseconds retry_interval{5000};            // after a failed reconcile
+  // A service a reload removed is deleted once its connections end, at the latest this
+  // long after the reload (daemon/README.md, "Reload").
+  std::uint32_t retire_deadline_s = 300;
 };
 
 using DescriptorLoader = std::function<lvs::model::LoadResult(const std::string& path)>;
@@ -151,6 +155,7 @@ class Daemon {
   // For tests and status.
   const DescriptorStatus& descriptor() const { return descriptor_; }
   const AdminState& admin() const { return drains_.state(); }
+  const Retirements& retirements() const { return retirements_; }
   const lvs::ipvs::Table& observed() const { return table_.observed(); }
   const ReconcileReport& last_reconcile() const { return table_.last_reconcile(); }
   const std::vector<SysctlSetting>& sysctls() const { return sysctls_; }
@@ -204,6 +209,8 @@ class Daemon {
   // Marks services (indices) for the next reconcile.
   void mark_dirty(std::size_t service);
   void mark_all_dirty();
+  // Services the loaded descriptor dropped begin (or stop) retiring; reads observed().
+  void follow_retirements();
   void reconcile_now();
   // Reads the whole table; false when that failed (logged).
   bool refresh_table();
@@ -227,6 +234,7 @@ class Daemon {
   HealthBindings health_;
   TableKeeper table_;
   Drains drains_;
+  Retirements retirements_;
   std::unique_ptr<HaPart> ha_;  // null without an `ha` section
   DaemonCounters counters_;
 

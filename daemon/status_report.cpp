@@ -97,6 +97,10 @@ lvs::control::StatusReport Daemon::status(const Request& query) const {
   const ReconcileReport& last = table_.last_reconcile();
   doc.reconcile = {last.at, last.operations, last.failed, last.errors};
   if (ha_) doc.ha = ha_report(*ha_, deps_.clock.now());
+  for (const auto& r : retirements_.list())
+    doc.retiring.push_back({r.service.service.key.to_string(), "", r.since, r.deadline_s, r.connections});
+  for (const auto& r : retirements_.reals())
+    doc.retiring.push_back({r.service.to_string(), endpoint(ipvs::key_of(r.dest)), r.since, r.deadline_s, r.connections});
   if (!cluster_) return doc;
   doc.summary.services = cluster_->virtual_services.size();
   for (const auto& vs : cluster_->virtual_services)

@@ -64,6 +64,7 @@ class TableKeeper {
   void apply_timeouts(const lvs::ipvs::Timeouts& want);
 
   const lvs::ipvs::Table& observed() const { return observed_; }
+  const lvs::ipvs::Ownership& owned() const { return owned_; }
   // One service or real of observed() by key (compared normalized), in O(log n).
   const lvs::ipvs::ServiceState* find(const lvs::ipvs::ServiceKey& key) const;
   const lvs::ipvs::DestinationState* find(const lvs::ipvs::ServiceKey& key, const lvs::ipvs::DestKey& dest) const;

@@ -62,6 +62,11 @@ std::string status_text(const lvs::control::StatusReport& st) {
   out += "last reconcile: " + when(rc.at) + ", " + std::to_string(rc.operations) + " operations, " +
          std::to_string(rc.failed) + " failed\n";
   for (const auto& e : rc.errors) out += "  error: " + e + "\n";
+  for (const auto& r : st.retiring)
+    out += "retiring (gone from the descriptor, every real at weight 0): " +
+           (r.real.empty() ? r.key : "real " + r.real + " of " + r.key) + ", " +
+           std::to_string(r.connections) + " connection(s) left, since " + when(r.since) + ", deleted after " +
+           std::to_string(r.deadline_s) + " s at the latest\n";
   if (st.ha) out += ha_text(*st.ha);
   for (const auto& svc : st.services) {
     out += "\n" + svc.name + "  " + svc.key + "  " + svc.scheduler + ", quorum " + std::to_string(svc.quorum) + ", " +

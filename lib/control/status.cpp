@@ -122,6 +122,11 @@ void to_json(json& j, const StatusReport& s) {
                         {"reals", std::move(reals)}});
   }
   j["services"] = std::move(services);
+  json retiring = json::array();
+  for (const auto& r : s.retiring)
+    retiring.push_back(
+        {{"key", r.key}, {"real", r.real}, {"since", r.since}, {"deadline_s", r.deadline_s}, {"connections", r.connections}});
+  j["retiring"] = std::move(retiring);
   if (s.ha) j["ha"] = *s.ha;
 }
 
@@ -187,6 +192,16 @@ Result<StatusReport> status_from_json(const json& j) {
       get(v, "in_kernel", one.in_kernel);
       for (const auto& r : v.value("reals", json::array())) one.reals.push_back(real_from(r));
       s.services.push_back(std::move(one));
+    }
+    at = "retiring";
+    for (const auto& r : j.value("retiring", json::array())) {
+      RetiringInfo one;
+      get(r, "key", one.key);
+      get(r, "real", one.real);
+      get(r, "since", one.since);
+      get(r, "deadline_s", one.deadline_s);
+      get(r, "connections", one.connections);
+      s.retiring.push_back(std::move(one));
     }
   } catch (const json::exception& e) {
     return Error{EPROTO, std::string("lvsd sent a malformed status: \"") + at + "\": " + e.what()};

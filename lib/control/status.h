@@ -45,6 +45,17 @@ struct ReconcileInfo {
   bool operator==(const ReconcileInfo&) const = default;
 };
 
+// A service a reload removed, kept with every real at weight 0 until its connections end,
+// or (real set) one real a reload removed from a service that stays.
+struct RetiringInfo {
+  std::string key;   // "tcp 192.0.2.10:110", "fwmark 10 (inet)"
+  std::string real;  // "203.0.113.81:110"; empty: the whole service
+  std::int64_t since = 0;
+  std::uint32_t deadline_s = 0;
+  std::uint64_t connections = 0;  // active + inactive, as last read
+  bool operator==(const RetiringInfo&) const = default;
+};
+
 struct LastResult {
   bool ok = false;
   std::string message;
@@ -102,6 +113,7 @@ struct StatusReport {
   std::vector<SysctlInfo> sysctls;
   ReconcileInfo reconcile;
   std::vector<ServiceStatus> services;
+  std::vector<RetiringInfo> retiring;
   std::optional<HaReport> ha;  // only when the descriptor has an `ha` section
   bool operator==(const StatusReport&) const = default;
 };

@@ -23,7 +23,9 @@
 #      fwmark service; connections from one client address to both ports all reach one
 #      real, those from a second address another one; SIGTERM leaves the table and the
 #      service, a restart rewrites neither (same nft handles, 0 IPVS operations); a reload
-#      without the marked service removes the table and the fwmark service.
+#      without the marked service removes the table, and the fwmark service retires: a
+#      connection held through it still echoes, its reals are at weight 0, status lists
+#      it, and it is deleted once the connection closes.
 #   Metrics (--metrics 127.0.0.1:9687, scraped with curl, read with prometheus_client's
 #   parser): after 2, health, weights as ipvsadm shows them, check failures by reason,
 #   404/405, a silent client does not hold up a scrape; after 5, connection counts as
@@ -250,8 +252,8 @@ metric() {  # metric NAME SAMPLE: the value of SAMPLE (name{labels sorted}) in s
 }
 at_least() { [ -n "$1" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
-hold() {  # hold NAME COUNT: a holder in the client namespace; output $WORK/NAME.out
-    ip netns exec client python3 "$HERE/holder.py" "$VIP" "$PORT" "$2" > "$WORK/$1.out" 2>&1 &
+hold() {  # hold NAME COUNT [PORT]: a holder in the client namespace; output $WORK/NAME.out
+    ip netns exec client python3 "$HERE/holder.py" "$VIP" "${3:-$PORT}" "$2" > "$WORK/$1.out" 2>&1 &
     holder_pids="$holder_pids $!"
     eval "$1_pid=$!"
 }
@@ -498,12 +500,15 @@ check "real2 reaches weight 1 in the fwmark service" wait_fwm_weight "$R2" 1 20
 ip -n client addr add 192.0.2.101/24 dev eth0
 visit() {  # visit SRC: 3 connections to each marked port, alternating; one real name a line
     ip netns exec client python3 - "$1" "$VIP" "$MP1" "$MP2" <<'PY'
-import socket, sys
+import socket, struct, sys
 src, vip, p1, p2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 for port in (p1, p2) * 3:
     try:
         s = socket.create_connection((vip, port), timeout=10, source_address=(src, 0))
         print(port, s.makefile("rb").readline().decode().strip() or "error: no greeting", flush=True)
+        # A reset: IPVS forgets it in 10 s (CLOSE), not 2 min (TIME_WAIT), so it does not
+        # hold up the retirement of the fwmark service at the end of step 6.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
     except OSError as e:
         print(port, f"error: {e}", flush=True)
@@ -541,11 +546,30 @@ visit 192.0.2.100 > "$WORK/visit100b.out" 2>&1
 was="$(awk 'NR == 1 { print $2 }' "$WORK/visit100.out")"
 now_on="$(awk '{ print $2 }' "$WORK/visit100b.out" | sort -u | tr '\n' ' ')"
 check "client .100 still reaches $was on both ports after the restart (got: $now_on)" [ "$now_on" = "$was " ]
+# A session in flight when a reload removes its service finishes: the service retires
+# (every real weight 0) and goes once its connections have ended.
+hold retiring 1 "$MP1"
+check "the client holds a connection to $MP1 (fwmark service 10)" wait_line "$WORK/retiring.out" '^ready$'
+check "it echoes before the reload" ping_held retiring 1 1
 cp "$WORK/good.json" "$CONFIG"
 "$LVSCTL" reload --socket "$SOCK" > "$WORK/reload4.out" 2>&1
 check "reload without the marked service exits 0" [ $? -eq 0 ]
 check "the mark table is removed" bash -c "! ip netns exec director nft list table inet lvsd_mark > /dev/null 2>&1"
-check "the fwmark service is removed" bash -c "! ip netns exec director ipvsadm -Ln -f 10 > /dev/null 2>&1"
+fwm
+check "the connection held through the removed fwmark service still echoes after the reload" ping_held retiring 2 1
+cat "$WORK/retiring.out"
+check "the fwmark service is kept while its connection runs, every real at weight 0" \
+    [ "$(fwm | awk '$1 == "->" && $2 ~ /^203/ { print $4 }' | sort -u | tr '\n' ' ')" = "0 " ]
+check "status shows the fwmark service retiring" grep -Eq '^retiring fwmark 10 ' <<< "$(status)"
+kill -TERM "$retiring_pid"
+check "the client closes the held connection" wait_line "$WORK/retiring.out" '^closed$'
+t=$(now)
+gone=0
+for i in $(seq 40); do ip netns exec director ipvsadm -Ln -f 10 > /dev/null 2>&1 || { gone=1; break; }; sleep 1; done
+check "the fwmark service is removed once its last connection is gone" [ "$gone" -eq 1 ]
+echo "fwmark service 10 removed $(elapsed "$t") s after the client closed its connection"
+check "lvsd logged the retirement and the delete" \
+    bash -c "grep -q 'retiring fwmark 10' '$WORK/lvsd3.log' && grep -q 'retired fwmark 10.*no connections left' '$WORK/lvsd3.log'"
 echo "step 6 (marked service) took $(elapsed "$t6") s"
 
 echo "total $(elapsed "$t0") s from the first lvsd start"

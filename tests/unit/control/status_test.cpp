@@ -49,6 +49,7 @@ control::StatusReport full() {
   ha.tracked_down = {"eth0"};
   ha.dropped = {{"bad_ttl", 2}};
   s.ha = ha;
+  s.retiring = {{"tcp 192.0.2.10:110", "", 1800000000, 300, 4}, {"tcp 192.0.2.10:25", "203.0.113.82:25", 1800000000, 300, 1}};
   return s;
 }
 

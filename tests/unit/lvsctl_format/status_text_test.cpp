@@ -39,3 +39,13 @@ TEST_CASE("status text: a brief document says how to see all; a filtered one how
   const std::string filtered = lvsctl::status_text(report("filtered"));
   CHECK(filtered.find("1 of 300 services match the filters") != std::string::npos);
 }
+
+TEST_CASE("status text: a retiring service is listed with its connections and deadline") {
+  auto st = report("all");
+  st.retiring = {{"fwmark 10 (inet)", "", 0, 300, 3}, {"tcp 192.0.2.1:1007", "203.0.113.3:1007", 0, 300, 1}};
+  const std::string out = lvsctl::status_text(st);
+  CHECK(out.find("retiring (gone from the descriptor, every real at weight 0): fwmark 10 (inet), 3 connection(s) left") !=
+        std::string::npos);
+  CHECK(out.find("deleted after 300 s at the latest") != std::string::npos);
+  CHECK(out.find("real 203.0.113.3:1007 of tcp 192.0.2.1:1007, 1 connection(s) left") != std::string::npos);
+}
