@@ -226,6 +226,9 @@ progress_sleep 30
 # carried too few in 30 s, so run on until 24 IMAP sessions begun after the reload ended.
 wait_sessions_after "$t_reloaded" 24 90 '"port": (143|993)'
 kill -TERM "$imap_load_pid"; wait "$imap_load_pid" 2>/dev/null
+# The per-port services the reload replaced: deleted at once when idle, or retired at
+# weight 0 until the sessions in flight on them ended (daemon/README.md).
+say "lb2's per-port services at the reload: $(grep -c 'ipvs: retiring ' "$WORK/lvsd-lb2.log") retired with sessions in flight, $(grep -c 'ipvs: retired .*no connections left' "$WORK/lvsd-lb2.log") of them deleted once idle by the step's end"
 step_end
 step_check "imap-balanced: no session failed" imap-balanced no-failures
 step_check "imap-balanced: one IMAP session's connections on one real, sessions spread, no client's mailbox on two reals at once" imap-balanced after "$t_reloaded" persistence
