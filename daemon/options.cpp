@@ -19,6 +19,11 @@ std::optional<CliOptions> parse_cli(int argc, char** argv, int& exit_code, const
   app.add_option("--read-group", o.read_group, "group whose members may read the status");
   app.add_option("--schema", o.schema, "descriptor schema file (default: the schema compiled into lvsd)");
   app.add_option("--metrics", o.metrics, "serve Prometheus metrics at http://ADDRESS:PORT/metrics (off by default)");
+  app.add_option("--retire-deadline", o.retire_deadline_s,
+                 "seconds a service or real that a reload removed keeps its connections (weight 0) before it is "
+                 "deleted with whatever is left")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 86400u));
   app.add_option("--log-level", level, "error, warning, notice, info or debug")->capture_default_str();
   if (!version.empty()) app.set_version_flag("--version", version, "print the version and git revision, then exit");
   app.footer(

@@ -1,5 +1,6 @@
 #pragma once
 // lvsd's command line (documented in daemon/README.md; the integration tests rely on it).
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,7 @@ struct CliOptions {
   std::string read_group;
   std::string schema;
   std::string metrics;  // ADDRESS:PORT for Prometheus; empty: off
+  std::uint32_t retire_deadline_s = 300;  // a service or real a reload removed is deleted by then
   Level log_level = Level::info;
 };
 

@@ -116,6 +116,7 @@ int run(const CliOptions& cli, Logger& log) {
   dopt.state_dir = cli.state_dir;
   dopt.netns = cli.netns;
   dopt.node = cli.node;
+  dopt.retire_deadline_s = cli.retire_deadline_s;
   const std::string schema = cli.schema;
   DaemonDeps deps{
       **backend,
