@@ -143,6 +143,15 @@ bool Daemon::metrics_step(MetricsCursor& c, std::string& out, std::size_t budget
 
     w.family("lvsd_checks", Type::gauge, "Distinct health checks running (shared checks count once).");
     w.sample("lvsd_checks", "", static_cast<std::uint64_t>(health_.check_count()));
+    // What a reload removed and still serves its connections at weight 0 (status: "retiring").
+    std::uint64_t retiring_conns = 0;
+    for (const auto& r : retirements_.list()) retiring_conns += r.connections;
+    for (const auto& r : retirements_.reals()) retiring_conns += r.connections;
+    w.family("lvsd_retiring", Type::gauge, "Services and reals a reload removed that still serve connections at weight 0.");
+    w.sample("lvsd_retiring", {{"kind", "service"}}, static_cast<std::uint64_t>(retirements_.list().size()));
+    w.sample("lvsd_retiring", {{"kind", "real"}}, static_cast<std::uint64_t>(retirements_.reals().size()));
+    w.family("lvsd_retiring_connections", Type::gauge, "Connections the retiring services and reals still carry (as last read).");
+    w.sample("lvsd_retiring_connections", "", retiring_conns);
     w.family("lvsd_checks_put_off_total", Type::counter,
              "Checks not run because this host was short of descriptors or memory.");
     w.sample("lvsd_checks_put_off_total", "", health_.checks_put_off());

@@ -57,6 +57,10 @@ TEST_CASE("retire: a reload removing a service with connections keeps it, every 
   CHECK(st["retiring"][0]["key"] == "tcp 192.0.2.11:25");
   CHECK(st["retiring"][0]["connections"] == 2);
   CHECK(st["retiring"][0]["deadline_s"] == 300);
+  const std::string m = h.daemon->metrics_text();
+  CHECK(m.find("\nlvsd_retiring{kind=\"service\"} 1\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_retiring{kind=\"real\"} 0\n") != std::string::npos);
+  CHECK(m.find("\nlvsd_retiring_connections 2\n") != std::string::npos);
   h.run_for(10000ms);  // counts read every 2 s: still 2
   CHECK(h.has_real(kOld, kA));
 }
@@ -72,6 +76,7 @@ TEST_CASE("retire: the service is deleted once its connections end (persistence 
   CHECK(table->services.size() == 1);
   CHECK(h.daemon->retirements().empty());
   CHECK(h.log.contains("retired tcp 192.0.2.11:25: no connections left"));
+  CHECK(h.daemon->metrics_text().find("\nlvsd_retiring{kind=\"service\"} 0\n") != std::string::npos);
 }
 
 TEST_CASE("retire: the deadline deletes the service with the connections it still has, and says so") {
