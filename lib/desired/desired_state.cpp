@@ -111,15 +111,11 @@ ipvs::DesiredService desired_service(const model::VirtualService& vs, const Over
 }
 
 ipvs::DesiredState desired_from_model(const model::Cluster& cluster, const Overlay& overlay) {
-  std::vector<model::VirtualService> expanded;
-  const std::vector<model::VirtualService>* services = &cluster.virtual_services;
-  if (services->empty() && !cluster.services.empty()) {
-    expanded = model::expand(cluster);
-    services = &expanded;
-  }
+  std::vector<model::VirtualService> scratch;
+  const auto& services = model::virtual_services_of(cluster, scratch);
   ipvs::DesiredState state;
-  state.services.reserve(services->size());
-  for (const auto& vs : *services) state.services.push_back(desired_service(vs, overlay));
+  state.services.reserve(services.size());
+  for (const auto& vs : services) state.services.push_back(desired_service(vs, overlay));
   return state;
 }
 

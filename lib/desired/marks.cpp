@@ -6,8 +6,8 @@ namespace lvs::desired {
 
 MarkRules mark_rules(const model::Cluster& cluster) {
   MarkRules out;
-  const auto services = cluster.virtual_services.empty() ? model::expand(cluster) : cluster.virtual_services;
-  for (const auto& v : services)
+  std::vector<model::VirtualService> scratch;
+  for (const auto& v : model::virtual_services_of(cluster, scratch))
     if (v.is_marked()) out.rules.push_back(MarkRule{v.address, v.protocol, v.mark_ports, v.fwmark});
   return out;
 }

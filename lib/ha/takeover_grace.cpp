@@ -17,8 +17,8 @@ const char* family_word(const net::IpAddress& a) { return a.is_v6() ? "ip6" : "i
 GraceRules grace_rules(const model::Cluster& cluster) {
   GraceRules r;
   if (!cluster.ha) return r;
-  const auto services = cluster.virtual_services.empty() ? model::expand(cluster) : cluster.virtual_services;
-  for (const auto& s : services) {
+  std::vector<model::VirtualService> scratch;
+  for (const auto& s : model::virtual_services_of(cluster, scratch)) {
     // A marked fwmark service has its address and ports; one the operator marks has none.
     if (!s.has_address() || s.protocol != model::Protocol::tcp) continue;
     const bool on_vip = std::any_of(cluster.ha->vips.begin(), cluster.ha->vips.end(),

@@ -70,6 +70,12 @@ std::vector<Real> resolve_reals(const std::vector<RealSpec>& specs, std::uint16_
 
 }  // namespace
 
+const std::vector<VirtualService>& virtual_services_of(const Cluster& cluster, std::vector<VirtualService>& scratch) {
+  if (!cluster.virtual_services.empty() || cluster.services.empty()) return cluster.virtual_services;
+  scratch = expand(cluster);
+  return scratch;
+}
+
 std::vector<VirtualService> expand(const Cluster& cluster) {
   std::vector<VirtualService> out;
   for (std::size_t i = 0; i < cluster.services.size(); ++i) {

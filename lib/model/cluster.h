@@ -275,6 +275,9 @@ struct Cluster {
 // Derive Cluster::virtual_services from the written layer. Unknown pool names yield
 // services without reals (the semantic check reports them).
 std::vector<VirtualService> expand(const Cluster& cluster);
+// The cluster's virtual services: the loaded ones, or expand()'s (kept in `scratch`)
+// when a hand-built Cluster has none yet. No copy of the loaded list.
+const std::vector<VirtualService>& virtual_services_of(const Cluster& cluster, std::vector<VirtualService>& scratch);
 
 // Short names used in JSON, messages and summaries.
 const char* to_string(Protocol p);
