@@ -294,23 +294,22 @@ void Daemon::apply_kernel_settings() {
 lvs::Status Daemon::sync_marks(const lvs::desired::MarkRules& rules) {
   if (!deps_.marks || marks_ == rules) return lvs::ok();
   if (rules.empty()) {
-    auto removed = deps_.marks->remove();
-    // Nothing was installed by this lvsd: a table an earlier one left cannot be removed
-    // (e.g. no nftables here), which does not stop a descriptor that marks nothing.
-    if (!removed && !(marks_ && !marks_->empty())) {
+    const bool installed_here = marks_ && !marks_->empty();
+    if (auto removed = deps_.marks->remove(); !removed) {
+      if (installed_here) return removed;
+      // A table an earlier lvsd left cannot be removed (e.g. no nftables here): that
+      // does not stop a descriptor that marks nothing.
       deps_.log.warning("marks: " + removed.error().describe());
       return lvs::ok();
     }
-    if (!removed) return removed;
-    if (marks_ && !marks_->empty()) deps_.log.notice(std::string("marks: table ") + lvs::desired::kMarkTable + " removed");
+    if (installed_here) deps_.log.notice(std::string("marks: table ") + lvs::desired::kMarkTable + " removed");
     marks_ = rules;
     return lvs::ok();
   }
   if (auto installed = deps_.marks->install(rules); !installed) return installed;
-  std::size_t ports = 0;
-  for (const auto& r : rules.rules) ports += r.ports.size();
   deps_.log.notice(std::string("marks: table ") + lvs::desired::kMarkTable + " holds " +
-                   std::to_string(rules.rules.size()) + " marked service(s), " + std::to_string(ports) + " port(s)");
+                   std::to_string(rules.rules.size()) + " marked service(s), " + std::to_string(rules.port_count()) +
+                   " port(s)");
   marks_ = rules;
   return lvs::ok();
 }
@@ -416,7 +415,7 @@ void Daemon::after_table_read(bool read) {
     const auto* d = table_.find(r.service, ipvs::key_of(r.dest));
     if (!d) return 0;  // gone already
     if (d->dest.weight != 0) return std::nullopt;
-    return std::uint64_t{d->active_conns} + d->inactive_conns;
+    return connections_of(*d);
   });
   if (retired) {
     ++changes_;

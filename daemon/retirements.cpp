@@ -8,11 +8,11 @@ namespace lvsd {
 
 namespace ipvs = lvs::ipvs;
 
-namespace {
-
 std::uint64_t connections_of(const ipvs::DestinationState& d) {
   return std::uint64_t{d.active_conns} + d.inactive_conns;
 }
+
+namespace {
 
 std::string real_of(const RetiringReal& r) { return endpoint(ipvs::key_of(r.dest)) + " of " + r.service.to_string(); }
 

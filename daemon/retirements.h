@@ -79,8 +79,9 @@ class Retirements {
   std::vector<RetiringReal> reals_;
 };
 
-// Active plus inactive connections of a service's reals (persistence templates aside:
-// they expire by themselves with expire_quiescent_template).
+// Active plus inactive connections of a real, or of all a service's reals (persistence
+// templates aside: they expire by themselves with expire_quiescent_template).
+std::uint64_t connections_of(const lvs::ipvs::DestinationState& d);
 std::uint64_t connections_of(const lvs::ipvs::ServiceState& s);
 
 }  // namespace lvsd

@@ -20,9 +20,7 @@ std::string plural(std::size_t n, const char* word) {
 
 // "1 marked service (2 ports) in table inet lvsd_mark"
 std::string marks_summary(const lvs::desired::MarkRules& marks) {
-  std::size_t ports = 0;
-  for (const auto& r : marks.rules) ports += r.ports.size();
-  return plural(marks.rules.size(), "marked service") + " (" + plural(ports, "port") + ") in table " +
+  return plural(marks.rules.size(), "marked service") + " (" + plural(marks.port_count(), "port") + ") in table " +
          lvs::desired::kMarkTable;
 }
 

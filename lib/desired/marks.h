@@ -4,6 +4,7 @@
 // fwmark service and persistence covers all those ports. The marks are a value
 // (MarkRules), their nft text is a pure function, and applying them goes through
 // MarkFilter so tests use a fake; lvsd and lvsctl use nftables (lib/nft).
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ struct MarkRule {
 struct MarkRules {
   std::vector<MarkRule> rules;  // in descriptor order
   bool empty() const { return rules.empty(); }
+  std::size_t port_count() const {
+    std::size_t n = 0;
+    for (const auto& r : rules) n += r.ports.size();
+    return n;
+  }
   bool operator==(const MarkRules&) const = default;
 };
 
